@@ -1,0 +1,1 @@
+//! quadrature (in progress)

@@ -1,0 +1,1 @@
+//! recursion (in progress)
