@@ -5,3 +5,11 @@
 export { init, info } from './backend.js';
 export type { Backend, BackendInfo, InitOptions } from './backend.js';
 export * from './errors.js';
+export { theory, normalized } from './theory.js';
+export type { TheoryLayer, TheoryResult, TheoryOptions } from './theory.js';
+export type { NetworkSpec, InputSpec, PerLayer } from './spec.js';
+export { ensemble, mergeEnsembles, ensembleSpec } from './ensemble.js';
+export type { EnsembleOptions, EnsembleResult, EnsembleLayer, EnsembleState, EnsembleOrder } from './ensemble.js';
+export type { Estimate } from './estimator.js';
+export { compare, extrapolate } from './compare.js';
+export type { CompareResult, CompareRow, ComparePoint, CompareOptions } from './compare.js';

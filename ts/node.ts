@@ -5,6 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { registerLoader } from './backend.js';
+import { registerWorkerFactory } from './parallel.js';
+import { nodeWorkers } from './workers-node.js';
 
 /** The package's wasm/ folder, whether this file runs from ts/ (sources) or dist/ts/ (built). */
 export function wasmDir(): string {
@@ -19,5 +21,7 @@ registerLoader(async (simd) => {
   const bytes = await readFile(wasmDir() + (simd ? 'wideflow.simd.wasm' : 'wideflow.wasm'));
   return bytes as unknown as Uint8Array<ArrayBuffer>;
 });
+
+registerWorkerFactory(nodeWorkers);
 
 export * from './index.js';

@@ -11,3 +11,4 @@ pub mod gemm;
 pub mod recursion;
 pub mod network;
 pub mod memory;
+pub mod kernel_matrix;

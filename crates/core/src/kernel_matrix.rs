@@ -1,0 +1,385 @@
+//! Infinite-width kernel matrices over many inputs (PDLT §4.1, §8.1 with sample indices α, β):
+//!
+//!   K⁽¹⁾_αβ = C_b + C_W x_α·x_β/n₀,                Θ⁽¹⁾_αβ = λ_b + λ_W x_α·x_β/n₀,
+//!   K⁽ℓ⁺¹⁾_αβ = C_b + C_W ⟨σ(z_α)σ(z_β)⟩,          Θ⁽ℓ⁺¹⁾_αβ = λ_b + λ_W ⟨σ(z_α)σ(z_β)⟩ + C_W Θ⁽ℓ⁾_αβ ⟨σ′(z_α)σ′(z_β)⟩,
+//!
+//! with (z_α, z_β) ~ N(0, [[K_αα, K_αβ], [K_αβ, K_ββ]]) at layer ℓ and the hyperparameters of layer
+//! ℓ+1. The TS twin is `ts/kernels.ts` (same rules, same order of operations).
+//!
+//! Which 2-D rule computes ⟨σσ⟩ and ⟨σ′σ′⟩ for a pair α ≠ β:
+//! * **relu, leaky relu**: closed forms (arc-cosine kernels of degree 1 and 0, Cho & Saul 2009), with
+//!   σ = a·z + (1−a)·relu(z): ⟨σσ⟩ = a K_αβ + (1−a)² J₁, ⟨σ′σ′⟩ = a + (1−a)² (π−θ)/2π,
+//!   J₁ = √(K_αα K_ββ)(sin θ + (π−θ) cos θ)/2π, cos θ = K_αβ/√(K_αα K_ββ). A tensor rule loses
+//!   accuracy at the kink; these are exact to rounding.
+//! * **linear**: ⟨zz⟩ = K_αβ, ⟨1·1⟩ = 1.
+//! * **smooth σ** (tanh, erf, sigmoid, …): the tensor product of the trapezoid rule that the 1-D
+//!   expectations use (`Quadrature::trapezoid` at the level of max(K_αα, K_ββ), as `expect2` does) in
+//!   Cholesky coordinates z_α = √K_αα x₁, z_β = (K_αβ/√K_αα) x₁ + √(K_ββ − K_αβ²/K_αα) x₂. Two savings
+//!   over a plain `expect2` call, both exact to < 1e-18 relative: nodes with x₁² + x₂² > X_MAX² are
+//!   skipped (Gaussian mass e^{−45}), and for odd σ (tanh, erf, sin, scaled tanh) the integrands
+//!   σσ and σ′σ′ are even under (x₁, x₂) → (−x₁, −x₂), so half of the plane is summed twice.
+//! * **elu, monomials** (and anything else): `Quadrature::expect2` (kink-split Gauss–Legendre for elu,
+//!   Gauss–Hermite × Gauss–Hermite, exact, for polynomials).
+//!
+//! The diagonal α = β takes ⟨σ²⟩ and ⟨σ′²⟩ from the single-input moment bundle
+//! (`recursion::Moments::compute`), so it equals `theory()`'s K and Θ to rounding.
+use crate::activation::{Activation, Kind};
+use crate::memory::{slice, slice_mut};
+use crate::quadrature::{Quadrature, Rule, X_MAX};
+use crate::recursion::Moments;
+
+/// Hyperparameters of one layer: C_b, C_W, λ_b, λ_W.
+#[derive(Clone, Copy, Debug)]
+pub struct Hyper {
+    pub cb: f64,
+    pub cw: f64,
+    pub lb: f64,
+    pub lw: f64,
+}
+
+/// Why a kernel-matrix request failed (status codes of `wf_kernel_matrix`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum KernelError {
+    Config = -1,
+    Activation = -2,
+    Degree = -3,
+}
+
+/// True when σ(−z) = −σ(z), so that σσ and σ′σ′ are even functions of (z_α, z_β).
+fn is_odd(act: &Activation) -> bool {
+    match act.kind {
+        Kind::Tanh | Kind::Erf | Kind::Sin | Kind::ScaledTanh | Kind::Linear => true,
+        Kind::Monomial => (act.a as i64) % 2 == 1,
+        _ => false,
+    }
+}
+
+/// ⟨σσ⟩ and ⟨σ′σ′⟩ of relu (a = 0) or leaky relu (negative slope a) in closed form.
+pub fn leaky_relu_pair(a: f64, k11: f64, k12: f64, k22: f64) -> (f64, f64) {
+    let norm = (k11 * k22).sqrt();
+    let c = if norm > 0.0 { (k12 / norm).clamp(-1.0, 1.0) } else { 0.0 };
+    let theta = c.acos();
+    let pi = std::f64::consts::PI;
+    let j1 = norm * ((1.0 - c * c).sqrt() + (pi - theta) * c) / (2.0 * pi);
+    let j0 = (pi - theta) / (2.0 * pi);
+    let b = (1.0 - a) * (1.0 - a);
+    (a * k12 + b * j1, a + b * j0)
+}
+
+/// Per-level data of the fast smooth rule: the trapezoid and, for each outer node i, the range of
+/// inner nodes j inside the disc x_i² + x_j² ≤ X_MAX².
+struct SmoothRule<'q> {
+    rule: &'q Rule,
+    ranges: Vec<(usize, usize)>,
+}
+
+impl<'q> SmoothRule<'q> {
+    fn new(rule: &'q Rule) -> SmoothRule<'q> {
+        let r2 = X_MAX * X_MAX * (1.0 + 1e-12);
+        let xs = &rule.nodes;
+        let ranges = xs
+            .iter()
+            .map(|&x1| {
+                let lim = r2 - x1 * x1;
+                let lo = xs.iter().position(|&x2| x2 * x2 <= lim).unwrap_or(xs.len());
+                let hi = xs.iter().rposition(|&x2| x2 * x2 <= lim).map_or(lo, |h| h + 1);
+                (lo, hi.max(lo))
+            })
+            .collect();
+        SmoothRule { rule, ranges }
+    }
+}
+
+/// ⟨σ(z₁)σ(z₂)⟩ and ⟨σ′(z₁)σ′(z₂)⟩ by the tensor trapezoid in Cholesky coordinates (see module doc).
+fn smooth_pair(sr: &SmoothRule, act: &Activation, odd: bool, k11: f64, k12: f64, k22: f64) -> (f64, f64) {
+    let xs = &sr.rule.nodes;
+    let ws = &sr.rule.weights;
+    let m = xs.len();
+    let l11 = k11.sqrt();
+    let l21 = if l11 > 0.0 { k12 / l11 } else { 0.0 };
+    let l22 = (k22 - l21 * l21).max(0.0).sqrt();
+    let first = if odd { m / 2 } else { 0 };
+    let (mut s, mut d) = (0.0, 0.0);
+    for i in first..m {
+        let x1 = xs[i];
+        let d1 = act.eval(l11 * x1);
+        let y = l21 * x1;
+        let (lo, hi) = sr.ranges[i];
+        let (mut ss, mut dd) = (0.0, 0.0);
+        for j in lo..hi {
+            let d2 = act.eval(y + l22 * xs[j]);
+            ss += ws[j] * d2[0];
+            dd += ws[j] * d2[1];
+        }
+        let w = if odd && i != m / 2 { 2.0 * ws[i] } else { ws[i] };
+        s += w * d1[0] * ss;
+        d += w * d1[1] * dd;
+    }
+    (s, d)
+}
+
+/// One step's rules: the quadrature, the activation and the cached fast-rule levels.
+struct PairRule<'q> {
+    q: &'q Quadrature,
+    act: Activation,
+    odd: bool,
+    halfwidth: Option<f64>,
+    levels: Vec<(i32, SmoothRule<'q>)>,
+}
+
+impl<'q> PairRule<'q> {
+    fn new(q: &'q Quadrature, act: Activation) -> PairRule<'q> {
+        let halfwidth = if act.is_polynomial() || act.has_kink() { None } else { act.analytic_halfwidth() };
+        PairRule { q, act, odd: is_odd(&act), halfwidth, levels: Vec::new() }
+    }
+
+    /// (⟨σσ⟩, ⟨σ′σ′⟩) for one off-diagonal pair; NaN when the covariance is not finite.
+    fn pair(&mut self, k11: f64, k12: f64, k22: f64) -> (f64, f64) {
+        if !(k11.is_finite() && k12.is_finite() && k22.is_finite()) {
+            return (f64::NAN, f64::NAN);
+        }
+        // Rounding can push |K12| a hair above √(K11 K22); clamp to the PSD boundary.
+        let bound = (k11.max(0.0) * k22.max(0.0)).sqrt();
+        let k12 = k12.clamp(-bound, bound);
+        match self.act.kind {
+            Kind::Relu => return leaky_relu_pair(0.0, k11, k12, k22),
+            Kind::LeakyRelu => return leaky_relu_pair(self.act.a, k11, k12, k22),
+            Kind::Linear => return (k12, 1.0),
+            _ => {}
+        }
+        if let Some(rho) = self.halfwidth {
+            let kmax = k11.max(k22);
+            if kmax > 0.0 {
+                let level = self.q.trapezoid_level(rho, kmax);
+                let idx = match self.levels.iter().position(|(l, _)| *l == level) {
+                    Some(i) => i,
+                    None => {
+                        self.levels.push((level, SmoothRule::new(self.q.trapezoid(level))));
+                        self.levels.len() - 1
+                    }
+                };
+                return smooth_pair(&self.levels[idx].1, &self.act, self.odd, k11, k12, k22);
+            }
+        }
+        let mut o = [0.0; 2];
+        match self.q.expect2(&self.act, k11, k12, k22, &mut o, |_, d1, _, d2, v| {
+            v[0] = d1[0] * d2[0];
+            v[1] = d1[1] * d2[1];
+        }) {
+            Ok(()) => (o[0], o[1]),
+            Err(_) => (f64::NAN, f64::NAN),
+        }
+    }
+}
+
+/// The whole recursion. `x` is N × n₀ row-major; `out` receives, for ℓ = 1 … L, the N × N matrix
+/// K⁽ℓ⁾ then the N × N matrix Θ⁽ℓ⁾ (row-major, symmetric): 2·L·N² values.
+pub fn run(q: &Quadrature, act: Activation, hyper: &[Hyper], x: &[f64], n: usize, n0: usize, out: &mut [f64]) {
+    let nn = n * n;
+    let depth = hyper.len();
+    // Layer 1: the Gram matrix of the inputs.
+    {
+        let h = hyper[0];
+        let (k, rest) = out.split_at_mut(nn);
+        let th = &mut rest[..nn];
+        for a in 0..n {
+            let xa = &x[a * n0..(a + 1) * n0];
+            for b in a..n {
+                let xb = &x[b * n0..(b + 1) * n0];
+                let mut g = 0.0;
+                for i in 0..n0 {
+                    g += xa[i] * xb[i];
+                }
+                g /= n0 as f64;
+                let kv = h.cb + h.cw * g;
+                let tv = h.lb + h.lw * g;
+                k[a * n + b] = kv;
+                k[b * n + a] = kv;
+                th[a * n + b] = tv;
+                th[b * n + a] = tv;
+            }
+        }
+    }
+    let mut rule = PairRule::new(q, act);
+    for l in 1..depth {
+        let h = hyper[l];
+        let (prev, cur) = out.split_at_mut(2 * l * nn);
+        let (pk, pt) = prev[2 * (l - 1) * nn..].split_at(nn);
+        let (k, th) = cur[..2 * nn].split_at_mut(nn);
+        for a in 0..n {
+            let kaa = pk[a * n + a];
+            let (s, d) = if kaa.is_finite() {
+                let m = Moments::compute(q, &act, kaa);
+                (m.s2, m.d2)
+            } else {
+                (f64::NAN, f64::NAN)
+            };
+            k[a * n + a] = h.cb + h.cw * s;
+            th[a * n + a] = h.lb + (h.lw * s + h.cw * pt[a * n + a] * d);
+            for b in a + 1..n {
+                let (s, d) = rule.pair(kaa, pk[a * n + b], pk[b * n + b]);
+                let kv = h.cb + h.cw * s;
+                let tv = h.lb + (h.lw * s + h.cw * pt[a * n + b] * d);
+                k[a * n + b] = kv;
+                k[b * n + a] = kv;
+                th[a * n + b] = tv;
+                th[b * n + a] = tv;
+            }
+        }
+    }
+}
+
+/// Parses `cfg` = [L, N, n₀, (C_b, C_W, λ_b, λ_W) × L, kind, a].
+pub fn parse_config(cfg: &[f64]) -> Result<(usize, usize, usize, Vec<Hyper>, Activation), KernelError> {
+    let int = |v: f64, max: f64| if v >= 1.0 && v <= max && v.fract() == 0.0 { Ok(v as usize) } else { Err(KernelError::Config) };
+    if cfg.len() < 3 {
+        return Err(KernelError::Config);
+    }
+    let depth = int(cfg[0], 1e6)?;
+    let n = int(cfg[1], 1e6)?;
+    let n0 = int(cfg[2], 1e8)?;
+    if cfg.len() != 3 + 4 * depth + 2 {
+        return Err(KernelError::Config);
+    }
+    let hyper = (0..depth)
+        .map(|l| {
+            let h = &cfg[3 + 4 * l..3 + 4 * l + 4];
+            Hyper { cb: h[0], cw: h[1], lb: h[2], lw: h[3] }
+        })
+        .collect();
+    let tail = &cfg[3 + 4 * depth..];
+    let act = Activation::from_raw(tail[0] as u32, tail[1]).ok_or(KernelError::Activation)?;
+    Ok((depth, n, n0, hyper, act))
+}
+
+/// Kernel matrices K⁽ℓ⁾ and Θ⁽ℓ⁾, ℓ = 1 … L, of N inputs in one call.
+/// `cfg` = [L, N, n₀, (C_b, C_W, λ_b, λ_W) × L, kind, a] (cfg_len values); `x` = the inputs, N × n₀
+/// row-major (x_len = N·n₀ values); `degree` = quadrature degree (as for `wf_theory`); `out` receives
+/// 2·L·N² values: for each layer the N × N matrix K⁽ℓ⁾ then Θ⁽ℓ⁾, row-major.
+/// Returns 0, or −1 malformed config or buffer lengths, −2 unknown activation, −3 bad degree.
+#[no_mangle]
+pub extern "C" fn wf_kernel_matrix(cfg: *const f64, cfg_len: u32, x: *const f64, x_len: u32, degree: u32, out: *mut f64, out_len: u32) -> i32 {
+    let cfg = unsafe { slice(cfg, cfg_len as usize) };
+    let (depth, n, n0, hyper, act) = match parse_config(cfg) {
+        Ok(v) => v,
+        Err(e) => return e as i32,
+    };
+    if x_len as usize != n * n0 || (out_len as usize) < 2 * depth * n * n {
+        return KernelError::Config as i32;
+    }
+    let Ok(q) = Quadrature::new(degree as usize) else { return KernelError::Degree as i32 };
+    let x = unsafe { slice(x, n * n0) };
+    let out = unsafe { slice_mut(out, 2 * depth * n * n) };
+    run(&q, act, &hyper, x, n, n0, out);
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quadrature::DEFAULT_DEGREE;
+
+    fn act(kind: u32, a: f64) -> Activation {
+        Activation::from_raw(kind, a).unwrap()
+    }
+
+    /// Three inputs with distinct norms and correlations, n₀ = 4.
+    fn inputs() -> Vec<f64> {
+        vec![1.0, 0.5, -0.3, 0.8, -0.2, 1.1, 0.4, 0.0, 0.9, 0.45, -0.2, 0.7]
+    }
+
+    fn run_simple(a: Activation, depth: usize, h: Hyper, degree: usize) -> Vec<f64> {
+        let q = Quadrature::new(degree).unwrap();
+        let x = inputs();
+        let mut out = vec![0.0; 2 * depth * 9];
+        run(&q, a, &vec![h; depth], &x, 3, 4, &mut out);
+        out
+    }
+
+    #[test]
+    fn relu_pairs_follow_the_arc_cosine_kernel() {
+        let h = Hyper { cb: 0.1, cw: 2.0, lb: 0.3, lw: 1.0 };
+        let o = run_simple(act(1, 0.0), 3, h, DEFAULT_DEGREE);
+        for l in 1..3 {
+            let (pk, pt) = (&o[2 * (l - 1) * 9..], &o[(2 * (l - 1) + 1) * 9..]);
+            for (a, b) in [(0, 1), (0, 2), (1, 2), (1, 1)] {
+                let (k11, k12, k22) = (pk[a * 3 + a], pk[a * 3 + b], pk[b * 3 + b]);
+                let c = k12 / (k11 * k22).sqrt();
+                let t = c.clamp(-1.0, 1.0).acos();
+                let pi = std::f64::consts::PI;
+                let j1 = (k11 * k22).sqrt() * (t.sin() + (pi - t) * c) / (2.0 * pi);
+                let j0 = (pi - t) / (2.0 * pi);
+                let k = h.cb + h.cw * j1;
+                let th = h.lb + h.lw * j1 + h.cw * pt[a * 3 + b] * j0;
+                assert!((o[2 * l * 9 + a * 3 + b] - k).abs() < 1e-13 * k.abs().max(1.0));
+                assert!((o[(2 * l + 1) * 9 + a * 3 + b] - th).abs() < 1e-13 * th.abs().max(1.0));
+            }
+        }
+    }
+
+    #[test]
+    fn erf_pairs_follow_the_arcsine_kernel() {
+        let h = Hyper { cb: 0.05, cw: 1.7, lb: 0.2, lw: 0.9 };
+        let o = run_simple(act(4, 0.0), 3, h, DEFAULT_DEGREE);
+        let pi = std::f64::consts::PI;
+        for l in 1..3 {
+            let (pk, pt) = (&o[2 * (l - 1) * 9..], &o[(2 * (l - 1) + 1) * 9..]);
+            for (a, b) in [(0, 1), (0, 2), (1, 2), (2, 2)] {
+                let (k11, k12, k22) = (pk[a * 3 + a], pk[a * 3 + b], pk[b * 3 + b]);
+                let p = (1.0 + 2.0 * k11) * (1.0 + 2.0 * k22);
+                let ss = 2.0 / pi * (2.0 * k12 / p.sqrt()).asin();
+                let dd = 4.0 / pi / (p - 4.0 * k12 * k12).sqrt();
+                let k = h.cb + h.cw * ss;
+                let th = h.lb + h.lw * ss + h.cw * pt[a * 3 + b] * dd;
+                assert!((o[2 * l * 9 + a * 3 + b] - k).abs() < 1e-13 * k.abs(), "K l={l} ({a},{b}) {} vs {k}", o[2 * l * 9 + a * 3 + b]);
+                assert!((o[(2 * l + 1) * 9 + a * 3 + b] - th).abs() < 1e-13 * th.abs());
+            }
+        }
+    }
+
+    #[test]
+    fn smooth_fast_rule_agrees_with_expect2() {
+        let q = Quadrature::new(40).unwrap();
+        for (kind, a) in [(3u32, 0.0), (5, 0.0), (7, 0.0), (11, 0.6)] {
+            let ac = act(kind, a);
+            let mut rule = PairRule::new(&q, ac);
+            for &(k11, k12, k22) in &[(1.0, 0.3, 2.0), (0.5, -0.49, 0.5), (3.0, 2.9, 3.0), (0.2, 0.0, 4.0)] {
+                let (s, d) = rule.pair(k11, k12, k22);
+                let mut o = [0.0; 2];
+                q.expect2(&ac, k11, k12, k22, &mut o, |_, d1, _, d2, v| {
+                    v[0] = d1[0] * d2[0];
+                    v[1] = d1[1] * d2[1];
+                })
+                .unwrap();
+                assert!((s - o[0]).abs() < 1e-14 * o[0].abs().max(1e-3), "kind {kind} {s} vs {}", o[0]);
+                assert!((d - o[1]).abs() < 1e-14 * o[1].abs().max(1e-3), "kind {kind} {d} vs {}", o[1]);
+            }
+        }
+    }
+
+    #[test]
+    fn diagonal_equals_the_single_input_recursion() {
+        let h = Hyper { cb: 0.1, cw: 1.5, lb: 0.5, lw: 1.2 };
+        let o = run_simple(act(3, 0.0), 4, h, DEFAULT_DEGREE);
+        let x = inputs();
+        for a in 0..3 {
+            let x2: f64 = x[a * 4..a * 4 + 4].iter().map(|v| v * v).sum::<f64>() / 4.0;
+            let hy = crate::recursion::Hyper { cb: h.cb, cw: h.cw, lb: h.lb, lw: h.lw };
+            let q = Quadrature::new(DEFAULT_DEGREE).unwrap();
+            let mut t = vec![0.0; 4 * crate::recursion::THEORY_STRIDE];
+            crate::recursion::run(&q, &act(3, 0.0), &[4.0, 8.0, 8.0, 8.0], &[hy; 4], x2, &mut t);
+            for l in 0..4 {
+                let s = crate::recursion::THEORY_STRIDE;
+                assert!((o[2 * l * 9 + a * 4] - t[l * s]).abs() <= 1e-14 * t[l * s]);
+                assert!((o[(2 * l + 1) * 9 + a * 4] - t[l * s + 1]).abs() <= 1e-14 * t[l * s + 1]);
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_configs_are_rejected() {
+        assert_eq!(parse_config(&[1.0, 2.0]).err(), Some(KernelError::Config));
+        assert_eq!(parse_config(&[1.0, 2.0, 3.0, 0.0, 1.0, 1.0, 1.0, 99.0, 0.0]).err(), Some(KernelError::Activation));
+        assert!(parse_config(&[1.0, 2.0, 3.0, 0.0, 1.0, 1.0, 1.0, 3.0, 0.0]).is_ok());
+    }
+}

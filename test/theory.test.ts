@@ -1,0 +1,176 @@
+import { beforeAll, describe, expect, test } from 'vitest';
+import { init, theory, InvalidParameterError, type NetworkSpec } from '../ts/node.js';
+import { STAT_KEYS } from '../ts/recursion.js';
+
+beforeAll(async () => {
+  await init();
+});
+
+const base = (over: Partial<NetworkSpec>): NetworkSpec => ({
+  activation: 'tanh',
+  depth: 6,
+  width: 32,
+  inputWidth: 8,
+  Cb: 0,
+  CW: 1,
+  lambdaB: 1,
+  lambdaW: 1,
+  input: { x2: 1 },
+  ...over,
+});
+
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
+
+describe('closed forms', () => {
+  test('deep linear net (C_b = 0): K = C_W^ℓ x², V = 2(ℓ−1)K², G1 = P = R = U = 0', () => {
+    const CW = 1.3;
+    const r = theory(base({ activation: 'linear', CW, lambdaB: 0.4, lambdaW: 0.7, input: { x2: 0.8 } }));
+    r.layers.forEach((l, i) => {
+      const ell = i + 1;
+      const K = CW ** ell * 0.8;
+      expect(rel(l.K, K)).toBeLessThan(1e-13);
+      if (ell === 1) expect(l.V).toBe(0);
+      else expect(rel(l.V, 2 * (ell - 1) * K * K)).toBeLessThan(1e-12);
+      for (const z of [l.G1, l.P, l.R, l.U]) expect(Math.abs(z)).toBeLessThan(1e-12 * K * K);
+      expect(l.chiParallel).toBeCloseTo(CW, 13);
+      expect(l.chiPerp).toBeCloseTo(CW, 13);
+    });
+  });
+
+  test('deep linear net: Θ and B follow Θ′ = λ_b + λ_W K + C_W Θ and B′ = C_W²Θ² + C_W² B', () => {
+    const [CW, lb, lw, x2] = [0.9, 0.3, 1.7, 1.1];
+    const r = theory(base({ activation: 'linear', CW, lambdaB: lb, lambdaW: lw, input: { x2 } }));
+    let K = CW * x2;
+    let Th = lb + lw * x2;
+    let B = 0;
+    for (const l of r.layers) {
+      expect(rel(l.Theta, Th)).toBeLessThan(1e-13);
+      if (l.layer > 1) expect(rel(l.B, B)).toBeLessThan(1e-12);
+      B = CW * CW * Th * Th + CW * CW * B;
+      Th = lb + lw * K + CW * Th;
+      K = CW * K;
+    }
+  });
+
+  test('relu at criticality (C_W = 2, C_b = 0): K is constant and V = 5(ℓ−1)K² (PDLT §5.4, arc-cosine moments)', () => {
+    const r = theory(base({ activation: 'relu', CW: 2, depth: 10, input: { x2: 1.5 } }));
+    const K = 3;
+    r.layers.forEach((l, i) => {
+      expect(rel(l.K, K)).toBeLessThan(1e-13);
+      if (i > 0) expect(rel(l.V, 5 * i * K * K)).toBeLessThan(1e-12);
+      expect(l.chiParallel).toBeCloseTo(1, 13);
+      expect(l.chiPerp).toBeCloseTo(1, 13);
+      // σ″ = σ‴ = 0 pointwise, so the dNTK/ddNTK tensors that need them vanish, and G1 = H1 = 0.
+      for (const z of [l.P, l.R, l.U, l.G1, l.H1]) expect(Math.abs(z)).toBeLessThan(1e-11 * (1 + l.Theta ** 3));
+    });
+  });
+
+  test('relu: Θ grows by λ_b + λ_W K/2 per layer and B, F follow their closed recursions (⟨σ′⁴⟩ = 1/2, ⟨σ²σ′²⟩ = K/2)', () => {
+    const [lb, lw] = [0.5, 1.5];
+    const r = theory(base({ activation: 'relu', CW: 2, lambdaB: lb, lambdaW: lw, depth: 8, input: { x2: 1 } }));
+    const K = 2;
+    let Th = lb + lw;
+    let B = 0;
+    let F = 0;
+    for (const l of r.layers) {
+      expect(rel(l.Theta, Th)).toBeLessThan(1e-13);
+      if (l.layer > 1) {
+        expect(rel(l.B, B)).toBeLessThan(1e-12);
+        expect(rel(l.F, F)).toBeLessThan(1e-12);
+      }
+      B = 4 * Th * Th * 0.5 + B;
+      F = 4 * Th * (K / 2) + F;
+      Th = lb + lw * K / 2 + Th;
+    }
+  });
+
+  test('layer 2 sources: A⁽²⁾ = Var(λ_Wσ² + C_WΘσ′²) for relu in closed form', () => {
+    const [CW, lw, lb, x2] = [1.8, 1.5, 0.5, 1];
+    const r = theory(base({ activation: 'relu', CW, lambdaB: lb, lambdaW: lw, Cb: 0.1, input: { x2 } }));
+    const K = 0.1 + CW * x2;
+    const Th = lb + lw * x2;
+    // ⟨σ²⟩ = K/2, ⟨σ⁴⟩ = 3K²/2, ⟨σ′²⟩ = ⟨σ′⁴⟩ = 1/2, ⟨σ²σ′²⟩ = K/2
+    const yMean = (lw * K) / 2 + (CW * Th) / 2;
+    const ySq = (lw * lw * 3 * K * K) / 2 + 2 * lw * CW * Th * (K / 2) + (CW * CW * Th * Th) / 2;
+    expect(rel(r.layers[1].A, ySq - yMean * yMean)).toBeLessThan(1e-12);
+    expect(rel(r.layers[1].V, CW * CW * ((3 * K * K) / 2 - (K * K) / 4))).toBeLessThan(1e-12);
+  });
+
+  test('tanh at criticality: V/(nK²) grows with depth (PDLT §5.4)', () => {
+    const r = theory(base({ activation: 'tanh', depth: 20 }));
+    const v = r.layers.map((l) => l.V / (l.K * l.K));
+    for (let i = 3; i < v.length; i++) expect(v[i]).toBeGreaterThan(v[i - 1]);
+  });
+});
+
+describe('backends', () => {
+  const activations: NetworkSpec['activation'][] = [
+    'linear', 'relu', { name: 'leaky_relu', slope: 0.1 }, 'tanh', 'erf', 'sigmoid', 'softplus', 'gelu', 'swish', 'sin', { name: 'elu', alpha: 1.2 },
+    { name: 'scaled_tanh', a: 0.7 }, { name: 'monomial', p: 3 },
+  ];
+  test.each(activations.map((a) => [typeof a === 'string' ? a : a.name, a]))('wasm and js agree to 1e-12 for %s', (_n, activation) => {
+    const spec = base({ activation, depth: 5, widths: [4, 16, 32, 16, 24], Cb: [0.1, 0.2, 0.05, 0.1, 0.3], CW: [1.1, 1.3, 0.9, 1.2, 1.0], lambdaB: 0.5, lambdaW: [1.5, 1, 0.5, 2, 1] });
+    if ((activation as { name?: string }).name === 'monomial') spec.CW = 0.6;
+    const a = theory(spec, { backend: 'wasm' });
+    const b = theory(spec, { backend: 'js' });
+    a.layers.forEach((la, i) => {
+      const lb = b.layers[i];
+      for (const k of [...STAT_KEYS, 'chiParallel', 'chiPerp'] as const) {
+        const scale = Math.max(Math.abs(lb[k]), 1e-300);
+        expect(Math.abs(la[k] - lb[k]) / scale, `${k} layer ${i + 1}`).toBeLessThan(1e-12);
+      }
+    });
+  });
+});
+
+describe('edge cases', () => {
+  test('chaotic relu at depth 1000 (K → ∞): no NaN, overflow reported, values ±Infinity', () => {
+    for (const backend of ['wasm', 'js'] as const) {
+      const r = theory(base({ activation: 'relu', CW: 3, Cb: 0.1, depth: 1000 }), { backend });
+      expect(r.overflowLayer).not.toBeNull();
+      expect(r.warnings.join(' ')).toMatch(/overflow/);
+      for (const l of r.layers) for (const k of STAT_KEYS) expect(Number.isNaN(l[k])).toBe(false);
+      expect(r.layers[999].V).toBe(Infinity);
+    }
+  });
+
+  test('ordered tanh at depth 1000 (C_W = 0.5, C_b = 0: K → 0): finite, no NaN', () => {
+    for (const backend of ['wasm', 'js'] as const) {
+      const r = theory(base({ activation: 'tanh', CW: 0.5, depth: 1000 }), { backend });
+      for (const l of r.layers) for (const k of STAT_KEYS) expect(Number.isFinite(l[k]), `${k} at ${l.layer}`).toBe(true);
+      expect(r.layers[999].K).toBeLessThan(1e-200);
+    }
+  });
+
+  test('λ_b = 0, λ_W = 0, unequal widths and C_b = 0 with an odd activation all work', () => {
+    const r = theory(base({ activation: 'tanh', lambdaB: 0, lambdaW: [1, 0, 1, 0, 1, 1], widths: [3, 10, 40, 20, 5, 7] }));
+    for (const l of r.layers) for (const k of STAT_KEYS) expect(Number.isFinite(l[k])).toBe(true);
+    const z = theory(base({ activation: 'tanh', lambdaB: 0, lambdaW: 0 }));
+    for (const l of z.layers) expect(l.Theta).toBe(0);
+  });
+
+  test('the width ratio r = n_ℓ/n_{ℓ−1} scales inherited terms: doubling every hidden width after layer 2 changes V', () => {
+    const eq = theory(base({ widths: [4, 16, 16, 16, 16, 16] }));
+    const neq = theory(base({ widths: [4, 16, 32, 32, 32, 32] }));
+    expect(neq.layers[3].V).toBeGreaterThan(eq.layers[3].V);
+    expect(neq.layers[1].V).toBe(eq.layers[1].V);
+  });
+
+  test('bad input gets a typed error naming the parameter', () => {
+    const bad: Array<[Partial<NetworkSpec>, RegExp]> = [
+      [{ CW: -1 }, /CW must be/],
+      [{ Cb: NaN }, /Cb must be/],
+      [{ depth: 0 }, /depth must be/],
+      [{ activation: 'nope' as never }, /activation/],
+      [{ input: { x2: -1 } }, /x2/],
+      [{ lambdaW: [1, 2] }, /lambdaW/],
+      [{ widths: [4, 0, 3, 3, 3, 3] }, /widths\[1\]/],
+    ];
+    for (const [over, re] of bad) {
+      expect(() => theory(base(over))).toThrow(InvalidParameterError);
+      expect(() => theory(base(over))).toThrow(re);
+    }
+    expect(() => theory(base({}), { degree: 0 })).toThrow(/degree/);
+    expect(() => theory(base({}), { backend: 'gpu' as never })).toThrow(/backend/);
+  });
+});

@@ -1,0 +1,71 @@
+import { init } from '../backend.js';
+import { ensemble, type EnsembleOrder } from '../ensemble.js';
+import { InvalidParameterError } from '../errors.js';
+import { helpText, parseArgs, type Command } from './args.js';
+import { ensembleJson, ensembleTable, progressBar, writeState } from './ensemble-output.js';
+import { specFromArgs, specOptions } from './spec-options.js';
+
+const options = {
+  ...specOptions,
+  'output-width': { type: 'number', description: 'n_L, width of the last layer (default: the hidden width)' },
+  samples: { type: 'number', description: 'number of sampled networks' },
+  seed: { type: 'number', description: 'RNG seed (default 0)' },
+  workers: { type: 'number', description: 'worker threads (default 1); results do not depend on it' },
+  backend: { type: 'string', description: 'wasm (default) or js' },
+  neurons: { type: 'string', description: "neurons per layer whose pairs are used: a number (default 8), a list, or 'all'" },
+  order: { type: 'string', description: 'z | ntk | dntk | ddntk (default ddntk: everything)' },
+  shard: { type: 'string', description: 'i/N: compute only shard i (1-based) of N; combine with `wideflow merge`' },
+  out: { type: 'string', description: 'write the full result (mergeable) to this JSON file' },
+  help: { type: 'boolean', description: 'this help' },
+} as const;
+
+export function parseShard(s: string | undefined): { index: number; count: number } | undefined {
+  if (s === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  if (!m) throw new InvalidParameterError('--shard', s, 'i/N with integers 1 ≤ i ≤ N (e.g. 3/64)');
+  return { index: Number(m[1]), count: Number(m[2]) };
+}
+
+export function parseNeurons(s: string | undefined): number | number[] | 'all' | undefined {
+  if (s === undefined || s === 'all') return s;
+  const parts = s.split(',').map(Number);
+  if (parts.some((v) => !Number.isInteger(v))) throw new InvalidParameterError('--neurons', s, "an integer, a comma-separated list, or 'all'");
+  return parts.length === 1 ? parts[0] : parts;
+}
+
+export const command: Command = {
+  summary: 'sample finite-width networks and measure every statistic with jackknife errors',
+  async run(argv, io) {
+    const args = parseArgs(argv, options);
+    if (args.help) {
+      io.out(helpText('wideflow ensemble --activation gelu --depth 3 --width 32 --input-width 4 --samples 20000 --seed 7 --workers 2 [--json] [--shard 3/64 --out part-3.json]', options));
+      return 0;
+    }
+    const spec = specFromArgs(args);
+    if (args['output-width'] !== undefined) spec.outputWidth = args['output-width'] as number;
+    const backend = (args.backend as 'wasm' | 'js' | undefined) ?? 'wasm';
+    if (backend === 'wasm') await init();
+    const ac = new AbortController();
+    const onSigint = () => ac.abort();
+    process.once('SIGINT', onSigint);
+    try {
+      const r = await ensemble(spec, {
+        samples: args.samples as number,
+        seed: args.seed as number | undefined,
+        workers: args.workers as number | undefined,
+        backend,
+        neurons: parseNeurons(args.neurons as string | undefined),
+        order: args.order as EnsembleOrder | undefined,
+        shard: parseShard(args.shard as string | undefined),
+        signal: ac.signal,
+        onProgress: progressBar(io),
+      });
+      if (args.out) await writeState(args.out as string, r);
+      if (args.json) io.out(JSON.stringify(ensembleJson(r)));
+      else io.out(ensembleTable(r));
+      return 0;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  },
+};

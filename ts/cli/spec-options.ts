@@ -1,0 +1,71 @@
+/**
+ * The network options shared by `wideflow theory`, `ensemble` and `report`, and their mapping to a
+ * {@link NetworkSpec}. Hyperparameters accept one value or a comma-separated list (one per layer).
+ */
+import type { NetworkSpec } from '../spec.js';
+import type { OptionSpec, Parsed } from './args.js';
+import { InvalidParameterError } from '../errors.js';
+
+export const specOptions: Record<string, OptionSpec> = {
+  activation: { type: 'string', description: 'σ: linear relu leaky_relu tanh erf sigmoid softplus gelu swish sin elu scaled_tanh monomial' },
+  slope: { type: 'number', description: 'leaky_relu negative-side slope (default 0.01)' },
+  alpha: { type: 'number', description: 'elu α (default 1)' },
+  a: { type: 'number', description: 'scaled_tanh: σ = tanh(a·x) (default 1)' },
+  p: { type: 'number', description: 'monomial: σ = x^p (default 3)' },
+  depth: { type: 'number', description: 'L, number of layers' },
+  width: { type: 'number', description: 'hidden width n₁ = … = n_{L−1}' },
+  'input-width': { type: 'number', description: 'input width n₀' },
+  widths: { type: 'list', description: 'n₀,n₁,…,n_{L−1} (instead of --width/--input-width)' },
+  cb: { type: 'list', description: 'C_b (one value, or one per layer)' },
+  cw: { type: 'list', description: 'C_W (one value, or one per layer)' },
+  'lambda-b': { type: 'list', description: 'λ_b (one value, or one per layer)' },
+  'lambda-w': { type: 'list', description: 'λ_W (one value, or one per layer)' },
+  x2: { type: 'number', description: 'x² = |x|²/n₀ of the input' },
+  x: { type: 'list', description: 'the input vector x (length n₀), instead of --x2' },
+  json: { type: 'boolean', description: 'machine-readable output on stdout' },
+};
+
+function perLayer(args: Parsed, name: string, fallback?: number): number | number[] {
+  const v = args[name] as number[] | undefined;
+  if (v === undefined) {
+    if (fallback !== undefined) return fallback;
+    throw new InvalidParameterError(`--${name}`, undefined, 'given (a number, or a comma-separated list with one value per layer)');
+  }
+  return v.length === 1 ? v[0] : v;
+}
+
+export function specFromArgs(args: Parsed): NetworkSpec {
+  const name = args.activation as string | undefined;
+  if (name === undefined) throw new InvalidParameterError('--activation', undefined, 'given (e.g. --activation tanh)');
+  const params: Record<string, number> = {};
+  for (const k of ['slope', 'alpha', 'a', 'p']) if (args[k] !== undefined) params[k] = args[k] as number;
+  const activation = Object.keys(params).length ? { name, ...params } : name;
+  let input: NetworkSpec['input'];
+  if (args.x !== undefined) input = { x: args.x as number[] };
+  else input = { x2: (args.x2 as number | undefined) ?? 1 };
+  const spec: NetworkSpec = {
+    activation: activation as NetworkSpec['activation'],
+    depth: args.depth as number,
+    Cb: perLayer(args, 'cb', 0),
+    CW: perLayer(args, 'cw', 1),
+    lambdaB: perLayer(args, 'lambda-b', 1),
+    lambdaW: perLayer(args, 'lambda-w', 1),
+    input,
+  };
+  if (args.widths !== undefined) spec.widths = args.widths as number[];
+  else {
+    spec.width = args.width as number;
+    spec.inputWidth = (args['input-width'] as number | undefined) ?? (args.x ? (args.x as number[]).length : undefined);
+  }
+  if (spec.depth === undefined) throw new InvalidParameterError('--depth', undefined, 'given (the number of layers L)');
+  return spec;
+}
+
+/** Formats numbers for the readable tables. */
+export function fmt(v: number | undefined, width = 12): string {
+  if (v === undefined) return ''.padStart(width);
+  if (!Number.isFinite(v)) return String(v).padStart(width);
+  const a = Math.abs(v);
+  const s = a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(4) : v.toPrecision(6);
+  return s.padStart(width);
+}
