@@ -3,16 +3,14 @@
  * module: both wasm artifacts are inlined, so it runs wherever ES modules and WebAssembly do — here,
  * in Node, with no file next to it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, expect, test } from 'vitest';
+import { requireBuilt } from './fixtures/browser/built.js';
 
 const bundle = fileURLToPath(new URL('../dist/browser/wideflow.js', import.meta.url));
 
-beforeAll(() => {
-  // The suite never builds (pretest does, once); say so instead of failing on a missing import.
-  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`npm run build\` first (npm test does it in pretest)`);
-});
+beforeAll(() => requireBuilt(['dist/browser/wideflow.js']));
 
 test('the bundle is self-contained: no import, require, fetch or Node built-in, and both wasm artifacts inlined', () => {
   const src = readFileSync(bundle, 'utf8');
@@ -31,5 +29,13 @@ test('imported in Node, the bundle initializes its inlined SIMD artifact and giv
   expect(await wf.init()).toEqual({ wasm: true, simd: true, defaultBackend: 'wasm' });
   const { sigma2 } = wf.gaussianExpectations({ activation: 'relu', K: 2 });
   // ⟨relu(z)²⟩ over z ~ N(0, K) is K/2: half of the Gaussian's second moment.
+  expect(Math.abs(sigma2 - 1)).toBeLessThan(1e-12);
+});
+
+test('the bundle also carries a working scalar artifact: init({ simd: false }) gives the same ⟨relu(z)²⟩', async () => {
+  // A query string makes a second, uninitialized module instance (init() is once per instance).
+  const wf = await import(/* @vite-ignore */ `${pathToFileURL(bundle).href}?scalar`);
+  expect(await wf.init({ simd: false })).toEqual({ wasm: true, simd: false, defaultBackend: 'wasm' });
+  const { sigma2 } = wf.gaussianExpectations({ activation: 'relu', K: 2 });
   expect(Math.abs(sigma2 - 1)).toBeLessThan(1e-12);
 });

@@ -15,6 +15,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { requireBuilt } from './fixtures/browser/built.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const bundle = fileURLToPath(new URL('../dist/browser/wideflow.js', import.meta.url));
@@ -34,7 +35,7 @@ let origin: string;
 const requested: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`npm run build\` first (npm test does it in pretest)`);
+  requireBuilt(['dist/browser/wideflow.js']);
   server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     requested.push(path);

@@ -5,15 +5,14 @@
  * import itself by name after a build (package self-reference).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { requireBuilt, root } from './fixtures/browser/built.js';
 
 const run = promisify(execFile);
-const root = fileURLToPath(new URL('..', import.meta.url));
 const built = ['dist/ts/node.js', 'dist/ts/node.d.ts', 'dist/ts/cli.js', 'dist/browser/wideflow.js', 'wasm/wideflow.simd.wasm', 'wasm/wideflow.wasm'];
 
 /**
@@ -44,11 +43,8 @@ const { sigma2 } = wf.gaussianExpectations({ activation: 'relu', K: 2 });
 console.log(JSON.stringify({ resolved: import.meta.resolve('wideflow'), info, sigma2, hasInit: typeof wf.init }));
 `;
 
-beforeAll(() => {
-  // The suite never builds (pretest does, once); say so instead of packing an empty package.
-  const missing = built.filter((f) => !existsSync(join(root, f)));
-  if (missing.length) throw new Error(`missing build outputs ${missing.join(', ')}: run \`npm run build\` first (npm test does it in pretest)`);
-});
+// The suite never builds (pretest does, once): a missing output is an error naming the fix.
+beforeAll(() => requireBuilt(built));
 
 describe('the repository itself, after a build', () => {
   test("`import * as wf from 'wideflow'` works from the repo root (self-reference) and resolves to the Node entry", async () => {
@@ -77,7 +73,7 @@ describe('the packed tarball, installed into a scratch project', () => {
     const [packed] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     files = packed.files.map((f) => f.path);
     project = join(dir, 'project');
-    await run('mkdir', ['-p', project]);
+    mkdirSync(project);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'scratch', version: '0.0.0', private: true, type: 'module' }));
     await run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(dir, packed.filename)], { cwd: project, env: cleanEnv() });
   });

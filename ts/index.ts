@@ -13,3 +13,10 @@ export type { EnsembleOptions, EnsembleResult, EnsembleLayer, EnsembleState, Ens
 export type { Estimate } from './estimator.js';
 export { compare, extrapolate } from './compare.js';
 export type { CompareResult, CompareRow, ComparePoint, CompareOptions } from './compare.js';
+export { kernels } from './kernels.js';
+export type { KernelsSpec, KernelsOptions, KernelsResult, KernelLayer, KernelInputs } from './kernels.js';
+export { gaussianExpectations, expect, expect2, hermiteRule, DEFAULT_DEGREE, MAX_DEGREE, MOMENT_NAMES } from './gauss.js';
+export type { GaussianExpectations, GaussianExpectationsOptions, ExpectOptions, Covariance2, MomentName } from './gauss.js';
+export { ACTIVATIONS, parseActivation, erf, erfc } from './activation.js';
+export type { ActivationSpec, CustomActivationSpec, ActivationInfo } from './activation.js';
+export { Rng } from './rng.js';

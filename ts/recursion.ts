@@ -5,7 +5,7 @@
  * At layer ℓ the "n" of every 1/n is n_{ℓ−1}; r = n_ℓ/n_{ℓ−1} carries inherited terms across a
  * change of width. The step ℓ → ℓ+1 uses the hyperparameters of layer ℓ+1.
  */
-import type { Activation } from './activation.js';
+import { Branch, type Activation } from './activation.js';
 import type { Quadrature } from './quadrature.js';
 import type { LayerHyper } from './spec.js';
 
@@ -18,7 +18,9 @@ export const N_MOMENTS = 15;
 
 /**
  * Gaussian expectations at one K used by the recursions, with he2 = z²/K − 1 and
- * he4 = (z⁴ − 6Kz² + 3K²)/K² (normalized so that no K² or K⁴ is ever formed):
+ * he4 = (z⁴ − 6Kz² + 3K²)/K² (normalized so that no K² or K⁴ is ever formed). The he2 moments are
+ * O(K) while |f·he2| is O(1), so they come from Stein's identity ⟨f(z²−K)⟩ = K²⟨f″⟩ (pointwise f″
+ * plus φ_K(0)·[f′]₀ at a kink) rather than from a cancelling integral (see the Rust twin):
  * [⟨σ²⟩, ⟨σ⁴⟩, ⟨σ′²⟩, ⟨σ′⁴⟩, ⟨σ²he2⟩, ⟨σ′²he2⟩, ⟨σ²he4⟩, ⟨σ′²he4⟩, ⟨σ²σ′²⟩, ⟨σσ′²σ″⟩, ⟨σσ″⟩,
  *  ⟨σ′³σ‴⟩, ⟨σ′σ‴⟩, ⟨σ″²⟩, ⟨σ′²σ″²⟩].
  */
@@ -33,7 +35,6 @@ export function computeMoments(q: Quadrature, act: Activation, K: number): Momen
   q.expectMany(act, k, o, (z, d, out) => {
     const s = d[0], s1 = d[1], s2 = d[2], s3 = d[3];
     const x2 = (z * z) / k;
-    const he2 = x2 - 1;
     const he4 = x2 * x2 - 6 * x2 + 3;
     const ss = s * s;
     const dd = s1 * s1;
@@ -41,8 +42,8 @@ export function computeMoments(q: Quadrature, act: Activation, K: number): Momen
     out[1] = ss * ss;
     out[2] = dd;
     out[3] = dd * dd;
-    out[4] = ss * he2;
-    out[5] = dd * he2;
+    out[4] = 2 * (dd + s * s2); // (σ²)″
+    out[5] = 2 * (s2 * s2 + s1 * s3); // (σ′²)″
     out[6] = ss * he4;
     out[7] = dd * he4;
     out[8] = ss * dd;
@@ -53,6 +54,19 @@ export function computeMoments(q: Quadrature, act: Activation, K: number): Momen
     out[13] = s2 * s2;
     out[14] = dd * s2 * s2;
   });
+  let jumpS2 = 0;
+  let jumpD2 = 0;
+  if (act.hasKink) {
+    const r = new Float64Array(4);
+    const l = new Float64Array(4);
+    act.evalBranch(0, Branch.Right, r);
+    act.evalBranch(0, Branch.Left, l);
+    const phi0 = 1 / Math.sqrt(2 * Math.PI * k);
+    jumpS2 = phi0 * 2 * (r[0] * r[1] - l[0] * l[1]);
+    jumpD2 = phi0 * 2 * (r[1] * r[2] - l[1] * l[2]);
+  }
+  o[4] = k * (o[4] + jumpS2);
+  o[5] = k * (o[5] + jumpD2);
   return {
     s2: o[0], s4: o[1], d2: o[2], d4: o[3], s2he2: o[4], d2he2: o[5], s2he4: o[6], d2he4: o[7],
     s2d2: o[8], sd2dd: o[9], sdd: o[10], d3ddd: o[11], dddd: o[12], dd2: o[13], d2dd2: o[14],

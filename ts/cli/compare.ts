@@ -73,7 +73,7 @@ export const command: Command = {
       ensembles = await Promise.all(args._.map(async (f) => mergeEnsembles([await readState(f)])));
       spec = ensembleSpec(ensembles[0].state);
     } else {
-      spec = specFromArgs({ ...args, width: (args['hidden-widths'] as number[] | undefined)?.[0] ?? args.width } as typeof args);
+      spec = specFromArgs({ ...args, width: (args['hidden-widths'] as number[] | undefined)?.[0] ?? args.width } as unknown as typeof args);
       if (args['output-width'] !== undefined) spec.outputWidth = args['output-width'] as number;
       const hw = args['hidden-widths'] as number[] | undefined;
       if (!hw || hw.length < 1) throw new InvalidParameterError('--hidden-widths', hw, 'a comma-separated list of hidden widths (at least 2 for an extrapolation)');

@@ -13,6 +13,10 @@
 //! Blocking (register tiles, packed panels, cache blocks) only changes which elements are computed
 //! together, never the order inside one element.
 
+// BLAS-style signatures (dimensions, then array + leading dimension per operand) and index loops
+// that read like the TypeScript twin.
+#![allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 use core::arch::wasm32::*;
 
@@ -418,6 +422,7 @@ pub fn transpose(m: usize, n: usize, a: &[f64], lda: usize, out: &mut [f64], ldo
 
 /// C (m×n) = A (m×k) · B (k×n), all row-major and dense, C overwritten (axpy order, see module docs).
 /// Returns 0, or −1 for a null pointer.
+#[allow(clippy::not_unsafe_ptr_arg_deref)] // C ABI boundary: caller-owned wf_alloc blocks
 #[no_mangle]
 pub extern "C" fn wf_dgemm(m: u32, n: u32, k: u32, a: *const f64, b: *const f64, c: *mut f64) -> i32 {
     let (m, n, k) = (m as usize, n as usize, k as usize);
@@ -437,6 +442,7 @@ pub extern "C" fn wf_dgemm(m: u32, n: u32, k: u32, a: *const f64, b: *const f64,
 }
 
 /// C (m×n) = A (m×k) · Bᵀ with B stored n×k, all row-major and dense (dot order). Returns 0 or −1.
+#[allow(clippy::not_unsafe_ptr_arg_deref)] // C ABI boundary: caller-owned wf_alloc blocks
 #[no_mangle]
 pub extern "C" fn wf_dgemm_nt(m: u32, n: u32, k: u32, a: *const f64, b: *const f64, c: *mut f64) -> i32 {
     let (m, n, k) = (m as usize, n as usize, k as usize);
@@ -456,6 +462,7 @@ pub extern "C" fn wf_dgemm_nt(m: u32, n: u32, k: u32, a: *const f64, b: *const f
 }
 
 /// y (m) = A (m×n, row-major, dense) · x (n), dot order. Returns 0 or −1.
+#[allow(clippy::not_unsafe_ptr_arg_deref)] // C ABI boundary: caller-owned wf_alloc blocks
 #[no_mangle]
 pub extern "C" fn wf_dgemv(m: u32, n: u32, a: *const f64, x: *const f64, y: *mut f64) -> i32 {
     let (m, n) = (m as usize, n as usize);

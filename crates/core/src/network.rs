@@ -1,31 +1,41 @@
 //! Sampled networks: the per-network values of z, Ĥ, dĤ, dd_IĤ, dd_IIĤ that the ensemble
 //! estimators average (PDLT §4, §8, §11.2, §∞.3; definitions in shared/theory/recursions.md §0, §1.3).
 //!
-//! Network (single input x ∈ R^{n₀}): z⁽¹⁾ = b⁽¹⁾ + W⁽¹⁾x, z⁽ᵐ⁺¹⁾ = b⁽ᵐ⁺¹⁾ + W⁽ᵐ⁺¹⁾σ(z⁽ᵐ⁾),
-//! W⁽ᵐ⁾ ~ N(0, C_W⁽ᵐ⁾/n_{m−1}), b⁽ᵐ⁾ ~ N(0, C_b⁽ᵐ⁾). Metric λ: λ_b⁽ᵐ⁾ on b⁽ᵐ⁾, μ_m ≡ λ_W⁽ᵐ⁾/n_{m−1} on W⁽ᵐ⁾.
-//! With v_i ≡ λ∇z_i and Dᵏz[u₁,…] the k-th directional derivative in parameter space:
-//!   Ĥ_ab = Dz_a[v_b],  dĤ_abc = D²z_a[v_b, v_c],  dd_IĤ_abcd = D³z_a[v_b, v_c, v_d],
-//!   dd_IIĤ_abcd = ⟨g_{a[c]}, g_{b[d]}⟩_λ with g_{a[b]} ≡ Hess(z_a)·v_b (placement A, recursions.md §1.3).
+//! ```text
+//! network   z⁽¹⁾ = b⁽¹⁾ + W⁽¹⁾x,  z⁽ᵐ⁺¹⁾ = b⁽ᵐ⁺¹⁾ + W⁽ᵐ⁺¹⁾σ(z⁽ᵐ⁾),  W⁽ᵐ⁾ ~ N(0, C_W⁽ᵐ⁾/n_{m−1}),  b⁽ᵐ⁾ ~ N(0, C_b⁽ᵐ⁾)
+//! metric    λ_b⁽ᵐ⁾ on b⁽ᵐ⁾,  μ_m ≡ λ_W⁽ᵐ⁾/n_{m−1} on W⁽ᵐ⁾;   v_i ≡ λ∇z_i;   Dᵏz[u₁,…] = k-th directional derivative
+//! values    Ĥ_ab = Dz_a[v_b],  dĤ_abc = D²z_a[v_b, v_c],  dd_IĤ_abcd = D³z_a[v_b, v_c, v_d],
+//!           dd_IIĤ_abcd = ⟨g_{a[c]}, g_{b[d]}⟩_λ,  g_{a[b]} ≡ Hess(z_a)·v_b   (placement A, recursions.md §1.3)
+//! ```
 //!
 //! # Algorithm for the statistics of layer ℓ (S = its first k neurons; cost O(k²·ℓ·n²))
-//! Layer-m objects below carry the superscript (m); s = σ(z), s′, s″, s‴ are pointwise, s⁽⁰⁾ = x.
-//! 1. Back-propagation, one row per b ∈ S: δ⁽ℓ⁾_b = e_b, ρ⁽ᵐ⁾_b = W⁽ᵐ⁺¹⁾ᵀδ⁽ᵐ⁺¹⁾_b, δ⁽ᵐ⁾_b = s′⊙ρ⁽ᵐ⁾_b.
-//!    ∂z_b/∂b⁽ᵐ⁾ = δ⁽ᵐ⁾_b, ∂z_b/∂W⁽ᵐ⁾ = δ⁽ᵐ⁾_b ⊗ s⁽ᵐ⁻¹⁾, so v_b = (λ_b δ⁽ᵐ⁾_b, μ_m δ⁽ᵐ⁾_b ⊗ s⁽ᵐ⁻¹⁾)
-//!    and the weight part acts on a vector y as the rank-one map μ_m δ⁽ᵐ⁾_b (s⁽ᵐ⁻¹⁾·y).
-//! 2. Forward jets along the directions v_b (directions are constants, only θ moves):
-//!      ż⁽ᵐ⁺¹⁾_b   = c_{m+1} δ⁽ᵐ⁺¹⁾_b + W u̇_b,                       u̇_b = s′ż_b,  c_m = λ_b⁽ᵐ⁾ + μ_m|s⁽ᵐ⁻¹⁾|²
-//!      z̈⁽ᵐ⁺¹⁾_bc  = μ(δ_b σ_c + δ_c σ_b) + W ü_bc,                 ü_bc = s″ż_bż_c + s′z̈_bc,  σ_b = s·u̇_b
-//!      z⃛⁽ᵐ⁺¹⁾_abb = μ(δ_a τ_bb + 2δ_b τ_ab) + W ü_abb,              τ_bc = s·ü_bc,
-//!                   ü_abb = s‴ż_aż_b² + s″(2z̈_ab ż_b + z̈_bb ż_a) + s′z⃛_abb,
-//!    with W = W⁽ᵐ⁺¹⁾, μ = μ_{m+1}, δ = δ⁽ᵐ⁺¹⁾, everything else at layer m, and z̈⁽¹⁾ = z⃛⁽¹⁾ = 0.
-//!    Then Ĥ_ab = ż⁽ℓ⁾_{b,a}, dĤ_abb = z̈⁽ℓ⁾_{bb,a}, dĤ_aab = z̈⁽ℓ⁾_{ab,a}, dd_IĤ_aabb = z⃛⁽ℓ⁾_{abb,a}.
-//!    All directions of one layer go through W⁽ᵐ⁺¹⁾ in ONE matrix product (k + k(k+1)/2 + k(k−1) rows).
-//! 3. Hessian–vector products g_{a[b]} = ∇_θ(Dz_a[v_b]) (v_b held fixed), by differentiating the
-//!    back-propagation along v_b: on b⁽ᵐ⁾ it is δ̇⁽ᵐ⁾_ab, on W⁽ᵐ⁾ it is δ̇⁽ᵐ⁾_ab ⊗ s⁽ᵐ⁻¹⁾ + δ⁽ᵐ⁾_a ⊗ u̇⁽ᵐ⁻¹⁾_b, where
-//!      δ̇⁽ℓ⁾ = 0,  δ̇⁽ᵐ⁾_ab = s″ż_b ρ_a + s′(W⁽ᵐ⁺¹⁾ᵀδ̇⁽ᵐ⁺¹⁾_ab + μ_{m+1} γ⁽ᵐ⁺¹⁾_ab s),  γ⁽ᵐ⁾_ab = δ⁽ᵐ⁾_a·δ⁽ᵐ⁾_b.
-//!    Frobenius products of rank-two matrices reduce to n-vector dots, so layer m adds to
-//!      ⟨g_ab, g_cd⟩_λ:  c_m δ̇_ab·δ̇_cd + μ_m[(δ̇_ab·δ_c)σ⁽ᵐ⁻¹⁾_d + (δ̇_cd·δ_a)σ⁽ᵐ⁻¹⁾_b + γ⁽ᵐ⁾_ac G⁽ᵐ⁻¹⁾_bd],
-//!    G_bd = u̇_b·u̇_d, u̇⁽⁰⁾ = 0. S, T, U take (c,d) = (a,b), (a,a)·(b,b), (b,a).
+//! Layer-m objects carry the superscript (m); s = σ(z), s′, s″, s‴ are pointwise, s⁽⁰⁾ = x.
+//!
+//! **1. Back-propagation**, one row per b ∈ S. ∂z_b/∂b⁽ᵐ⁾ = δ⁽ᵐ⁾_b and ∂z_b/∂W⁽ᵐ⁾ = δ⁽ᵐ⁾_b ⊗ s⁽ᵐ⁻¹⁾, so
+//! v_b = (λ_b δ⁽ᵐ⁾_b, μ_m δ⁽ᵐ⁾_b ⊗ s⁽ᵐ⁻¹⁾), whose weight part maps y to μ_m δ⁽ᵐ⁾_b (s⁽ᵐ⁻¹⁾·y) (rank one):
+//! ```text
+//! δ⁽ℓ⁾_b = e_b,   ρ⁽ᵐ⁾_b = W⁽ᵐ⁺¹⁾ᵀ δ⁽ᵐ⁺¹⁾_b,   δ⁽ᵐ⁾_b = s′ ⊙ ρ⁽ᵐ⁾_b,   γ⁽ᵐ⁾_ab = δ⁽ᵐ⁾_a · δ⁽ᵐ⁾_b
+//! ```
+//! **2. Forward jets** along the constant directions v_b (W = W⁽ᵐ⁺¹⁾, μ = μ_{m+1}, δ = δ⁽ᵐ⁺¹⁾, the rest at
+//! layer m; z̈⁽¹⁾ = z⃛⁽¹⁾ = 0):
+//! ```text
+//! ż⁽ᵐ⁺¹⁾_b   = c_{m+1} δ_b + W u̇_b                 u̇_b = s′ż_b,   c_m = λ_b⁽ᵐ⁾ + μ_m |s⁽ᵐ⁻¹⁾|²,   σ_b = s·u̇_b
+//! z̈⁽ᵐ⁺¹⁾_bc  = μ (δ_b σ_c + δ_c σ_b) + W ü_bc      ü_bc = s″ż_bż_c + s′z̈_bc,    τ_bc = s·ü_bc
+//! z⃛⁽ᵐ⁺¹⁾_abb = μ (δ_a τ_bb + 2 δ_b τ_ab) + W ü_abb  ü_abb = s‴ż_aż_b² + s″(2 z̈_ab ż_b + z̈_bb ż_a) + s′z⃛_abb
+//! Ĥ_ab = ż⁽ℓ⁾_{b,a},  dĤ_abb = z̈⁽ℓ⁾_{bb,a},  dĤ_aab = z̈⁽ℓ⁾_{ab,a},  dd_IĤ_aabb = z⃛⁽ℓ⁾_{abb,a}
+//! ```
+//! All directions of one layer go through W⁽ᵐ⁺¹⁾ in one matrix product (k + k(k+1)/2 + k(k−1) rows).
+//!
+//! **3. Hessian–vector products** g_{a[b]} = ∇_θ(Dz_a[v_b]) with v_b held fixed, i.e. the back-propagation
+//! differentiated along v_b: on b⁽ᵐ⁾ it is δ̇⁽ᵐ⁾_ab, on W⁽ᵐ⁾ it is δ̇⁽ᵐ⁾_ab ⊗ s⁽ᵐ⁻¹⁾ + δ⁽ᵐ⁾_a ⊗ u̇⁽ᵐ⁻¹⁾_b, with
+//! ```text
+//! δ̇⁽ℓ⁾_ab = 0,   δ̇⁽ᵐ⁾_ab = s″ ż_b ρ_a + s′ (W⁽ᵐ⁺¹⁾ᵀ δ̇⁽ᵐ⁺¹⁾_ab + μ_{m+1} γ⁽ᵐ⁺¹⁾_ab s)
+//! ```
+//! Frobenius products of these rank-two matrices reduce to n-vector dots (G⁽ᵐ⁾_bd = u̇_b·u̇_d, u̇⁽⁰⁾ = 0):
+//! ```text
+//! ⟨g_ab, g_cd⟩_λ = Σ_m  c_m δ̇_ab·δ̇_cd + μ_m [ (δ̇_ab·δ_c) σ⁽ᵐ⁻¹⁾_d + (δ̇_cd·δ_a) σ⁽ᵐ⁻¹⁾_b + γ⁽ᵐ⁾_ac G⁽ᵐ⁻¹⁾_bd ]
+//! dd_IIĤ_aabb = ⟨g_ab, g_ab⟩,   dd_IIĤ_abab = ⟨g_aa, g_bb⟩,   dd_IIĤ_abba = ⟨g_ab, g_ba⟩
+//! ```
 //!
 //! # Reproducibility
 //! Every product uses the fixed summation orders of `gemm.rs`, and `ts/network.ts` performs the same
@@ -213,11 +223,11 @@ struct Work {
     sig: Vec<Vec<f64>>,   // σ⁽ᵐ⁾_b = s⁽ᵐ⁾·u̇⁽ᵐ⁾_b (zero at m = 0)
     gram: Vec<Vec<f64>>,  // G⁽ᵐ⁾_bd = u̇_b·u̇_d (zero at m = 0)
     // scratch
-    stk: Vec<f64>,  // the stacked directions fed to W (r × n_m)
-    xs: Vec<f64>,   // the jets at the current layer (r × n_{m+1})
-    tau: Vec<f64>,  // τ_p for the pairs
-    eye: Vec<f64>,  // δ⁽ℓ⁾ rows: the k×k identity
-    dd0: Vec<f64>,  // δ̇ rows (k² × n)
+    stk: Vec<f64>, // the stacked directions fed to W (r × n_m)
+    xs: Vec<f64>,  // the jets at the current layer (r × n_{m+1})
+    tau: Vec<f64>, // τ_p for the pairs
+    eye: Vec<f64>, // δ⁽ℓ⁾ rows: the k×k identity
+    dd0: Vec<f64>, // δ̇ rows (k² × n)
     dd1: Vec<f64>,
     rhod: Vec<f64>, // W ᵀ δ̇ rows (k² × n)
     pidx: Vec<usize>,
@@ -243,7 +253,11 @@ impl Work {
         let mut add = |a: usize, b: usize| -> Result<(), i32> {
             let t = a.checked_mul(b).ok_or(err::ALLOC)?;
             total = total.checked_add(t).ok_or(err::ALLOC)?;
-            if total > MAX_WORK { Err(err::ALLOC) } else { Ok(()) }
+            if total > MAX_WORK {
+                Err(err::ALLOC)
+            } else {
+                Ok(())
+            }
         };
         for m in 1..=l {
             add(w[m], w[m - 1] * if order >= 1 && m >= 2 && m < l { 2 } else { 1 })?;
@@ -369,8 +383,8 @@ impl Work {
         {
             let z = &self.z[l][..k];
             let mut s = 0.0;
-            for a in 0..k {
-                s += z[a] * z[a];
+            for &za in z {
+                s += za * za;
             }
             v[q::ZZ] = s / k as f64;
             let mut s = 0.0;
@@ -592,9 +606,7 @@ impl Work {
                     let rbb = (k + self.pidx[b * k + b]) * n;
                     for j in 0..n {
                         let (za, zb) = (zd[a * n + j], zd[b * n + j]);
-                        stk[row + j] = s3[j] * za * zb * zb
-                            + s2[j] * (2.0 * xs[rab + j] * zb + xs[rbb + j] * za)
-                            + s1[j] * xs[row + j];
+                        stk[row + j] = s3[j] * za * zb * zb + s2[j] * (2.0 * xs[rab + j] * zb + xs[rbb + j] * za) + s1[j] * xs[row + j];
                     }
                 }
             }
@@ -722,6 +734,8 @@ pub fn ensemble_chunk(cfg: &[f64], first: f64, count: u32, out: &mut [f64]) -> R
 /// `out` holds 14·L values. Returns 0, or a negative code of [`err`] for a malformed config (checked
 /// before any work; nothing traps). The workspace is cached per thread and reused while the shape
 /// (widths, k_ℓ, order) does not change.
+// The export is the C ABI boundary: its pointers come from the caller (`wf_alloc` blocks).
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 #[no_mangle]
 pub extern "C" fn wf_ensemble_chunk(cfg: *const f64, cfg_len: u32, first: f64, count: u32, out: *mut f64) -> i32 {
     if cfg.is_null() || out.is_null() {
@@ -740,4 +754,11 @@ pub extern "C" fn wf_ensemble_chunk(cfg: *const f64, cfg_len: u32, first: f64, c
         Ok(()) => 0,
         Err(e) => e,
     }
+}
+
+/// Drops the cached workspace of [`wf_ensemble_chunk`] (its memory returns to the allocator; wasm
+/// memory itself never shrinks). The next chunk allocates a fresh one.
+#[no_mangle]
+pub extern "C" fn wf_ensemble_release() {
+    WORK.with(|cell| *cell.borrow_mut() = None);
 }

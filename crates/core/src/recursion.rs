@@ -4,13 +4,18 @@
 //!
 //! At layer ℓ the "n" of every 1/n is n_{ℓ−1}; r = n_ℓ/n_{ℓ−1} carries inherited terms across a
 //! change of width. The step ℓ → ℓ+1 uses the hyperparameters of layer ℓ+1.
-use crate::activation::Activation;
+use crate::activation::{Activation, Branch};
 use crate::memory::{slice, slice_mut};
 use crate::quadrature::Quadrature;
 
 /// Gaussian expectations at one K that the recursions need. `he2` = z²/K − 1 and
 /// `he4` = (z⁴ − 6Kz² + 3K²)/K² are the normalized Hermite polynomials, so that no K² or K⁴ is
 /// ever formed (they under/overflow long before K does at depth 1000).
+///
+/// The two he2 moments are O(K) while |f·he2| is O(1): integrating f·he2 directly leaves a
+/// round-off of ~1e-16 that, divided by K in χ∥ and ω, explodes once K ≲ 1e-14 (ordered phase at
+/// large depth). They are therefore computed by Stein's identity, ⟨f(z²−K)⟩ = K²⟨f″⟩ with f″ in
+/// the distributional sense: the pointwise f″ plus φ_K(0)·[f′]₀ for a jump of f′ at a kink.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Moments {
     pub s2: f64,     // ⟨σ²⟩
@@ -43,7 +48,6 @@ impl Moments {
         let status = q.expect_many(act, k, &mut o, |z, d, out| {
             let (s, s1, s2, s3) = (d[0], d[1], d[2], d[3]);
             let x2 = z * z / k;
-            let he2 = x2 - 1.0;
             let he4 = x2 * x2 - 6.0 * x2 + 3.0;
             let ss = s * s;
             let dd = s1 * s1;
@@ -51,8 +55,8 @@ impl Moments {
             out[1] = ss * ss;
             out[2] = dd;
             out[3] = dd * dd;
-            out[4] = ss * he2;
-            out[5] = dd * he2;
+            out[4] = 2.0 * (dd + s * s2); // (σ²)″
+            out[5] = 2.0 * (s2 * s2 + s1 * s3); // (σ′²)″
             out[6] = ss * he4;
             out[7] = dd * he4;
             out[8] = ss * dd;
@@ -67,6 +71,16 @@ impl Moments {
             // Only a non-finite K gets here (callers check); NaN lets `saturate` turn it into ±∞.
             o = [f64::NAN; N_MOMENTS];
         }
+        let (mut jump_s2, mut jump_d2) = (0.0, 0.0);
+        if act.has_kink() {
+            let r = act.eval_branch(0.0, Branch::Right);
+            let l = act.eval_branch(0.0, Branch::Left);
+            let phi0 = 1.0 / (2.0 * std::f64::consts::PI * k).sqrt();
+            jump_s2 = phi0 * 2.0 * (r[0] * r[1] - l[0] * l[1]);
+            jump_d2 = phi0 * 2.0 * (r[1] * r[2] - l[1] * l[2]);
+        }
+        o[4] = k * (o[4] + jump_s2);
+        o[5] = k * (o[5] + jump_d2);
         Moments {
             s2: o[0], s4: o[1], d2: o[2], d4: o[3], s2he2: o[4], d2he2: o[5], s2he4: o[6], d2he4: o[7],
             s2d2: o[8], sd2dd: o[9], sdd: o[10], d3ddd: o[11], dddd: o[12], dd2: o[13], d2dd2: o[14],

@@ -151,7 +151,15 @@ impl Net {
             }
             j
         };
-        let mut s: Vec<Jet> = self.x.iter().map(|&v| { let mut j = [0.0; 8]; j[0] = v; j }).collect();
+        let mut s: Vec<Jet> = self
+            .x
+            .iter()
+            .map(|&v| {
+                let mut j = [0.0; 8];
+                j[0] = v;
+                j
+            })
+            .collect();
         let mut z = vec![];
         for m in 1..=l {
             let (n, np, o) = (self.widths[m], self.widths[m - 1], self.off[m]);
@@ -434,17 +442,19 @@ fn lower_orders_give_the_same_values_and_zeros_above_the_order() {
 #[test]
 fn layer_one_has_the_deterministic_ntk_and_no_dntk_or_ddntk() {
     for (kind, a) in available(&KINDS) {
-        let s = spec(&[4, 6, 3], &[5, 3], kind, a, 3 + kind as u64);
-        let x2 = s.x.iter().map(|v| v * v).sum::<f64>() / 4.0;
-        let theta = s.lb[0] + s.lw[0] * x2; // Ĥ⁽¹⁾_ab = δ_ab (λ_b + λ_W |x|²/n₀)
-        for index in 0..3 {
-            let v = kernel_values(&s, index);
-            assert!((v[q::H] - theta).abs() <= 1e-14 * theta.abs());
-            assert!((v[q::HH] - theta * theta).abs() <= 1e-14 * theta * theta);
-            assert_eq!(v[q::HAB2], 0.0);
-            assert_eq!(v[q::HZZAB], 0.0);
-            for i in [q::P, q::Q, q::R, q::S, q::T, q::U, q::QNULL] {
-                assert_eq!(v[i], 0.0, "layer 1 {}", NAMES[i]);
+        for (w, ks) in [(&[4usize, 6, 3][..], &[5usize, 3][..]), (&[4, 5][..], &[4][..])] {
+            let s = spec(w, ks, kind, a, 3 + kind as u64);
+            let x2 = s.x.iter().map(|v| v * v).sum::<f64>() / 4.0;
+            let theta = s.lb[0] + s.lw[0] * x2; // Ĥ⁽¹⁾_ab = δ_ab (λ_b + λ_W |x|²/n₀)
+            for index in 0..3 {
+                let v = kernel_values(&s, index);
+                assert!((v[q::H] - theta).abs() <= 1e-14 * theta.abs());
+                assert!((v[q::HH] - theta * theta).abs() <= 1e-14 * theta * theta);
+                assert_eq!(v[q::HAB2], 0.0);
+                assert_eq!(v[q::HZZAB], 0.0);
+                for i in [q::P, q::Q, q::R, q::S, q::T, q::U, q::QNULL] {
+                    assert_eq!(v[i], 0.0, "layer 1 {}", NAMES[i]);
+                }
             }
         }
     }
@@ -473,7 +483,14 @@ fn ntk_and_dntk_agree_with_central_finite_differences_of_z() {
                 }
             }
             let v: Vec<Vec<f64>> = grad.iter().map(|g| (0..np).map(|i| g[i] * net.lam[i]).collect()).collect();
-            let mut t = Tensors { k, z: net.z(&net.theta, l)[..k].to_vec(), h: vec![0.0; k * k], dh: vec![0.0; k * k * k], ddi: vec![], ddii: vec![] };
+            let mut t = Tensors {
+                k,
+                z: net.z(&net.theta, l)[..k].to_vec(),
+                h: vec![0.0; k * k],
+                dh: vec![0.0; k * k * k],
+                ddi: vec![],
+                ddii: vec![],
+            };
             for a in 0..k {
                 for b in 0..k {
                     t.h[a * k + b] = (0..np).map(|i| grad[a][i] * v[b][i]).sum();
@@ -604,7 +621,12 @@ fn malformed_configs_return_error_codes_instead_of_trapping() {
         wf_ensemble_chunk(c.as_ptr(), c.len() as u32, 0.0, 1, out.as_mut_ptr())
     };
     // layout: [0] L=2 [1] n0=3 [2,3] widths [4..12) hyper [12] kind [13] a [14] order [15,16] seed [17,18] k [19..22) x
-    assert_eq!(bad(&|c| { c.pop(); }), err::LENGTH);
+    assert_eq!(
+        bad(&|c| {
+            c.pop();
+        }),
+        err::LENGTH
+    );
     assert_eq!(bad(&|c| c[0] = 0.0), err::LENGTH);
     assert_eq!(bad(&|c| c[0] = 2.5), err::LENGTH);
     assert_eq!(bad(&|c| c[0] = f64::NAN), err::LENGTH);

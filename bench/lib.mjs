@@ -1,0 +1,126 @@
+// Shared helpers of the benchmark suites: timing (tinybench), the raw wasm core, the Python peers,
+// and the result rows that `run.mjs` prints and writes to bench/results.json.
+import { Bench } from 'tinybench';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+export const DIST = new URL('../dist/', import.meta.url);
+
+/**
+ * Times `fn` with tinybench: `warmupTime` ms of warm-up (V8 tiers a wasm export up only after its
+ * first long calls, toolchain.md §2), then at least `iterations` calls or `time` ms. Returns
+ * milliseconds per call: median, min, and the sample count.
+ */
+export async function measure(fn, { time = 400, iterations = 10, warmupTime = 100, warmupIterations = 3 } = {}) {
+  const bench = new Bench({ time, iterations, warmup: true, warmupTime, warmupIterations, throws: true });
+  bench.add('task', fn);
+  await bench.run();
+  const r = bench.tasks[0].result;
+  if (!r || !r.latency) throw new Error(`benchmark failed: ${r?.state ?? 'no result'} ${r?.error ?? ''}`);
+  return { median: r.latency.p50, min: r.latency.min, samples: r.latency.samplesCount };
+}
+
+/** Times a long-running async or sync job `reps` times by hand (for jobs of ≥ 100 ms). */
+export async function measureSlow(fn, reps = 3, warm = 1) {
+  for (let i = 0; i < warm; i++) await fn();
+  const t = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    t.push(performance.now() - t0);
+  }
+  t.sort((a, b) => a - b);
+  return { median: t[Math.floor(t.length / 2)], min: t[0], samples: t.length };
+}
+
+let rawCore = null;
+/** A private instance of the SIMD wasm core (bindings/core.js `WasmCore`), separate from `init()`'s. */
+export async function wasmRaw() {
+  if (rawCore) return rawCore;
+  const { instantiate } = await import(new URL('bindings/core.js', DIST));
+  const bytes = readFileSync(new URL('../wasm/wideflow.simd.wasm', import.meta.url));
+  rawCore = await instantiate(bytes);
+  return rawCore;
+}
+
+/** True when the raw wasm core exports `name` (an old artifact may lack a kernel still being written). */
+export function hasExport(core, name) {
+  return typeof core.exports[name] === 'function';
+}
+
+/** The package's public API, as users import it (dist/ts/node.js), after `init()`. */
+let api = null;
+export async function wideflow() {
+  if (api) return api;
+  api = await import(new URL('ts/node.js', DIST));
+  await api.init();
+  return api;
+}
+
+/** An internal module of the built package (for the pure-TS twins), or null when not built yet. */
+export async function internal(path) {
+  const u = new URL(path, DIST);
+  if (!existsSync(fileURLToPath(u))) return null;
+  return import(u);
+}
+
+/** The Python interpreter for the peers: the bench venv when it exists, else `python3`, else null. */
+export function python() {
+  const venv = process.env.WIDEFLOW_BENCH_VENV ?? `${ROOT}bench/.venv`;
+  for (const p of [`${venv}/bin/python`, 'python3']) {
+    const r = spawnSync(p, ['-c', 'import sys; print(sys.version.split()[0])'], { encoding: 'utf8' });
+    if (r.status === 0) return { exe: p, version: r.stdout.trim() };
+  }
+  return null;
+}
+
+/** True when `py` can import every module in `mods`. */
+export function pyHas(py, ...mods) {
+  if (!py) return false;
+  const r = spawnSync(py.exe, ['-c', mods.map((m) => `import ${m}`).join('; ')], { encoding: 'utf8' });
+  return r.status === 0;
+}
+
+/** Runs a Python snippet or script and parses the last stdout line as JSON. */
+export function pyJson(py, args, { timeout = 1_800_000, env = {} } = {}) {
+  const out = execFileSync(py.exe, args, {
+    encoding: 'utf8',
+    timeout,
+    maxBuffer: 64 << 20,
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines = out.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+/**
+ * One line of the results table. `ratio` is the figure the target is about (e.g. wasm/js); `target`
+ * a human text; `met` true/false, or null when there is no target or the comparison was skipped.
+ */
+export function row(r) {
+  return { item: '', what: '', unit: '', wasm: null, js: null, peer: null, ratio: null, target: '', met: null, note: '', ...r };
+}
+
+export const fmt = (v, digits = 3) => {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'string') return v;
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
+  return Number(v.toPrecision(digits)).toString();
+};
+
+/** A plain-text table (also valid Markdown). */
+export function table(rows) {
+  const head = ['item', 'what', 'unit', 'wasm', 'js', 'peer', 'ratio', 'target', 'met'];
+  const cells = rows.map((r) => [
+    r.item, r.what, r.unit, fmt(r.wasm), fmt(r.js), fmt(r.peer), r.ratio === null ? '—' : `${fmt(r.ratio)}×`, r.target || '—',
+    r.met === null ? '—' : r.met ? 'met' : 'NOT met',
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => String(c[i]).length)));
+  const line = (c) => `| ${c.map((x, i) => String(x).padEnd(w[i])).join(' | ')} |`;
+  return [line(head), `|${w.map((n) => '-'.repeat(n + 2)).join('|')}|`, ...cells.map(line)].join('\n');
+}

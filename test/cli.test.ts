@@ -1,0 +1,80 @@
+import { describe, expect, test } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// The CLI as users run it: the built bin (npm test builds first).
+const cli = fileURLToPath(new URL('../dist/ts/cli.js', import.meta.url));
+const run = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+const net = ['--activation', 'tanh', '--depth', '3', '--cb', '0.1', '--cw', '1.5', '--lambda-b', '0.5', '--lambda-w', '1.5', '--x2', '1'];
+
+describe('wideflow theory', () => {
+  test('--json prints every quantity per layer with the documented keys', () => {
+    const r = run('theory', ...net, '--width', '64', '--input-width', '8', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.layers).toHaveLength(3);
+    for (const k of ['layer', 'K', 'Theta', 'G1', 'H1', 'V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U', 'chiParallel', 'chiPerp']) {
+      expect(typeof j.layers[2][k], k).toBe('number');
+    }
+    expect(j.layers[0].layer).toBe(1);
+  });
+
+  test('--widths, per-layer lists and --x give the same as the equivalent spec', () => {
+    const a = JSON.parse(run('theory', ...net, '--widths', '4,32,32', '--json').out);
+    const b = JSON.parse(run('theory', ...net.slice(0, 4), '--cb', '0.1,0.1,0.1', '--cw', '1.5', '--lambda-b', '0.5', '--lambda-w', '1.5', '--x', '1,-1,1,-1', '--widths', '4,32,32', '--json').out);
+    expect(b.layers[2].V).toBeCloseTo(a.layers[2].V, 12);
+  });
+
+  test('a readable table without --json, normalized forms with --normalized', () => {
+    const r = run('theory', ...net, '--width', '16', '--input-width', '4', '--normalized');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/layer.*K.*Theta/);
+    expect(r.out).toMatch(/normalized/);
+  });
+
+  test('bad input: message on stderr naming the parameter, non-zero exit, nothing on stdout', () => {
+    const r = run('theory', ...net, '--width', '16', '--input-width', '4', '--cw', '-1');
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/CW must be/);
+    expect(r.out).toBe('');
+    expect(run('theory', '--activation', 'nope', '--depth', '2', '--width', '4', '--input-width', '2').err).toMatch(/activation/);
+    expect(run('theory', ...net, '--wdith', '4').err).toMatch(/unknown option --wdith/);
+    expect(run('frobnicate').code).toBe(2);
+  });
+});
+
+describe('wideflow ensemble / merge', () => {
+  const ens = ['ensemble', ...net, '--widths', '4,8,8', '--output-width', '4', '--samples', '300', '--seed', '7'];
+
+  test('--json prints samples and per-layer { mean, stderr }', () => {
+    const r = run(...ens, '--json');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.samples).toBe(300);
+    for (const k of ['G', 'H', 'V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U']) {
+      expect(typeof j.layers[2][k].mean, k).toBe('number');
+      expect(typeof j.layers[2][k].stderr, k).toBe('number');
+    }
+  });
+
+  test('shards written with --out and merged equal the unsharded run exactly; workers do not change it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wf-shards-'));
+    const whole = JSON.parse(run(...ens, '--json').out);
+    const two = JSON.parse(run(...ens, '--workers', '2', '--json').out);
+    expect(two.layers).toEqual(whole.layers);
+    for (const i of [1, 2, 3]) expect(run(...ens, '--shard', `${i}/3`, '--out', join(dir, `part-${i}.json`)).code).toBe(0);
+    const files = readdirSync(dir).map((f) => join(dir, f));
+    const merged = run('merge', ...files, '--json');
+    expect(merged.code, merged.err).toBe(0);
+    expect(JSON.parse(merged.out).layers).toEqual(whole.layers);
+    const missing = run('merge', files[0], files[1]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.err).toMatch(/missing shards/);
+  });
+});

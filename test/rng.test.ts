@@ -1,0 +1,173 @@
+/**
+ * ts/rng.ts: xoshiro256++ + 256-layer ziggurat, bit-identical to the Rust core; statistical checks of
+ * the normals with stated critical values (all seeded, so the outcome is fixed).
+ */
+import { beforeAll, describe, expect, test } from 'vitest';
+import { Rng, seedHalves, detExp, detLn, ZIGGURAT } from '../ts/rng.js';
+import { normCdf } from '../ts/activation.js';
+import { init, InvalidParameterError } from '../ts/node.js';
+import { wasmCore } from '../ts/backend.js';
+
+function wasmNormals(seed: number, stream: number, n: number): Float64Array {
+  const core = wasmCore('test');
+  const b = core.allocF64(n);
+  const [lo, hi] = seedHalves(seed);
+  expect(core.call('wf_rng_fill_normal', lo, hi, stream, b.ptr, n)).toBe(0);
+  const out = core.readF64(b, n);
+  core.free(b);
+  return out;
+}
+
+describe('bit-identical to the Rust core', () => {
+  beforeAll(async () => {
+    await init();
+  });
+
+  test('raw 64-bit outputs match wf_rng_fill_u64 (seeds below and above 2³², large stream index)', () => {
+    const core = wasmCore('test');
+    for (const [seed, stream] of [
+      [0, 0],
+      [42, 7],
+      [2 ** 40 + 12345, 3],
+      [Number.MAX_SAFE_INTEGER, 2 ** 50 + 1],
+    ]) {
+      const n = 1000;
+      const b = core.alloc(8 * n);
+      const [lo, hi] = seedHalves(seed);
+      expect(core.call('wf_rng_fill_u64', lo, hi, stream, b.ptr, n)).toBe(0);
+      const w = new Uint32Array(core.exports.memory.buffer, b.ptr, 2 * n).slice();
+      core.free(b);
+      const r = new Rng(seed, stream);
+      for (let i = 0; i < n; i++) {
+        r.nextHiLo();
+        if (r.lo !== w[2 * i] || r.hi !== w[2 * i + 1]) throw new Error(`seed ${seed} stream ${stream} draw ${i}`);
+      }
+    }
+  });
+
+  test('1 048 576 normals per stream are bit-identical between wf_rng_fill_normal and Rng.fillNormal (3 streams)', () => {
+    const n = 1 << 20;
+    for (const [seed, stream] of [
+      [1, 0],
+      [2 ** 33 + 5, 17],
+      [987654321, 2 ** 45],
+    ]) {
+      const w = wasmNormals(seed, stream, n);
+      const t = new Float64Array(n);
+      new Rng(seed, stream).fillNormal(t);
+      let mismatches = 0;
+      for (let i = 0; i < n; i++) if (!Object.is(w[i], t[i])) mismatches++;
+      expect(mismatches).toBe(0);
+    }
+  });
+});
+
+describe('deterministic exp and ln (+, −, ×, ÷ only)', () => {
+  test('within 2 ulp of Math.exp / Math.log; ziggurat layers have equal area V and close at the top', () => {
+    const r = new Rng(1, 2);
+    let we = 0,
+      wl = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const x = (r.uniform() - 0.5) * 1400;
+      we = Math.max(we, Math.abs(detExp(x) - Math.exp(x)) / Math.exp(x));
+      const y = Math.exp(r.uniform() * 600 - 300);
+      wl = Math.max(wl, Math.abs(detLn(y) - Math.log(y)) / Math.max(Math.abs(Math.log(y)), 1));
+    }
+    expect(we).toBeLessThan(4.5e-16);
+    expect(wl).toBeLessThan(4.5e-16);
+    const { x, f } = ZIGGURAT;
+    for (let i = 1; i < 255; i++) expect(Math.abs(x[i] * (f[i + 1] - f[i]) - 0.004928673233974655)).toBeLessThan(1e-15);
+    expect(Math.abs(x[255] * (1 - f[255]) - 0.004928673233974655)).toBeLessThan(1e-14);
+  });
+});
+
+describe('the normals are standard normal (seeded; tolerances are 5 standard errors unless stated)', () => {
+  const n = 2_000_000;
+  const z = new Float64Array(n);
+  new Rng(20240601, 0).fillNormal(z);
+
+  test('mean 0, variance 1, kurtosis 3 on 2·10⁶ draws', () => {
+    let m1 = 0,
+      m2 = 0,
+      m4 = 0;
+    for (const v of z) {
+      m1 += v;
+      m2 += v * v;
+      m4 += v ** 4;
+    }
+    expect(Math.abs(m1 / n)).toBeLessThan(5 / Math.sqrt(n));
+    expect(Math.abs(m2 / n - 1)).toBeLessThan((5 * Math.SQRT2) / Math.sqrt(n));
+    expect(Math.abs(m4 / n - 3)).toBeLessThan((5 * Math.sqrt(96)) / Math.sqrt(n));
+  });
+
+  test('tail probabilities P(|z| > 2, 3, 4) and the far tail beyond R = 3.654 (base strip) match Φ', () => {
+    for (const t of [2, 3, 3.6541528853610088, 4, 4.5]) {
+      let c = 0;
+      for (const v of z) if (Math.abs(v) > t) c++;
+      const p = 2 * normCdf(-t);
+      expect(Math.abs(c - n * p)).toBeLessThan(5 * Math.sqrt(n * p * (1 - p)));
+    }
+  });
+
+  test('Kolmogorov–Smirnov on 2·10⁵ draws: √n·D < 1.949, the α = 0.001 critical value', () => {
+    const m = 200_000;
+    const s = z.slice(0, m).sort();
+    let d = 0;
+    for (let i = 0; i < m; i++) {
+      const F = normCdf(s[i]);
+      d = Math.max(d, (i + 1) / m - F, F - i / m);
+    }
+    expect(Math.sqrt(m) * d).toBeLessThan(1.949);
+  });
+
+  test('a 5 % shift of the mean is detected by the same check (the test can fail)', () => {
+    const m = 200_000;
+    const s = z.slice(0, m).map((v) => v + 0.05).sort();
+    let d = 0;
+    for (let i = 0; i < m; i++) {
+      const F = normCdf(s[i]);
+      d = Math.max(d, (i + 1) / m - F, F - i / m);
+    }
+    expect(Math.sqrt(m) * d).toBeGreaterThan(1.949);
+  });
+});
+
+describe('streams', () => {
+  test('reproducible: the same (seed, stream) gives the same numbers; fillNormal honours offset, length and scale', () => {
+    const a = new Float64Array(100),
+      b = new Float64Array(100);
+    new Rng(5, 1).fillNormal(a);
+    new Rng(5, 1).fillNormal(b, 2, 10, 50);
+    for (let i = 0; i < 50; i++) expect(b[10 + i]).toBe(2 * a[i]);
+    expect(b[9]).toBe(0);
+    expect(b[60]).toBe(0);
+    const r = new Rng(0, 0);
+    expect(r.nextU64()).toBe(5987356902031041503n); // fixed forever: changing it changes every ensemble
+  });
+
+  test('independent: |correlation| between streams 0…9 of one seed, and between seeds, below 5/√n', () => {
+    const n = 100_000;
+    const rows = Array.from({ length: 10 }, (_, s) => {
+      const v = new Float64Array(n);
+      new Rng(77, s).fillNormal(v);
+      return v;
+    });
+    const other = new Float64Array(n);
+    new Rng(78, 0).fillNormal(other);
+    rows.push(other);
+    for (let i = 0; i < rows.length; i++) {
+      for (let j = i + 1; j < rows.length; j++) {
+        let c = 0;
+        for (let k = 0; k < n; k++) c += rows[i][k] * rows[j][k];
+        expect(Math.abs(c / n)).toBeLessThan(5 / Math.sqrt(n));
+      }
+    }
+  });
+
+  test('seed and stream must be integers in 0…2^53 − 1 (InvalidParameterError)', () => {
+    expect(() => new Rng(-1, 0)).toThrow(InvalidParameterError);
+    expect(() => new Rng(1.5, 0)).toThrow(/seed must be an integer in 0…2\^53 − 1 \(got 1.5\)/);
+    expect(() => new Rng(0, 2 ** 53)).toThrow(/stream/);
+    expect(() => new Rng(0, 0).fillNormal(new Float64Array(4), 1, 2, 3)).toThrow(InvalidParameterError);
+  });
+});

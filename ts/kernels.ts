@@ -1,0 +1,398 @@
+/**
+ * `kernels(spec)`: the infinite-width kernel matrices of an MLP over many inputs (PDLT §4.1, §8.1
+ * with sample indices α, β = 1 … N):
+ *
+ *   K⁽¹⁾_αβ = C_b + C_W x_α·x_β/n₀,            Θ⁽¹⁾_αβ = λ_b + λ_W x_α·x_β/n₀,
+ *   K⁽ℓ⁺¹⁾_αβ = C_b + C_W ⟨σ(z_α)σ(z_β)⟩,      Θ⁽ℓ⁺¹⁾_αβ = λ_b + λ_W ⟨σ(z_α)σ(z_β)⟩ + C_W Θ⁽ℓ⁾_αβ ⟨σ′(z_α)σ′(z_β)⟩,
+ *
+ * with (z_α, z_β) ~ N(0, [[K_αα, K_αβ], [K_αβ, K_ββ]]) at layer ℓ and the hyperparameters of layer
+ * ℓ+1. The pure-TS twin of `crates/core/src/kernel_matrix.rs` (same rules, same order of
+ * operations); the module doc there says which 2-D rule serves which activation:
+ *  - relu, leaky relu: closed forms (arc-cosine kernels), exact to rounding;
+ *  - smooth σ: the tensor product of the 1-D trapezoid of `theory()` in Cholesky coordinates;
+ *  - elu, monomials, custom σ: `Quadrature.expect2` (kink-split / Gauss–Hermite);
+ *  - the diagonal: the single-input moments of `theory()`, so K⁽ℓ⁾_αα and Θ⁽ℓ⁾_αα equal `theory()`'s.
+ */
+import { ACTIVATIONS, type Activation } from './activation.js';
+import { resolveBackend, wasmCore, type Backend } from './backend.js';
+import { InvalidParameterError } from './errors.js';
+import { quadrature, X_MAX, type Quadrature, type Rule } from './quadrature.js';
+import { computeMoments } from './recursion.js';
+import { resolveSpec, type LayerHyper, type NetworkSpec, type PerLayer } from './spec.js';
+import { checkDegree } from './theory.js';
+
+/** N inputs of width n₀: rows of a number[][] or a flat row-major Float64Array of N·n₀ values. */
+export type KernelInputs = ReadonlyArray<ArrayLike<number>> | { data: ArrayLike<number>; n: number };
+
+export interface KernelsSpec {
+  /** σ, as for `theory()` (a builtin name, a parametrized builtin, or a custom function on the js backend). */
+  activation: NetworkSpec['activation'];
+  /** L, the number of layers. */
+  depth: number;
+  Cb: PerLayer;
+  CW: PerLayer;
+  lambdaB: PerLayer;
+  lambdaW: PerLayer;
+  /** The N inputs x_α ∈ R^{n₀}. */
+  inputs: KernelInputs;
+}
+
+export interface KernelsOptions {
+  /** Quadrature degree, as for `theory()` (default 64). */
+  degree?: number;
+  /** `'wasm'` (default once `init()` resolved) or `'js'`. */
+  backend?: Backend;
+}
+
+export interface KernelLayer {
+  /** ℓ, from 1. */
+  layer: number;
+  /** K⁽ℓ⁾, N × N row-major: K⁽ℓ⁾_αβ = K[α·N + β]. */
+  K: Float64Array;
+  /** Θ⁽ℓ⁾, N × N row-major. */
+  Theta: Float64Array;
+}
+
+export interface KernelsResult {
+  /** N, the number of inputs. */
+  n: number;
+  /** n₀, the input width. */
+  inputWidth: number;
+  layers: KernelLayer[];
+  degree: number;
+  backend: Backend;
+  /** Notes on non-finite entries (overflow of K at large C_W and depth); empty when all is finite. */
+  warnings: string[];
+}
+
+/** Most doubles the result may hold (2·L·N²): 1 GiB. */
+const MAX_OUTPUT = 1 << 27;
+
+/**
+ * Computes K⁽ℓ⁾_αβ and Θ⁽ℓ⁾_αβ for every layer ℓ = 1 … L and every pair of inputs.
+ *
+ * @example
+ * const { layers } = kernels({ activation: 'erf', depth: 3, Cb: 0.1, CW: 1, lambdaB: 0.1, lambdaW: 1, inputs: [[1, 0], [0.6, 0.8]] });
+ * layers[2].K[0 * 2 + 1] // K⁽³⁾ between the two inputs
+ */
+export function kernels(spec: KernelsSpec, options: KernelsOptions = {}): KernelsResult {
+  if (typeof spec !== 'object' || spec === null) throw new InvalidParameterError('spec', spec, 'an object');
+  if (typeof options !== 'object' || options === null) throw new InvalidParameterError('options', options, 'an object');
+  const { x, n, n0 } = checkInputs(spec.inputs);
+  // The single-input resolver validates σ, L and the per-layer hyperparameters with the same messages
+  // as theory(); widths and the input do not enter the infinite-width kernels.
+  const r = resolveSpec({
+    activation: spec.activation, depth: spec.depth, width: 1, inputWidth: n0,
+    Cb: spec.Cb, CW: spec.CW, lambdaB: spec.lambdaB, lambdaW: spec.lambdaW, input: { x2: 0 },
+  });
+  if (2 * r.depth * n * n > MAX_OUTPUT) {
+    throw new InvalidParameterError('inputs', `${n} inputs × depth ${r.depth}`, `at most ${MAX_OUTPUT} matrix entries in all (2·L·N²)`);
+  }
+  const degree = checkDegree(options.degree);
+  const backend = resolveBackend(options.backend, 'kernels()');
+  const nn = n * n;
+  const out = new Float64Array(2 * r.depth * nn);
+  if (backend === 'wasm') {
+    if (r.activation.kind < 0) {
+      throw new InvalidParameterError('backend', 'wasm', "'js' for a custom activation (the wasm core only has the builtins)");
+    }
+    const core = wasmCore('kernels()');
+    const cfg = kernelConfig(r.depth, n, n0, r.hyper, r.activation);
+    const cfgB = core.allocF64(cfg);
+    const xB = core.allocF64(x);
+    const outB = core.allocF64(out.length);
+    try {
+      const status = core.call('wf_kernel_matrix', cfgB.ptr, cfg.length, xB.ptr, x.length, degree, outB.ptr, out.length);
+      if (status !== 0) throw new Error(`wideflow: wf_kernel_matrix failed with status ${status}`);
+      out.set(core.readF64(outB, out.length));
+    } finally {
+      core.free(cfgB);
+      core.free(xB);
+      core.free(outB);
+    }
+  } else {
+    kernelMatrixJs(quadrature(degree), r.activation, r.hyper, x, n, n0, out);
+  }
+  const layers: KernelLayer[] = [];
+  let bad: number | null = null;
+  for (let l = 0; l < r.depth; l++) {
+    const K = out.slice(2 * l * nn, (2 * l + 1) * nn);
+    const Theta = out.slice((2 * l + 1) * nn, (2 * l + 2) * nn);
+    if (bad === null && (!K.every(Number.isFinite) || !Theta.every(Number.isFinite))) bad = l + 1;
+    layers.push({ layer: l + 1, K, Theta });
+  }
+  const warnings = bad === null ? [] : [`overflow: some entry of K or Θ is not finite from layer ${bad} on (reduce C_W or the depth)`];
+  return { n, inputWidth: n0, layers, degree, backend, warnings };
+}
+
+/** [L, N, n₀, (C_b, C_W, λ_b, λ_W) × L, kind, a] — the layout `wf_kernel_matrix` reads. */
+function kernelConfig(depth: number, n: number, n0: number, hyper: LayerHyper[], act: Activation): Float64Array {
+  const cfg: number[] = [depth, n, n0];
+  for (const h of hyper) cfg.push(h.Cb, h.CW, h.lambdaB, h.lambdaW);
+  cfg.push(act.kind, act.a);
+  return Float64Array.from(cfg);
+}
+
+function checkInputs(inputs: unknown): { x: Float64Array; n: number; n0: number } {
+  const allowed = 'an array of N ≥ 1 rows of n₀ ≥ 1 finite numbers each, or { data: Float64Array of N·n₀ numbers, n: N }';
+  if (Array.isArray(inputs)) {
+    const n = inputs.length;
+    const first = inputs[0] as ArrayLike<number> | undefined;
+    if (n < 1 || !first || typeof first.length !== 'number' || first.length < 1) throw new InvalidParameterError('inputs', inputs, allowed);
+    const n0 = first.length;
+    const x = new Float64Array(n * n0);
+    inputs.forEach((row: ArrayLike<number>, a) => {
+      if (!row || typeof row.length !== 'number' || row.length !== n0) {
+        throw new InvalidParameterError(`inputs[${a}]`, row, `an array of n₀ = ${n0} finite numbers (the length of inputs[0])`);
+      }
+      for (let i = 0; i < n0; i++) {
+        const v = row[i];
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidParameterError(`inputs[${a}][${i}]`, v, 'a finite number');
+        x[a * n0 + i] = v;
+      }
+    });
+    return { x, n, n0 };
+  }
+  const o = inputs as { data?: ArrayLike<number>; n?: unknown } | null;
+  if (typeof o === 'object' && o !== null && o.data && typeof o.data.length === 'number') {
+    const n = o.n;
+    const len = o.data.length;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || len < n || len % n !== 0) {
+      throw new InvalidParameterError('inputs', { n, 'data.length': len }, allowed);
+    }
+    const x = Float64Array.from(o.data);
+    const n0 = len / n;
+    for (let i = 0; i < len; i++) {
+      if (!Number.isFinite(x[i])) throw new InvalidParameterError(`inputs.data[${i}]`, o.data[i], 'a finite number');
+    }
+    return { x, n, n0 };
+  }
+  throw new InvalidParameterError('inputs', inputs, allowed);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pure-TS twin of crates/core/src/kernel_matrix.rs.
+
+/** Kind codes (shared with Rust) of the activations with a special 2-D rule. */
+const KIND = {
+  linear: ACTIVATIONS.linear.kind, relu: ACTIVATIONS.relu.kind, leaky_relu: ACTIVATIONS.leaky_relu.kind,
+  tanh: ACTIVATIONS.tanh.kind, erf: ACTIVATIONS.erf.kind, sin: ACTIVATIONS.sin.kind,
+  scaled_tanh: ACTIVATIONS.scaled_tanh.kind, monomial: ACTIVATIONS.monomial.kind,
+};
+
+/** True when σ(−z) = −σ(z), so that σσ and σ′σ′ are even functions of (z_α, z_β). */
+function isOdd(act: Activation): boolean {
+  switch (act.kind) {
+    case KIND.tanh: case KIND.erf: case KIND.sin: case KIND.scaled_tanh: case KIND.linear:
+      return true;
+    case KIND.monomial:
+      return Math.trunc(act.a) % 2 === 1;
+    default:
+      return false;
+  }
+}
+
+/** ⟨σσ⟩ and ⟨σ′σ′⟩ of relu (a = 0) or leaky relu (negative slope a) in closed form. */
+export function leakyReluPair(a: number, k11: number, k12: number, k22: number): [number, number] {
+  const norm = Math.sqrt(k11 * k22);
+  const c = norm > 0 ? Math.min(1, Math.max(-1, k12 / norm)) : 0;
+  const theta = Math.acos(c);
+  const pi = Math.PI;
+  const j1 = (norm * (Math.sqrt(1 - c * c) + (pi - theta) * c)) / (2 * pi);
+  const j0 = (pi - theta) / (2 * pi);
+  const b = (1 - a) * (1 - a);
+  return [a * k12 + b * j1, a + b * j0];
+}
+
+/** A trapezoid level with, per outer node i, the inner nodes [lo, hi) inside the disc x_i² + x_j² ≤ X_MAX². */
+interface SmoothRule {
+  rule: Rule;
+  lo: Int32Array;
+  hi: Int32Array;
+}
+
+function smoothRule(rule: Rule): SmoothRule {
+  const r2 = X_MAX * X_MAX * (1 + 1e-12);
+  const xs = rule.nodes;
+  const m = xs.length;
+  const lo = new Int32Array(m), hi = new Int32Array(m);
+  for (let i = 0; i < m; i++) {
+    const lim = r2 - xs[i] * xs[i];
+    let a = 0;
+    while (a < m && !(xs[a] * xs[a] <= lim)) a++;
+    let b = m;
+    while (b > a && !(xs[b - 1] * xs[b - 1] <= lim)) b--;
+    lo[i] = a;
+    hi[i] = b;
+  }
+  return { rule, lo, hi };
+}
+
+const POINT = new Float64Array(4);
+const INNER = new Float64Array(2);
+
+/** Slope a > 0 when σ(z) = tanh(a·z) (tanh, scaled tanh with a > 0), else null. */
+function tanhSlope(act: Activation): number | null {
+  if (act.kind === KIND.tanh) return 1;
+  if (act.kind === KIND.scaled_tanh && act.a > 0 && Number.isFinite(act.a)) return act.a;
+  return null;
+}
+
+/**
+ * Σⱼ wⱼ tanh(a zⱼ) and Σⱼ wⱼ a·sech²(a zⱼ) over j ∈ [lo, hi), zⱼ = y + l22·xⱼ on the trapezoid
+ * xⱼ = (j − J)·h, into INNER: e^{−2a|zⱼ|} is geometric in j, so one exp per side of zⱼ = 0 and one
+ * multiplication per node (see `tanh_inner` in kernel_matrix.rs for the error bound).
+ */
+function tanhInner(xs: ArrayLike<number>, ws: ArrayLike<number>, lo: number, hi: number, a: number, y: number, l22: number, h: number): void {
+  const half = xs.length >> 1;
+  const root = -y / (l22 * h) + half;
+  let j0 = root <= lo ? lo : root >= hi ? hi : Math.ceil(root);
+  while (j0 > lo && y + l22 * xs[j0 - 1] >= 0) j0--;
+  while (j0 < hi && y + l22 * xs[j0] < 0) j0++;
+  const r = Math.exp(-2 * a * l22 * h);
+  let ss = 0, dd = 0;
+  if (j0 < hi) {
+    let e = Math.exp(-2 * a * (y + l22 * xs[j0]));
+    for (let j = j0; j < hi; j++) {
+      const v = 1 + e;
+      ss += ws[j] * ((1 - e) / v);
+      dd += ws[j] * ((4 * a * e) / (v * v));
+      e *= r;
+    }
+  }
+  if (j0 > lo) {
+    let e = Math.exp(2 * a * (y + l22 * xs[j0 - 1]));
+    for (let j = j0 - 1; j >= lo; j--) {
+      const v = 1 + e;
+      ss -= ws[j] * ((1 - e) / v);
+      dd += ws[j] * ((4 * a * e) / (v * v));
+      e *= r;
+    }
+  }
+  INNER[0] = ss;
+  INNER[1] = dd;
+}
+
+function smoothPair(sr: SmoothRule, act: Activation, odd: boolean, k11: number, k12: number, k22: number): [number, number] {
+  const xs = sr.rule.nodes, ws = sr.rule.weights;
+  const m = xs.length;
+  const l11 = Math.sqrt(k11);
+  const l21 = l11 > 0 ? k12 / l11 : 0;
+  const l22 = Math.sqrt(Math.max(k22 - l21 * l21, 0));
+  const half = m >> 1;
+  const fast = m >= 3 && l22 > 0 ? tanhSlope(act) : null;
+  const h = m >= 3 ? xs[half + 1] : 0;
+  const d = POINT;
+  let s = 0, dsum = 0;
+  for (let i = odd ? half : 0; i < m; i++) {
+    const x1 = xs[i];
+    act.eval(l11 * x1, d);
+    const s1 = d[0], d1 = d[1];
+    const y = l21 * x1;
+    let ss = 0, dd = 0;
+    if (fast !== null) {
+      tanhInner(xs, ws, sr.lo[i], sr.hi[i], fast, y, l22, h);
+      ss = INNER[0];
+      dd = INNER[1];
+    } else {
+      for (let j = sr.lo[i], hi = sr.hi[i]; j < hi; j++) {
+        act.eval(y + l22 * xs[j], d);
+        ss += ws[j] * d[0];
+        dd += ws[j] * d[1];
+      }
+    }
+    const w = odd && i !== half ? 2 * ws[i] : ws[i];
+    s += w * s1 * ss;
+    dsum += w * d1 * dd;
+  }
+  return [s, dsum];
+}
+
+/** One recursion's 2-D rules (the twin of `PairRule` in kernel_matrix.rs). */
+class PairRule {
+  private readonly odd: boolean;
+  private readonly halfwidth: number | null;
+  private readonly levels = new Map<number, SmoothRule>();
+  private readonly o = new Float64Array(2);
+
+  constructor(private readonly q: Quadrature, private readonly act: Activation) {
+    this.odd = isOdd(act);
+    // Custom σ (js only) takes the same tensor trapezoid as `expect2` gives it, at its declared half-width.
+    this.halfwidth = !act.isPolynomial && !act.hasKink ? act.halfwidth : null;
+  }
+
+  pair(k11: number, k12: number, k22: number): [number, number] {
+    if (!(Number.isFinite(k11) && Number.isFinite(k12) && Number.isFinite(k22))) return [NaN, NaN];
+    // Rounding can push |K12| a hair above √(K11 K22); clamp to the PSD boundary.
+    const bound = Math.sqrt(Math.max(k11, 0) * Math.max(k22, 0));
+    k12 = Math.min(bound, Math.max(-bound, k12));
+    switch (this.act.kind) {
+      case KIND.relu: return leakyReluPair(0, k11, k12, k22);
+      case KIND.leaky_relu: return leakyReluPair(this.act.a, k11, k12, k22);
+      case KIND.linear: return [k12, 1];
+    }
+    if (this.halfwidth !== null) {
+      const kmax = Math.max(k11, k22);
+      if (kmax > 0) {
+        const level = this.q.trapezoidLevel(this.halfwidth, kmax);
+        let sr = this.levels.get(level);
+        if (!sr) {
+          sr = smoothRule(this.q.trapezoid(level));
+          this.levels.set(level, sr);
+        }
+        return smoothPair(sr, this.act, this.odd, k11, k12, k22);
+      }
+    }
+    const o = this.o;
+    this.q.expect2(this.act, k11, k12, k22, o, (_z1, d1, _z2, d2, v) => {
+      v[0] = d1[0] * d2[0];
+      v[1] = d1[1] * d2[1];
+    });
+    return [o[0], o[1]];
+  }
+}
+
+/** The whole recursion into `out` (2·L·N²: K⁽ℓ⁾ then Θ⁽ℓ⁾ per layer, row-major), as `wf_kernel_matrix`. */
+export function kernelMatrixJs(q: Quadrature, act: Activation, hyper: LayerHyper[], x: Float64Array, n: number, n0: number, out: Float64Array): void {
+  const nn = n * n;
+  const h0 = hyper[0];
+  for (let a = 0; a < n; a++) {
+    for (let b = a; b < n; b++) {
+      let g = 0;
+      for (let i = 0; i < n0; i++) g += x[a * n0 + i] * x[b * n0 + i];
+      g /= n0;
+      const kv = h0.Cb + h0.CW * g;
+      const tv = h0.lambdaB + h0.lambdaW * g;
+      out[a * n + b] = kv;
+      out[b * n + a] = kv;
+      out[nn + a * n + b] = tv;
+      out[nn + b * n + a] = tv;
+    }
+  }
+  const rule = new PairRule(q, act);
+  for (let l = 1; l < hyper.length; l++) {
+    const h = hyper[l];
+    const pk = 2 * (l - 1) * nn, pt = pk + nn, k = 2 * l * nn, th = k + nn;
+    for (let a = 0; a < n; a++) {
+      const kaa = out[pk + a * n + a];
+      let s = NaN, d = NaN;
+      if (Number.isFinite(kaa)) {
+        const m = computeMoments(q, act, kaa);
+        s = m.s2;
+        d = m.d2;
+      }
+      out[k + a * n + a] = h.Cb + h.CW * s;
+      out[th + a * n + a] = h.lambdaB + h.lambdaW * s + h.CW * out[pt + a * n + a] * d;
+      for (let b = a + 1; b < n; b++) {
+        const [s2, d2] = rule.pair(kaa, out[pk + a * n + b], out[pk + b * n + b]);
+        const kv = h.Cb + h.CW * s2;
+        const tv = h.lambdaB + h.lambdaW * s2 + h.CW * out[pt + a * n + b] * d2;
+        out[k + a * n + b] = kv;
+        out[k + b * n + a] = kv;
+        out[th + a * n + b] = tv;
+        out[th + b * n + a] = tv;
+      }
+    }
+  }
+}
+
