@@ -7,10 +7,10 @@
 // Peers: numpy from the bench venv or the system python3; neural-tangents only from the bench venv
 // (`bash bench/peers/setup-venv.sh`). A missing peer skips its lines, never the run.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { execSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ROOT, python, table } from './lib.mjs';
+import { ROOT, python, table, waitForIdle } from './lib.mjs';
 
 const SUITES = ['normals', 'gemm', 'ensemble', 'theory', 'peers'];
 const args = process.argv.slice(2);
@@ -35,21 +35,23 @@ function machine() {
     if (execSync('git status --porcelain', { cwd: ROOT, encoding: 'utf8' }).trim()) commit += ' (+ uncommitted changes)';
   } catch {}
   const py = python();
-  return { date: new Date().toISOString(), commit, node: process.version, nproc: cpus().length, cpu, python: py?.version ?? null };
+  return { date: new Date().toISOString(), commit, node: process.version, nproc: cpus().length, cpu, python: py?.version ?? null, loadavgAtStart: loadavg() };
 }
 
 const info = machine();
-console.log(`wideflow bench — ${info.date}, commit ${info.commit}, node ${info.node}, ${info.nproc} × ${info.cpu}${quick ? ' (quick)' : ''}`);
+console.log(`wideflow bench — ${info.date}, commit ${info.commit}, node ${info.node}, ${info.nproc} × ${info.cpu}, load ${info.loadavgAtStart.map((v) => v.toFixed(2)).join(' ')}${quick ? ' (quick)' : ''}`);
+// Timings are only meaningful on an otherwise idle machine (2 cores): the load average is recorded.
 const results = { machine: info, quick, suites: {} };
 const rows = [];
 const shared = {};
 for (const name of only) {
   const t0 = performance.now();
-  process.stderr.write(`bench: ${name} …`);
+  const busy = await waitForIdle();
+  process.stderr.write(`bench: ${name} (other load ${busy === null ? '?' : (100 * busy).toFixed(0) + ' %'}) …`);
   try {
     const { run } = await import(`./suites/${name}.mjs`);
     const r = await run({ quick, shared });
-    results.suites[name] = r.raw;
+    results.suites[name] = { ...r.raw, cpuBusyBefore: busy };
     rows.push(...r.rows);
     if (name === 'normals' && r.rows[0]?.wasm) shared.normalsWasmMps = r.rows[0].wasm;
     process.stderr.write(` ${((performance.now() - t0) / 1e3).toFixed(1)} s\n`);
@@ -61,6 +63,8 @@ for (const name of only) {
   }
 }
 results.rows = rows;
+results.machine.loadavgAtEnd = loadavg();
+console.log(`load average at the end: ${results.machine.loadavgAtEnd.map((v) => v.toFixed(2)).join(' ')}`);
 console.log(table(rows));
 const notes = rows.filter((r) => r.note).map((r) => `  ${r.item} ${r.what.trim()}: ${r.note}`);
 if (notes.length) console.log(`notes:\n${notes.join('\n')}`);

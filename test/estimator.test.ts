@@ -41,8 +41,8 @@ describe('jackknife', () => {
     for (let i = 0; i < 2000; i++) {
       const g = i % groups;
       const zz = mu + rng.normal();
-      sums[g * NQ + 0] += zz;
-      sums[g * NQ + 1] += zz * zz; // E[zz²] − E[zz]² = Var = 1 → V = n·1
+      sums[g * NQ + 14] += zz;
+      sums[g * NQ + 15] += zz * zz; // E[zzc²] − E[zzc]² = Var = 1 → V = n·1
       counts[g]++;
     }
     const est = jackknife(sums, counts, 5, ['G', 'V']);
@@ -53,7 +53,7 @@ describe('jackknife', () => {
   });
 
   test('statistics() maps moments to coefficients with the documented factors of n', () => {
-    const m = [2, 5, 3, 10, 7, 0.5, 0.25, 1, 2, 3, 4, 5, 6, 0];
+    const m = [0, 0, 3, 10, 0, 0.5, 0.25, 1, 2, 3, 4, 5, 6, 0, 2, 5, 7];
     const s = statistics(m, 10);
     expect(s.V).toBeCloseTo(10 * (5 - 4), 12);
     expect(s.A).toBeCloseTo(10 * (10 - 9), 12);

@@ -16,7 +16,7 @@ import { InvalidParameterError } from '../ts/errors.js';
 import { ensembleChunkJs, NQ, packConfig, Q, releaseNetworkWorkspace, type NetworkConfig } from '../ts/network.js';
 import { Rng } from '../ts/rng.js';
 
-const NAMES = ['zz', 'zzzz', 'h', 'hh', 'hzz', 'hab2', 'hzzab', 'P', 'Q', 'R', 'S', 'T', 'U', 'Qnull'];
+const NAMES = ['zz', 'zzzz', 'h', 'hh', 'hzz', 'hab2', 'hzzab', 'P', 'Q', 'R', 'S', 'T', 'U', 'Qnull', 'zzc', 'zzc2', 'hzzc'];
 
 /** Activations by name with their config (kind, parameter). */
 const ACTS: Array<[string, Record<string, number>]> = [
@@ -204,8 +204,11 @@ function referenceLayers(c: NetworkConfig, act: Activation, index: number): Laye
   return layers;
 }
 
-/** The 14 values of the first k neurons of a layer, and the same means of |term| (for tolerances). */
-function referenceValues(t: Layer, k: number): { v: number[]; scale: number[] } {
+/**
+ * The NQ values of the first k neurons of a layer, and the same means of |term| (for tolerances).
+ * `zzc` = C_b + C_W|σ(z⁽ℓ⁻¹⁾)|²/n_{ℓ−1}, from the reference's own previous layer (see {@link conditionalZZ}).
+ */
+function referenceValues(t: Layer, k: number, zzc: number): { v: number[]; scale: number[] } {
   const n = t.n;
   const v = new Array(NQ).fill(0), scale = new Array(NQ).fill(0);
   const put = (q: number, x: number) => {
@@ -236,7 +239,22 @@ function referenceValues(t: Layer, k: number): { v: number[]; scale: number[] } 
     put(Q.T, t.ddII[i4(a, b, a, b)] / np);
     put(Q.U, t.ddII[i4(a, b, b, a)] / np);
   }
+  put(Q.zzc, zzc);
+  put(Q.zzc2, zzc * zzc);
+  put(Q.hzzc, v[Q.h] * zzc);
   return { v, scale };
+}
+
+/** E[z_a² | layers < ℓ] of layer index l (0-based) from the reference's previous layer or the input. */
+function conditionalZZ(c: NetworkConfig, act: Activation, layers: Layer[], l: number): number {
+  const d = new Float64Array(4);
+  let ss = 0;
+  if (l === 0) for (const xi of c.x) ss += xi * xi;
+  else for (const zj of layers[l - 1].z) {
+    act.evalBranch(zj, 0, d); // pointwise
+    ss += d[0] * d[0];
+  }
+  return c.Cb[l] + (c.CW[l] * ss) / c.widths[l];
 }
 
 function jsValues(c: NetworkConfig, first: number, count = 1): Float64Array {
@@ -293,7 +311,7 @@ describe('per-network values against the full-tensor forward equations (recursio
           const js = jsValues(c, index);
           const wasm = wasmValues(c, index);
           for (let l = 0; l < w.length - 1; l++) {
-            const { v, scale } = referenceValues(layers[l], ks[l]);
+            const { v, scale } = referenceValues(layers[l], ks[l], conditionalZZ(c, act, layers, l));
             for (let q = 0; q < NQ; q++) {
               for (const [who, got] of [['js', js], ['wasm', wasm]] as const) {
                 const g = got[l * NQ + q];
@@ -479,6 +497,9 @@ describe('validation', () => {
     expect(() => ensembleChunkJs(cfg, -1, 1, out)).toThrow(InvalidParameterError);
     expect(() => ensembleChunkJs(cfg, 0.5, 1, out)).toThrow(InvalidParameterError);
     expect(() => wasmValues(cfg, 2 ** 53, 1)).toThrow(/status -9/);
+    // a workspace beyond wasm32 memory (k² n overflows 32-bit sizes) is refused with -10, not a trap
+    expect(() => wasmValues(packConfig({ ...good, widths: [3, 70000, 2], neurons: [70000, 2] }), 0, 1)).toThrow(/status -10/);
+    expect(wasmValues(cfg, 0, 1)).toEqual(wasmValues(cfg, 0, 1)); // and the instance still works
   });
 
   test('a custom activation runs on the js twin (the config kind is then ignored)', () => {

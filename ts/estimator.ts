@@ -8,6 +8,10 @@
  *   H = E[Ĥ_aa]                         (→ Θ + H1/n)
  *   V = n (E[z_a² z_b²] − E[z_a²]²)      A = n (E[Ĥ_aa Ĥ_bb] − E[Ĥ_aa]²)
  *   D = n (E[Ĥ_aa z_b²] − E[Ĥ_aa]E[z_b²])  B = n E[Ĥ_ab²]     F = n E[Ĥ_ab z_a z_b]
+ * with the z moments Rao–Blackwellized: given the layers below, the rows of W⁽ℓ⁾, b⁽ℓ⁾ are independent
+ * Gaussians, so z_a² can be replaced by its conditional mean zzc = C_b + C_W|σ(z⁽ℓ⁻¹⁾)|²/n_{ℓ−1} in
+ * E[z_a²], E[z_a² z_b²] = E[zzc²] and E[Ĥ_aa z_b²] = E[Ĥ_aa zzc] (a ≠ b): the same expectations with
+ * a much smaller variance (V = n Var(zzc); the plain fourth-moment estimator is heavy-tailed).
  *   P = n E[dĤ_abb z_a]   Q = n E[dĤ_aab z_b]   R = n E[dd_IĤ_aabb]
  *   S = n E[dd_IIĤ_aabb]  T = n E[dd_IIĤ_abab]  U = n E[dd_IIĤ_abba]
  *   Qnull = n E[dĤ_aab z_a]  (zero in expectation: a null test of the whole pipeline)
@@ -17,7 +21,7 @@
  */
 
 /** Per-network moments per layer, in the order the kernels write them. */
-export const MOMENTS = ['zz', 'zzzz', 'h', 'hh', 'hzz', 'hab2', 'hzzab', 'P', 'Q', 'R', 'S', 'T', 'U', 'Qnull'] as const;
+export const MOMENTS = ['zz', 'zzzz', 'h', 'hh', 'hzz', 'hab2', 'hzzab', 'P', 'Q', 'R', 'S', 'T', 'U', 'Qnull', 'zzc', 'zzc2', 'hzzc'] as const;
 export const NQ = MOMENTS.length;
 
 /** The statistics an ensemble reports per layer. */
@@ -37,11 +41,11 @@ export interface Estimate {
 /** Statistic values from the per-layer means m (length NQ) of one (sub)ensemble; n = n_{ℓ−1}. */
 export function statistics(m: ArrayLike<number>, n: number): Record<EnsembleKey, number> {
   return {
-    G: m[0],
+    G: m[14],
     H: m[2],
-    V: n * (m[1] - m[0] * m[0]),
+    V: n * (m[15] - m[14] * m[14]),
     A: n * (m[3] - m[2] * m[2]),
-    D: n * (m[4] - m[2] * m[0]),
+    D: n * (m[16] - m[2] * m[14]),
     B: n * m[5],
     F: n * m[6],
     P: n * m[7],

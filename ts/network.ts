@@ -20,7 +20,7 @@ import { dot, gemmNT, gemv, transpose } from './gemm.js';
 import { Rng } from './rng.js';
 
 /** Number of per-network values per layer. */
-export const NQ = 14;
+export const NQ = 17;
 
 /**
  * Indices of the per-network values of one layer: means over the first k_ℓ neurons a of layer ℓ, or
@@ -55,6 +55,12 @@ export const Q = {
   U: 12,
   /** mean_{a≠b} dĤ_aab z_a (expectation 0: a null test) */
   Qnull: 13,
+  /** E[z_a² | layers < ℓ] = C_b + C_W|σ(z⁽ℓ⁻¹⁾)|²/n_{ℓ−1}: Rao–Blackwellized z moments (see network.rs) */
+  zzc: 14,
+  /** zzc² */
+  zzc2: 15,
+  /** (mean_a Ĥ_aa)·zzc */
+  hzzc: 16,
 } as const;
 
 /** Status codes of the wasm export `wf_ensemble_chunk` (0 = success), with what they mean. */
@@ -254,6 +260,7 @@ class Work {
   readonly s3: Float64Array[] = [f64(0)];
   readonly c: Float64Array; // c_m = λ_b⁽ᵐ⁾ + μ_m |s⁽ᵐ⁻¹⁾|²
   readonly mu: Float64Array; // μ_m = λ_W⁽ᵐ⁾ / n_{m−1}
+  readonly zzc: Float64Array; // E[z_a² | layers < m] = C_b⁽ᵐ⁾ + C_W⁽ᵐ⁾|s⁽ᵐ⁻¹⁾|²/n_{m−1}
   readonly rho: Float64Array[] = [f64(0)];
   readonly delta: Float64Array[] = [f64(0)];
   readonly zd: Float64Array[] = [f64(0)];
@@ -283,6 +290,7 @@ class Work {
     this.s0 = [f64(w[0])];
     this.c = f64(L + 1);
     this.mu = f64(L + 1);
+    this.zzc = f64(L + 1);
     this.gamma = [f64(kmax * kmax)];
     this.sig = [f64(kmax)];
     this.gram = [f64(kmax * kmax)];
@@ -347,6 +355,7 @@ class Work {
       const ss = dot(this.s0[m - 1], 0, this.s0[m - 1], 0, np);
       this.mu[m] = cfg.lw[m - 1] / np;
       this.c[m] = cfg.lb[m - 1] + this.mu[m] * ss;
+      this.zzc[m] = cfg.cb[m - 1] + (cfg.cw[m - 1] * ss) / np;
     }
     if (cfg.order >= 1) {
       for (let m = 2; m < L; m++) transpose(wd[m], wd[m - 1], this.w[m], 0, wd[m - 1], this.wt[m], 0, wd[m]);
@@ -374,6 +383,8 @@ class Work {
         for (let b = 0; b < k; b++) if (a !== b) s += z[a] * z[a] * (z[b] * z[b]);
       }
       v[Q.zzzz] = s / np;
+      v[Q.zzc] = this.zzc[l];
+      v[Q.zzc2] = this.zzc[l] * this.zzc[l];
     }
     if (order === 0) return;
 
@@ -465,6 +476,7 @@ class Work {
     let s = 0;
     for (let a = 0; a < k; a++) s += xs[a * k + a];
     v[Q.h] = s / k;
+    v[Q.hzzc] = v[Q.h] * this.zzc[l];
     let shh = 0, shzz = 0, shab2 = 0, shzzab = 0;
     for (let a = 0; a < k; a++) {
       for (let b = 0; b < k; b++) {

@@ -29,15 +29,19 @@ export async function rate(wf, spec, options, seconds, reps, fixedSamples = null
 
 export async function run({ quick, shared }) {
   const wf = await wideflow();
-  const secs = quick ? 0.5 : 2.5;
   const reps = quick ? 1 : 3;
   const neurons = 8;
   const r = {};
+  // Fixed sizes (≈ 2–3 s per run on an idle machine), so that a busy moment cannot shrink a run
+  // until the fixed cost of starting workers dominates it.
+  const sizes = { ddntk: { wasm: 256, js: 32 }, ntk: { wasm: 512, js: 128 } };
+  const q = quick ? 4 : 1;
   for (const order of ['ddntk', 'ntk']) {
+    const { wasm, js } = sizes[order];
     r[order] = {
-      wasm1: await rate(wf, SPEC, { order, backend: 'wasm', workers: 1, neurons }, secs, reps),
-      js1: await rate(wf, SPEC, { order, backend: 'js', workers: 1, neurons }, secs, reps),
-      wasm2: await rate(wf, SPEC, { order, backend: 'wasm', workers: 2, neurons }, secs, reps),
+      wasm1: await rate(wf, SPEC, { order, backend: 'wasm', workers: 1, neurons }, 0, reps, wasm / q),
+      js1: await rate(wf, SPEC, { order, backend: 'js', workers: 1, neurons }, 0, reps, js / q),
+      wasm2: await rate(wf, SPEC, { order, backend: 'wasm', workers: 2, neurons }, 0, reps, wasm / q),
     };
   }
   // The weight-generation bound, from the same wasm sampler the ensemble kernel uses.

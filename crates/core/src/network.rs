@@ -48,7 +48,7 @@ use crate::rng::Rng;
 use std::cell::RefCell;
 
 /// Number of per-network values per layer.
-pub const NQ: usize = 14;
+pub const NQ: usize = 17;
 
 /// Indices of the per-network values (each a mean over the first k_ℓ neurons a, or over the
 /// k(k−1) ordered pairs a ≠ b of them).
@@ -81,6 +81,15 @@ pub mod q {
     pub const U: usize = 12;
     /// mean_{a≠b} dĤ_aab z_a (expectation 0: a null test)
     pub const QNULL: usize = 13;
+    /// E[z_a² | layers < ℓ] = C_b⁽ℓ⁾ + C_W⁽ℓ⁾|σ(z⁽ℓ⁻¹⁾)|²/n_{ℓ−1} (|x|²/n₀ at ℓ = 1), the same for every a.
+    /// Rao–Blackwellized z moments: given the layers below, the rows of W⁽ℓ⁾ are independent, so
+    /// E[z_a² z_b²] = E[zzc²] (a ≠ b) and E[Ĥ_aa z_b²] = E[Ĥ_aa·zzc]; these have far smaller
+    /// variance than z_a² z_b² itself (whose estimator of V is heavy-tailed).
+    pub const ZZC: usize = 14;
+    /// zzc²
+    pub const ZZC2: usize = 15;
+    /// (mean_a Ĥ_aa)·zzc
+    pub const HZZC: usize = 16;
 }
 
 /// Status codes of [`wf_ensemble_chunk`] (0 = success).
@@ -215,6 +224,7 @@ struct Work {
     s3: Vec<Vec<f64>>,
     c: Vec<f64>,  // c_m = λ_b⁽ᵐ⁾ + μ_m |s⁽ᵐ⁻¹⁾|²
     mu: Vec<f64>, // μ_m = λ_W⁽ᵐ⁾ / n_{m−1}
+    zzc: Vec<f64>, // E[z_a² | layers < m] = C_b⁽ᵐ⁾ + C_W⁽ᵐ⁾|s⁽ᵐ⁻¹⁾|²/n_{m−1}
     // per target layer ℓ, per layer m < ℓ (k rows of n_m, row-major)
     rho: Vec<Vec<f64>>,
     delta: Vec<Vec<f64>>,
@@ -247,27 +257,22 @@ impl Work {
         let order = cfg.order;
         let kmax = *cfg.neurons.iter().max().unwrap();
         let nh = *w[..l].iter().max().unwrap(); // widths a direction row can have below the top
-        let r = rows(kmax, order);
-        // a budget check with checked arithmetic before any allocation
-        let mut total: usize = 0;
-        let mut add = |a: usize, b: usize| -> Result<(), i32> {
-            let t = a.checked_mul(b).ok_or(err::ALLOC)?;
-            total = total.checked_add(t).ok_or(err::ALLOC)?;
-            if total > MAX_WORK {
-                Err(err::ALLOC)
-            } else {
-                Ok(())
-            }
-        };
+                                                // The whole workspace, counted in u128 (k² n overflows 32-bit usize long before it fits in
+                                                // memory) and refused beyond MAX_WORK; below that every product used later fits in usize.
+        let (k, nh128) = (kmax as u128, nh.max(kmax) as u128);
+        let r = k + k * (k + 1) / 2 + k * k;
+        let mut total = 2 * r * nh128 + 10 * k * k + 2 * k + 8;
         for m in 1..=l {
-            add(w[m], w[m - 1] * if order >= 1 && m >= 2 && m < l { 2 } else { 1 })?;
-            add(w[m], 8)?;
-            add(kmax, 3 * w[m])?;
+            let (n, np) = (w[m] as u128, w[m - 1] as u128);
+            total += 2 * n * np + 6 * n + 3 * k * n + 2 * k * k + k;
         }
-        add(r, 2 * nh)?;
         if order >= 3 {
-            add(kmax * kmax, 3 * nh)?;
+            total += 3 * k * k * nh128;
         }
+        if total > MAX_WORK as u128 {
+            return Err(err::ALLOC);
+        }
+        let r = rows(kmax, order);
         let mut s = Work {
             widths: w.clone(),
             neurons: cfg.neurons.clone(),
@@ -282,6 +287,7 @@ impl Work {
             s3: vec![vec![]],
             c: vec![0.0; l + 1],
             mu: vec![0.0; l + 1],
+            zzc: vec![0.0; l + 1],
             rho: vec![vec![]],
             delta: vec![vec![]],
             zd: vec![vec![]],
@@ -358,6 +364,7 @@ impl Work {
             let ss = dot(&self.s0[m - 1], &self.s0[m - 1]);
             self.mu[m] = cfg.lambda_w[m - 1] / np as f64;
             self.c[m] = cfg.lambda_b[m - 1] + self.mu[m] * ss;
+            self.zzc[m] = cfg.cb[m - 1] + cfg.cw[m - 1] * ss / np as f64;
         }
         if cfg.order >= 1 {
             for m in 2..l {
@@ -396,6 +403,8 @@ impl Work {
                 }
             }
             v[q::ZZZZ] = s / np;
+            v[q::ZZC] = self.zzc[l];
+            v[q::ZZC2] = self.zzc[l] * self.zzc[l];
         }
         if order == 0 {
             return;
@@ -512,6 +521,7 @@ impl Work {
             s += hh(a, a);
         }
         v[q::H] = s / k as f64;
+        v[q::HZZC] = v[q::H] * self.zzc[l];
         let (mut s_hh, mut s_hzz, mut s_hab2, mut s_hzzab) = (0.0, 0.0, 0.0, 0.0);
         for a in 0..k {
             for b in 0..k {

@@ -2,11 +2,10 @@
 //! (layer-1 preactivations are i.i.d. Gaussian and Ĥ⁽¹⁾ is deterministic), so ensemble averages of
 //! the kernel's per-network values must match `recursion::run` within their statistical error.
 use wideflow_core::activation::Activation;
-use wideflow_core::network::ensemble_chunk;
+use wideflow_core::network::{ensemble_chunk, NQ};
 use wideflow_core::quadrature::{Quadrature, DEFAULT_DEGREE};
 use wideflow_core::recursion::{run, Hyper, THEORY_STRIDE};
 
-const NQ: usize = 14;
 
 /// Returns the quantities that disagree with theory, and the number of quantities for which a
 /// theory value 10 % off would have been rejected (the test's power).
@@ -31,7 +30,8 @@ fn check(kind: u32, h: Hyper, n1: usize, samples: usize) -> (Vec<String>, usize)
         let m: Vec<f64> = out[NQ..].iter().map(|v| v / per as f64).collect();
         let n = n1 as f64; // n_{ℓ−1} = n₁ at layer 2
         stats.push([
-            m[0], m[2], n * (m[1] - m[0] * m[0]), n * (m[3] - m[2] * m[2]), n * m[5], n * (m[4] - m[2] * m[0]), n * m[6],
+            // G, V, D from the Rao–Blackwellized moments (zzc, zzc², h·zzc), as ts/estimator.ts does.
+            m[14], m[2], n * (m[15] - m[14] * m[14]), n * (m[3] - m[2] * m[2]), n * m[5], n * (m[16] - m[2] * m[14]), n * m[6],
             n * m[7], n * m[8], n * m[9], n * m[10], n * m[11], n * m[12],
         ]);
     }

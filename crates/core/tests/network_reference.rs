@@ -344,7 +344,11 @@ fn kernel_values(s: &Spec, index: u64) -> Vec<f64> {
     out
 }
 
-const NAMES: [&str; NQ] = ["zz", "zzzz", "h", "hh", "hzz", "hab2", "hzzab", "P", "Q", "R", "S", "T", "U", "Qnull"];
+const NAMES: [&str; NQ] = ["zz", "zzzz", "h", "hh", "hzz", "hab2", "hzzab", "P", "Q", "R", "S", "T", "U", "Qnull", "zzc", "zzc2", "hzzc"];
+/// The values built from the derivative tensors; the conditional moments zzc, zzc², h·zzc (indices
+/// 14–16) come from the forward pass alone and are checked against an independent reference in
+/// test/network.test.ts and statistically in tests/layer2_exact.rs.
+const N_TENSOR: usize = 14;
 
 /// Activations that the activation module implements now (the others arrive later and are skipped).
 fn available(kinds: &[(u32, f64)]) -> Vec<(u32, f64)> {
@@ -394,7 +398,7 @@ fn all_14_values_of_every_layer_match_the_explicit_parameter_space_reference() {
                 for l in 1..w.len() {
                     let t = tensors(&net, &net.theta, l, ks[l - 1], true);
                     let (want, scale) = values(&t, 3);
-                    for i in 0..NQ {
+                    for i in 0..N_TENSOR {
                         let g = got[(l - 1) * NQ + i];
                         let e = (g - want[i]).abs() / scale[i].max(1e-300);
                         worst = worst.max(if scale[i] > 0.0 { e } else { 0.0 });
@@ -422,9 +426,9 @@ fn lower_orders_give_the_same_values_and_zeros_above_the_order() {
         s.order = order;
         let got = kernel_values(&s, 7);
         let keep: &[usize] = match order {
-            0 => &[q::ZZ, q::ZZZZ],
-            1 => &[0, 1, 2, 3, 4, 5, 6],
-            _ => &[0, 1, 2, 3, 4, 5, 6, 7, 8, 13],
+            0 => &[q::ZZ, q::ZZZZ, q::ZZC, q::ZZC2],
+            1 => &[0, 1, 2, 3, 4, 5, 6, q::ZZC, q::ZZC2, q::HZZC],
+            _ => &[0, 1, 2, 3, 4, 5, 6, 7, 8, 13, q::ZZC, q::ZZC2, q::HZZC],
         };
         for l in 0..3 {
             for i in 0..NQ {
@@ -652,4 +656,7 @@ fn malformed_configs_return_error_codes_instead_of_trapping() {
     let huge = spec(&[2, 1 << 20, 1 << 20, 2], &[2, 2, 2], 3, 0.0, 1).pack();
     let mut out3 = vec![0.0; 3 * NQ];
     assert_eq!(wf_ensemble_chunk(huge.as_ptr(), huge.len() as u32, 0.0, 1, out3.as_mut_ptr()), err::ALLOC);
+    // k² n rows overflow a 32-bit usize: caught by the budget, not wrapped
+    let wide = spec(&[2, 70000, 2], &[70000, 2], 3, 0.0, 1).pack();
+    assert_eq!(wf_ensemble_chunk(wide.as_ptr(), wide.len() as u32, 0.0, 1, out.as_mut_ptr()), err::ALLOC);
 }
