@@ -249,7 +249,7 @@ function referenceValues(t: Layer, k: number, zzc: number): { v: number[]; scale
 function conditionalZZ(c: NetworkConfig, act: Activation, layers: Layer[], l: number): number {
   const d = new Float64Array(4);
   let ss = 0;
-  if (l === 0) for (const xi of c.x) ss += xi * xi;
+  if (l === 0) for (let j = 0; j < c.x.length; j++) ss += c.x[j] * c.x[j];
   else for (const zj of layers[l - 1].z) {
     act.evalBranch(zj, 0, d); // pointwise
     ss += d[0] * d[0];

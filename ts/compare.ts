@@ -102,7 +102,9 @@ export function extrapolate(points: readonly ComparePoint[], fit: 'linear' | 'qu
   const distinct = new Set(points.map((p) => p.n)).size;
   const deg = distinct >= (fit === 'quadratic' ? 4 : 2) ? (fit === 'quadratic' ? 2 : 1) : distinct >= 2 ? 1 : 0;
   const positive = points.map((p) => p.stderr).filter((s) => s > 0 && Number.isFinite(s));
-  const floor = positive.length ? Math.min(...positive) : 1;
+  // Every point exact (a deterministic quantity, e.g. layer 1's NTK): equal weights, zero error.
+  const exact = positive.length === 0;
+  const floor = exact ? 1 : Math.min(...positive);
   const m = deg + 1;
   // Normal equations in the scaled variable u = n_min/n keep them well conditioned.
   const nMin = Math.min(...points.map((p) => p.n));
@@ -130,7 +132,7 @@ export function extrapolate(points: readonly ComparePoint[], fit: 'linear' | 'qu
   const dof = points.length - m;
   return {
     value: beta[0],
-    stderr: Math.sqrt(Math.max(cov[0][0], 0)),
+    stderr: exact ? 0 : Math.sqrt(Math.max(cov[0][0], 0)),
     slope: deg >= 1 ? beta[1] * nMin : 0,
     chi2dof: dof > 0 ? chi2 / dof : NaN,
   };

@@ -45,7 +45,8 @@ export function compareTable(c: CompareResult): string {
   const lines = ['layer  qty        theory   extrapolated     ± stderr        z   per-width n·E[…] (n: value ± err)'];
   for (const r of c.rows) {
     const pts = r.points.map((p) => `${p.n}: ${fmt(p.value, 0)}±${fmt(p.stderr, 0)}`).join('  ');
-    lines.push(`${String(r.layer).padStart(5)}  ${r.quantity.padEnd(5)}${fmt(r.theory)}${fmt(r.extrapolated, 15)} ±${fmt(r.stderr, 11)}${fmt(r.z, 9)}   ${pts}`);
+    const z = Number.isFinite(r.z) ? r.z.toFixed(2) : String(r.z);
+    lines.push(`${String(r.layer).padStart(5)}  ${r.quantity.padEnd(5)}${fmt(r.theory)}${fmt(r.extrapolated, 15)} ±${fmt(r.stderr, 11)} ${z.padStart(8)}   ${pts}`);
   }
   lines.push(`max |z| = ${c.maxAbsZ.toFixed(2)} over ${c.rows.length} comparisons`);
   return lines.join('\n');
