@@ -4,7 +4,16 @@
 import typescript from '@rollup/plugin-typescript';
 import { wasm } from '@rollup/plugin-wasm';
 
-export default {
+const onwarn = (warning, warn) => {
+  // A bundle that silently imports a Node built-in or leaves an import unresolved would fail only in
+  // a browser; make such warnings fatal here instead.
+  if (warning.code === 'UNRESOLVED_IMPORT' || warning.code === 'MISSING_NODE_BUILTINS') {
+    throw new Error(`${warning.message}\nThe browser bundle must be self-contained: keep Node-only code behind ts/node.ts (as the wasm loader is).`);
+  }
+  warn(warning);
+};
+
+export default [{
   input: 'ts/browser.ts',
   output: {
     file: 'dist/browser/wideflow.js',
@@ -21,12 +30,12 @@ export default {
     // Node-only file (CLI, worker_threads) is reported once by tsc, not again here.
     typescript({ tsconfig: './tsconfig.browser.json', include: ['ts/**/*.ts', 'bindings/**/*.ts'] }),
   ],
-  onwarn(warning, warn) {
-    // A bundle that silently imports a Node built-in or leaves an import unresolved would fail only in
-    // a browser; make such warnings fatal here instead.
-    if (warning.code === 'UNRESOLVED_IMPORT' || warning.code === 'MISSING_NODE_BUILTINS') {
-      throw new Error(`${warning.message}\nThe browser bundle must be self-contained: keep Node-only code behind ts/node.ts (as the wasm loader is).`);
-    }
-    warn(warning);
-  },
-};
+  onwarn,
+}, {
+  // The Web Worker of ensemble({ workers }) in browsers: no wasm inside, it is sent the main thread's
+  // compiled module.
+  input: 'ts/webworker.ts',
+  output: { file: 'dist/browser/ensemble-worker.js', format: 'es', sourcemap: false, inlineDynamicImports: true },
+  plugins: [typescript({ tsconfig: './tsconfig.browser.json', include: ['ts/**/*.ts', 'bindings/**/*.ts'] })],
+  onwarn,
+}];

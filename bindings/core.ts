@@ -23,7 +23,11 @@ export class WasmCore {
   private buffer: ArrayBuffer | null = null;
   private f64view = new Float64Array(0);
 
-  constructor(instance: WebAssembly.Instance) {
+  /** The compiled module: workers instantiate it again instead of fetching or decoding the bytes. */
+  readonly module: WebAssembly.Module;
+
+  constructor(instance: WebAssembly.Instance, module: WebAssembly.Module) {
+    this.module = module;
     this.exports = instance.exports as unknown as RawExports;
     this.simd = this.exports.wf_has_simd() === 1;
   }
@@ -88,9 +92,7 @@ export function simdSupported(): boolean {
 }
 
 export async function instantiate(bytes: BufferSource | WebAssembly.Module): Promise<WasmCore> {
-  const instance =
-    bytes instanceof WebAssembly.Module
-      ? await WebAssembly.instantiate(bytes, {})
-      : (await WebAssembly.instantiate(bytes as BufferSource, {})).instance;
-  return new WasmCore(instance);
+  if (bytes instanceof WebAssembly.Module) return new WasmCore(await WebAssembly.instantiate(bytes, {}), bytes);
+  const { instance, module } = await WebAssembly.instantiate(bytes as BufferSource, {});
+  return new WasmCore(instance, module);
 }

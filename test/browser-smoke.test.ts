@@ -19,10 +19,11 @@ import { requireBuilt } from './fixtures/browser/built.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const bundle = fileURLToPath(new URL('../dist/browser/wideflow.js', import.meta.url));
+const workerBundle = fileURLToPath(new URL('../dist/browser/ensemble-worker.js', import.meta.url));
 const page = fileURLToPath(new URL('./fixtures/browser/index.html', import.meta.url));
 
 /** URL path → file served. Nothing else is reachable, so a request for a .wasm file would be a 404. */
-const routes: Record<string, string> = { '/': page, '/index.html': page, '/wideflow.js': bundle };
+const routes: Record<string, string> = { '/': page, '/index.html': page, '/wideflow.js': bundle, '/ensemble-worker.js': workerBundle };
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -99,8 +100,13 @@ test('headless Chromium runs the bundle: init() loads the inlined SIMD wasm and 
     expect(result.ok, [result.error, ...logs].join('\n')).toBe(true);
     expect(result.info).toEqual({ wasm: true, simd: true, defaultBackend: 'wasm' });
     expect(Math.abs(result.sigma2 - 1)).toBeLessThan(1e-12);
-    // The wasm came out of the bundle itself: the page fetched nothing but itself and the bundle.
-    expect(requested.filter((p) => p !== '/favicon.ico').sort()).toEqual(['/', '/wideflow.js']);
+    // Two Web Workers (each instantiating the page's compiled module) give the single-thread ensemble exactly.
+    expect(result.V[1]).toBe(result.V[0]);
+    expect(result.T[1]).toBe(result.T[0]);
+    expect(Number.isFinite(result.V[0])).toBe(true);
+    // The wasm came out of the bundle itself: the page fetched nothing but itself, the bundle and the
+    // worker script (once per worker, so compared as a set).
+    expect([...new Set(requested.filter((p) => p !== '/favicon.ico'))].sort()).toEqual(['/', '/ensemble-worker.js', '/wideflow.js']);
   } finally {
     await context.close();
     rmSync(userDataDir, { recursive: true, force: true });

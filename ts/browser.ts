@@ -8,8 +8,11 @@
 import compileSimd from '../wasm/wideflow.simd.wasm';
 import compileScalar from '../wasm/wideflow.wasm';
 import { registerLoader } from './backend.js';
+import { registerWorkerFactory } from './parallel.js';
+import { webWorkers } from './workers-web.js';
 
 // Called without imports, the plugin's loader only compiles, and init() instantiates the module once.
 registerLoader((simd) => (simd ? compileSimd() : compileScalar()));
+if (typeof Worker === 'function') registerWorkerFactory(webWorkers);
 
 export * from './index.js';

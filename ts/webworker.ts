@@ -1,0 +1,28 @@
+/**
+ * Web Worker body for `ensemble({ workers })` in browsers (bundled by rollup into
+ * `dist/browser/ensemble-worker.js`). It receives the main thread's compiled WebAssembly.Module, so
+ * this bundle carries no wasm of its own, instantiates it, and answers chunk tasks with their sums.
+ */
+import { init } from './backend.js';
+import { chunkRunner } from './ensemble.js';
+import type { ChunkTask } from './parallel.js';
+
+type Setup = { cfg: Float64Array; backend: 'wasm' | 'js'; module?: WebAssembly.Module };
+const scope = self as unknown as { onmessage: ((e: MessageEvent) => void) | null; postMessage(m: unknown, t?: Transferable[]): void };
+
+let run: ((t: ChunkTask) => Float64Array) | null = null;
+scope.onmessage = async (e: MessageEvent) => {
+  try {
+    if (!run) {
+      const { cfg, backend, module } = e.data as Setup;
+      if (backend === 'wasm') await init({ wasm: module });
+      run = chunkRunner(cfg, backend);
+      scope.postMessage({ type: 'ready' });
+      return;
+    }
+    const sums = run(e.data as ChunkTask);
+    scope.postMessage({ type: 'result', sums }, [sums.buffer as ArrayBuffer]);
+  } catch (err) {
+    scope.postMessage({ type: 'error', error: err instanceof Error ? err.message : String(err) });
+  }
+};
