@@ -123,7 +123,39 @@ describe('backends', () => {
   });
 });
 
+describe('accuracy', () => {
+  // Every quantity at the default degree against degree 1000 (the quadrature converges
+  // exponentially, so the high-degree result is a reference to ~1e-14, see test/quadrature.test.ts),
+  // over a deep net whose K sweeps a wide range, for every builtin activation.
+  const acts: NetworkSpec['activation'][] = ['tanh', 'erf', 'sigmoid', 'softplus', 'gelu', 'swish', 'sin', 'relu', { name: 'leaky_relu', slope: 0.2 }, { name: 'elu', alpha: 0.8 }, { name: 'scaled_tanh', a: 2 }, { name: 'monomial', p: 3 }];
+  test.each(acts.map((a) => [typeof a === 'string' ? a : a.name, a]))('%s: default degree agrees with degree 1000 to 1e-10 relative', (_n, activation) => {
+    // z³ is chaotic beyond a small K (⟨z⁶⟩ = 15K³): keep it where its K stays finite.
+    const cubic = (activation as { name?: string }).name === 'monomial';
+    const spec = base({ activation, depth: 8, Cb: 0.2, CW: cubic ? 0.3 : 1.7, input: { x2: cubic ? 0.5 : 2 } });
+    const lo = theory(spec, { backend: 'wasm' });
+    const hi = theory(spec, { backend: 'wasm', degree: 1000 });
+    lo.layers.forEach((l, i) => {
+      for (const k of [...STAT_KEYS, 'chiParallel', 'chiPerp'] as const) {
+        const ref = hi.layers[i][k];
+        // Relative to the quantity; quantities that vanish identically (relu's G1, P, R, U) are
+        // compared to 1e-4 of their layer's natural scale max(1, K², Θ³), i.e. to ~1e-14 absolute.
+        const { K, Theta } = hi.layers[i];
+        const scale = Math.max(Math.abs(ref), 1e-4 * Math.max(1, K * K, Math.abs(Theta) ** 3));
+        expect(Math.abs(l[k] - ref) / scale, `${k} layer ${i + 1}`).toBeLessThan(1e-10);
+      }
+    });
+  });
+});
+
 describe('edge cases', () => {
+  test('σ = z³ blows up in a few layers: moments overflow before K does, and still no NaN anywhere', () => {
+    for (const backend of ['wasm', 'js'] as const) {
+      const r = theory(base({ activation: { name: 'monomial', p: 3 }, CW: 0.5, Cb: 0.2, depth: 12, input: { x2: 2 } }), { backend });
+      expect(r.overflowLayer).not.toBeNull();
+      for (const l of r.layers) for (const k of [...STAT_KEYS, 'chiParallel', 'chiPerp'] as const) expect(Number.isNaN(l[k]), `${k} at ${l.layer}`).toBe(false);
+    }
+  });
+
   test('chaotic relu at depth 1000 (K → ∞): no NaN, overflow reported, values ±Infinity', () => {
     for (const backend of ['wasm', 'js'] as const) {
       const r = theory(base({ activation: 'relu', CW: 3, Cb: 0.1, depth: 1000 }), { backend });

@@ -168,7 +168,13 @@ export function runRecursion(q: Quadrature, act: Activation, widths: ArrayLike<n
     if (cur.K < K_MIN && Number.isFinite(cur.K)) flags += FLAG_K_UNDERFLOW;
     const finiteK = Number.isFinite(cur.K);
     const m = finiteK ? computeMoments(q, act, cur.K) : null;
-    const [chiPar, chiPerp] = m ? susceptibilities(m, nextH.CW, cur.K) : [Infinity, Infinity];
+    let [chiPar, chiPerp] = m ? susceptibilities(m, nextH.CW, cur.K) : [Infinity, Infinity];
+    // Moments can overflow while K is still finite (e.g. σ = z³): ∞/∞ must not leak out as NaN.
+    if (Number.isNaN(chiPar) || Number.isNaN(chiPerp)) {
+      overflowed = true;
+      if (Number.isNaN(chiPar)) chiPar = Infinity;
+      if (Number.isNaN(chiPerp)) chiPerp = Infinity;
+    }
     if (overflowed) flags += FLAG_OVERFLOW;
     const o = l * THEORY_STRIDE;
     STAT_KEYS.forEach((key, i) => (out[o + i] = cur[key]));

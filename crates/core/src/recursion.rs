@@ -240,7 +240,13 @@ pub fn run(q: &Quadrature, act: &Activation, widths: &[f64], hyper: &[Hyper], x2
             flags += FLAG_K_UNDERFLOW;
         }
         let m = if cur.k.is_finite() { Moments::compute(q, act, cur.k) } else { Moments::default() };
-        let (chi_par, chi_perp) = if cur.k.is_finite() { susceptibilities(&m, next_h.cw, cur.k) } else { (f64::INFINITY, f64::INFINITY) };
+        let (mut chi_par, mut chi_perp) = if cur.k.is_finite() { susceptibilities(&m, next_h.cw, cur.k) } else { (f64::INFINITY, f64::INFINITY) };
+        // Moments can overflow while K is still finite (e.g. σ = z³): ∞/∞ must not leak out as NaN.
+        if chi_par.is_nan() || chi_perp.is_nan() {
+            overflowed = true;
+            chi_par = if chi_par.is_nan() { f64::INFINITY } else { chi_par };
+            chi_perp = if chi_perp.is_nan() { f64::INFINITY } else { chi_perp };
+        }
         if overflowed {
             flags += FLAG_OVERFLOW;
         }
