@@ -123,6 +123,14 @@ describe('ergonomics', () => {
     await expect(run2).rejects.toBeInstanceOf(AbortError);
   });
 
+  test('a custom activation runs on the js backend and matches the builtin it reimplements', async () => {
+    const custom = { name: 'custom' as const, f: Math.tanh, df: (x: number) => 1 - Math.tanh(x) ** 2, d2f: (x: number) => -2 * Math.tanh(x) * (1 - Math.tanh(x) ** 2), d3f: (x: number) => (1 - Math.tanh(x) ** 2) * (6 * Math.tanh(x) ** 2 - 2) };
+    const a = await ensemble(spec({ activation: custom }), { samples: 40, seed: 3, backend: 'js' });
+    const b = await ensemble(spec(), { samples: 40, seed: 3, backend: 'js' });
+    for (const k of ['V', 'B', 'T'] as const) expect(a.layers[2][k]!.mean).toBeCloseTo(b.layers[2][k]!.mean, 10);
+    await expect(ensemble(spec({ activation: custom }), { samples: 40, backend: 'wasm' })).rejects.toThrow(/custom activation/);
+  });
+
   test('bad options get typed errors', async () => {
     await expect(ensemble(spec(), { samples: 1 })).rejects.toThrow(InvalidParameterError);
     await expect(ensemble(spec(), { samples: 10, seed: -1 })).rejects.toThrow(/seed/);

@@ -15,6 +15,7 @@ import { ExactSum } from './exactsum.js';
 import { ensembleChunkJs, packConfig } from './network.js';
 import { workerFactory, type ChunkTask } from './parallel.js';
 import { resolveSpec, type NetworkSpec, type ResolvedSpec } from './spec.js';
+import type { Activation } from './activation.js';
 
 /** How far the per-network derivatives go: z only, + Ĥ, + dĤ, + ddĤ. */
 export type EnsembleOrder = 'z' | 'ntk' | 'dntk' | 'ddntk';
@@ -189,7 +190,7 @@ export async function ensemble(spec: NetworkSpec, options: EnsembleOptions): Pro
   };
 
   if (workers === 1 || tasks.length <= 1) {
-    const run = chunkRunner(p.cfg, backend);
+    const run = chunkRunner(p.cfg, backend, p.spec.activation.kind < 0 ? p.spec.activation : undefined);
     try {
       for (const t of tasks) {
         if (signal?.aborted) throw new AbortError();
@@ -210,13 +211,14 @@ export async function ensemble(spec: NetworkSpec, options: EnsembleOptions): Pro
 }
 
 /** Computes chunk sums in this thread with the chosen backend. */
-export function chunkRunner(cfg: Float64Array, backend: Backend): ((t: ChunkTask) => Float64Array) & { free(): void } {
+export function chunkRunner(cfg: Float64Array, backend: Backend, activation?: Activation): ((t: ChunkTask) => Float64Array) & { free(): void } {
   const L = cfg[0];
   const outLen = L * NQ;
   if (backend === 'js') {
     const f = (t: ChunkTask) => {
       const out = new Float64Array(outLen);
-      ensembleChunkJs(cfg, t.first, t.count, out);
+      // A custom activation (kind −1) is a function: the config cannot carry it, the caller does.
+      ensembleChunkJs(cfg, t.first, t.count, out, activation);
       return out;
     };
     return Object.assign(f, { free() {} });
