@@ -253,7 +253,7 @@ async function runParallel(
   let aborted = false;
   const onAbort = () => {
     aborted = true;
-    for (const w of pool) void w.close();
+    for (const w of pool) void (w.terminate ?? w.close).call(w);
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -269,6 +269,8 @@ async function runParallel(
     );
   } catch (e) {
     if (aborted) throw new AbortError();
+    // A failed worker may be mid-task: do not hand it to the next run.
+    await Promise.all(pool.map((w) => (w.terminate ?? w.close).call(w)));
     throw e;
   } finally {
     signal?.removeEventListener('abort', onAbort);

@@ -15,7 +15,10 @@ export interface ChunkTask {
 /** A worker that computes chunk sums (L × NQ values) for a fixed config. */
 export interface ChunkWorker {
   run(task: ChunkTask): Promise<Float64Array>;
+  /** The run is over: the worker may be kept for the next one. */
   close(): Promise<void> | void;
+  /** Stop now (abort, error): a task in flight is abandoned. Defaults to close(). */
+  terminate?(): Promise<void> | void;
 }
 
 export type WorkerFactory = (cfg: Float64Array, backend: Backend, workers: number) => Promise<ChunkWorker[]>;

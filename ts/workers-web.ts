@@ -41,6 +41,9 @@ export async function webWorkers(cfg: Float64Array, backend: Backend, count: num
             w.postMessage(task);
           });
         },
+        terminate() {
+          this.close();
+        },
         close() {
           if (!closed) {
             closed = true;
