@@ -7,19 +7,14 @@ import type { NetworkSpec } from '../spec.js';
 import { helpText, parseArgs, type Command } from './args.js';
 import { progressBar, readState } from './ensemble-output.js';
 import { mergeEnsembles } from '../ensemble.js';
-import { fmt, specFromArgs, specOptions } from './spec-options.js';
+import { fmt, samplingOptions, specFromArgs, specOptions } from './spec-options.js';
 import { parseNeurons } from './ensemble.js';
 import { jsonNumber } from './theory.js';
 
 const options = {
   ...specOptions,
+  ...samplingOptions,
   'hidden-widths': { type: 'list', description: 'run one ensemble per hidden width (e.g. 16,32,64); the input and output widths stay fixed' },
-  'output-width': { type: 'number', description: 'n_L (default: the hidden width of each ensemble)' },
-  samples: { type: 'number', description: 'networks per width' },
-  seed: { type: 'number', description: 'RNG seed (default 0)' },
-  workers: { type: 'number', description: 'worker threads (default 1)' },
-  backend: { type: 'string', description: 'wasm (default) or js' },
-  neurons: { type: 'string', description: "neurons per layer whose pairs are used (default 8), or 'all'" },
   fit: { type: 'string', description: 'linear (X∞ + c/n, default) or quadratic (+ d/n², needs ≥ 4 widths)' },
   help: { type: 'boolean', description: 'this help' },
 } as const;

@@ -3,16 +3,11 @@ import { ensemble, type EnsembleOrder } from '../ensemble.js';
 import { InvalidParameterError } from '../errors.js';
 import { helpText, parseArgs, type Command } from './args.js';
 import { ensembleJson, ensembleTable, progressBar, writeState } from './ensemble-output.js';
-import { specFromArgs, specOptions } from './spec-options.js';
+import { samplingOptions, specFromArgs, specOptions } from './spec-options.js';
 
 const options = {
   ...specOptions,
-  'output-width': { type: 'number', description: 'n_L, width of the last layer (default: the hidden width)' },
-  samples: { type: 'number', description: 'number of sampled networks' },
-  seed: { type: 'number', description: 'RNG seed (default 0)' },
-  workers: { type: 'number', description: 'worker threads (default 1); results do not depend on it' },
-  backend: { type: 'string', description: 'wasm (default) or js' },
-  neurons: { type: 'string', description: "neurons per layer whose pairs are used: a number (default 8), a list, or 'all'" },
+  ...samplingOptions,
   order: { type: 'string', description: 'z | ntk | dntk | ddntk (default ddntk: everything)' },
   shard: { type: 'string', description: 'i/N: compute only shard i (1-based) of N; combine with `wideflow merge`' },
   out: { type: 'string', description: 'write the full result (mergeable) to this JSON file' },

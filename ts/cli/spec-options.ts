@@ -25,6 +25,16 @@ export const specOptions: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'machine-readable output on stdout' },
 };
 
+/** Options of every command that samples networks (`ensemble`, `compare`). */
+export const samplingOptions: Record<string, OptionSpec> = {
+  'output-width': { type: 'number', description: 'n_L, width of the last layer (default: the hidden width)' },
+  samples: { type: 'number', description: 'number of sampled networks (per width for compare)' },
+  seed: { type: 'number', description: 'RNG seed (default 0)' },
+  workers: { type: 'number', description: 'worker threads (default 1); results do not depend on it' },
+  backend: { type: 'string', description: 'wasm (default) or js' },
+  neurons: { type: 'string', description: "neurons per layer whose pairs are used: a number (default 8), a list, or 'all'" },
+};
+
 function perLayer(args: Parsed, name: string, fallback?: number): number | number[] {
   const v = args[name] as number[] | undefined;
   if (v === undefined) {
