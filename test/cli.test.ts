@@ -78,3 +78,29 @@ describe('wideflow ensemble / merge', () => {
     expect(missing.err).toMatch(/missing shards/);
   });
 });
+
+describe('wideflow compare / report', () => {
+  test('compare runs ensembles at several widths, or reads them from --out files, and prints z-scores', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wf-compare-'));
+    const common = [...net, '--input-width', '4', '--output-width', '4', '--samples', '400', '--seed', '3'];
+    const direct = run('compare', ...common, '--hidden-widths', '8,16', '--json');
+    expect(direct.code, direct.err).toBe(0);
+    const j = JSON.parse(direct.out);
+    const row = j.rows.find((r: { layer: number; quantity: string }) => r.layer === 3 && r.quantity === 'B');
+    expect(row.points.map((p: { n: number }) => p.n)).toEqual([8, 16]);
+    for (const k of ['theory', 'extrapolated', 'stderr', 'z']) expect(typeof row[k], k).toBe('number');
+    for (const w of [8, 16]) expect(run('ensemble', ...common, '--width', String(w), '--seed', String(3), '--out', join(dir, `e${w}.json`)).code).toBe(0);
+    const files = run('compare', join(dir, 'e8.json'), join(dir, 'e16.json'), '--json');
+    expect(files.code, files.err).toBe(0);
+    const f = JSON.parse(files.out).rows.find((r: { layer: number; quantity: string }) => r.layer === 3 && r.quantity === 'B');
+    expect(f.theory).toBe(row.theory);
+  });
+
+  test('report (the job of npm start) prints theory next to extrapolated ensembles', () => {
+    const r = run('report', '--samples', '300', '--workers', '1', '--json');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.theory).toHaveLength(3);
+    expect(j.compare.rows.length).toBeGreaterThan(20);
+  });
+});
