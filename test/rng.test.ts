@@ -164,6 +164,44 @@ describe('streams', () => {
     }
   });
 
+  test('fillNormal (fast loop) and repeated normal() give the same sequence, whatever the split', () => {
+    // ~1.2 % of draws take the slow path (wedge, tail, rejection): 300 000 draws exercise it thousands of times
+    const n = 300_000;
+    const a = new Float64Array(n);
+    new Rng(9, 4).fillNormal(a);
+    const r = new Rng(9, 4);
+    let bad = 0;
+    for (let k = 0; k < n; k++) if (!Object.is(r.normal(), a[k])) bad++;
+    expect(bad).toBe(0);
+    const r2 = new Rng(9, 4);
+    const piece = new Float64Array(16);
+    let k = 0;
+    for (let len = 0; k < 20_000; len += 3) {
+      const m = len % 8;
+      r2.fillNormal(piece, 0.5, 3, m);
+      for (let j = 0; j < m; j++) if (!Object.is(piece[3 + j], 0.5 * a[k + j])) bad++;
+      k += m;
+    }
+    expect(bad).toBe(0);
+    expect(Object.is(r2.normal(), a[k])).toBe(true);
+    let neg = 0;
+    for (const v of a) if (Object.is(v, -Math.abs(v))) neg++;
+    expect(Math.abs(neg / n - 0.5)).toBeLessThan(2.5 / Math.sqrt(n));
+  });
+
+  test('the normal sequence is pinned (same hashes as the Rust test the_normal_sequence_is_pinned)', () => {
+    const hash = (seed: number, stream: number) => {
+      const v = new Float64Array(100_000);
+      new Rng(seed, stream).fillNormal(v);
+      const b = new BigUint64Array(v.buffer);
+      let h = 0n;
+      for (const x of b) h = BigInt.asUintN(64, (h ^ x) * 0x100000001b3n);
+      return h;
+    };
+    expect(hash(0, 0)).toBe(9528231741535589496n);
+    expect(hash(12345, 3)).toBe(4717455908307114228n);
+  });
+
   test('seed and stream must be integers in 0…2^53 − 1 (InvalidParameterError)', () => {
     expect(() => new Rng(-1, 0)).toThrow(InvalidParameterError);
     expect(() => new Rng(1.5, 0)).toThrow(/seed must be an integer in 0…2\^53 − 1 \(got 1.5\)/);

@@ -251,7 +251,8 @@ export class Rng {
       const i = lo & 0xff;
       const x = (hi * 2097152 + (lo >>> 11)) * TWO_M53 * ZX[i];
       if (x < ZX[i + 1]) {
-        out[k] = scale * (lo & 0x100 ? -x : x);
+        // x × (±1) is exactly ±x (also for 0); branch-free, since the sign bit is random
+        out[k] = scale * (x * (1 - ((lo >>> 7) & 2)));
         continue;
       }
       this.a0 = a0;

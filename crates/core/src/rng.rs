@@ -23,6 +23,85 @@ fn splitmix64(x: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The xoshiro256++ state as four locals: the hot loops copy it out of `Rng`, so that it lives in
+/// registers (wasm locals) instead of linear memory; the rare slow path takes and returns it by value.
+#[derive(Clone, Copy)]
+struct Xo(u64, u64, u64, u64);
+
+impl Xo {
+    #[inline(always)]
+    fn next(&mut self) -> u64 {
+        let result = (self.0.wrapping_add(self.3)).rotate_left(23).wrapping_add(self.0);
+        let t = self.1 << 17;
+        self.2 ^= self.0;
+        self.3 ^= self.1;
+        self.1 ^= self.2;
+        self.0 ^= self.3;
+        self.2 ^= t;
+        self.3 = self.3.rotate_left(45);
+        result
+    }
+    #[inline(always)]
+    fn uniform(&mut self) -> f64 {
+        (self.next() >> 11) as f64 * TWO_M53
+    }
+}
+
+/// x with its sign flipped when bit 8 of r is set (exactly −x), by an integer xor of the sign bit: V8
+/// compiles the float `select` of `if … { −x } else { x }` to a branch, mispredicted half the time.
+#[inline(always)]
+fn with_sign(x: f64, r: u64) -> f64 {
+    f64::from_bits(x.to_bits() ^ ((r & 0x100) << 55))
+}
+
+/// One ziggurat attempt from the draw `r`: Ok(normal) on the fast path (~98.8 %), else Err((layer, x)).
+#[inline(always)]
+fn zig_fast(z: &Ziggurat, r: u64) -> Result<f64, (usize, f64)> {
+    let i = (r & 0xff) as usize;
+    let x = (r >> 11) as f64 * TWO_M53 * z.x[i];
+    if x < z.x[i + 1] {
+        Ok(with_sign(x, r))
+    } else {
+        Err((i, x))
+    }
+}
+
+/// Completes a normal whose first draw `r` (layer i, abscissa x) missed the fast path: the base strip
+/// beyond R (tail) or the wedge of layer i, and on rejection fresh draws until one is accepted. The
+/// state comes in and goes out by value, so the callers' loops keep theirs in locals.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)] // the state as 4 scalars: a by-reference struct would pin the callers' state in memory
+fn normal_slow(z: &Ziggurat, s0: u64, s1: u64, s2: u64, s3: u64, mut r: u64, mut i: usize, mut x: f64) -> (Xo, f64) {
+    let mut g = Xo(s0, s1, s2, s3);
+    loop {
+        let v = if i == 0 {
+            // Marsaglia's tail method: R + a with a ~ Exp(R) accepted with probability e^{−a²/2}
+            loop {
+                let a = -det_ln(1.0 - g.uniform()) / ZIG_R;
+                let b = -det_ln(1.0 - g.uniform());
+                if b + b > a * a {
+                    break Some(ZIG_R + a);
+                }
+            }
+        } else {
+            let y = z.f[i] + g.uniform() * (z.f[i + 1] - z.f[i]);
+            if y < det_exp(-0.5 * x * x) { Some(x) } else { None }
+        };
+        if let Some(v) = v {
+            return (g, with_sign(v, r));
+        }
+        r = g.next();
+        match zig_fast(z, r) {
+            Ok(v) => return (g, v),
+            Err((i2, x2)) => {
+                i = i2;
+                x = x2;
+            }
+        }
+    }
+}
+
 impl Rng {
     /// The generator of stream `stream` (e.g. a network index) under `seed`.
     pub fn new(seed: u64, stream: u64) -> Rng {
@@ -30,63 +109,73 @@ impl Rng {
         let s = [splitmix64(&mut x), splitmix64(&mut x), splitmix64(&mut x), splitmix64(&mut x)];
         Rng { s, zig: ziggurat() }
     }
+    #[inline(always)]
+    fn load(&self) -> Xo {
+        Xo(self.s[0], self.s[1], self.s[2], self.s[3])
+    }
+    #[inline(always)]
+    fn store(&mut self, g: Xo) {
+        self.s = [g.0, g.1, g.2, g.3];
+    }
     #[inline]
     pub fn next_u64(&mut self) -> u64 {
-        let s = &mut self.s;
-        let result = (s[0].wrapping_add(s[3])).rotate_left(23).wrapping_add(s[0]);
-        let t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = s[3].rotate_left(45);
-        result
+        let mut g = self.load();
+        let r = g.next();
+        self.store(g);
+        r
     }
     /// Uniform in [0, 1) with 53 random bits.
     #[inline]
     pub fn uniform(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * TWO_M53
     }
-    /// One standard normal (ziggurat; ~98.8 % of draws take the one-draw fast path).
+    /// One standard normal (ziggurat; ~98.8 % of draws take the one-draw fast path). The same sequence
+    /// as `fill_normal`.
     #[inline]
     pub fn normal(&mut self) -> f64 {
-        let z = self.zig;
-        loop {
-            let r = self.next_u64();
-            let i = (r & 0xff) as usize;
-            let neg = r & 0x100 != 0;
-            let x = (r >> 11) as f64 * TWO_M53 * z.x[i];
-            if x < z.x[i + 1] {
-                return if neg { -x } else { x };
+        let mut g = self.load();
+        let r = g.next();
+        let v = match zig_fast(self.zig, r) {
+            Ok(v) => v,
+            Err((i, x)) => {
+                let (g2, v) = normal_slow(self.zig, g.0, g.1, g.2, g.3, r, i, x);
+                g = g2;
+                v
             }
-            if let Some(v) = self.normal_slow(i, x) {
-                return if neg { -v } else { v };
-            }
-        }
+        };
+        self.store(g);
+        v
     }
-    /// Base strip beyond R (tail) or wedge of layer i; None = rejected, draw again.
-    #[cold]
-    fn normal_slow(&mut self, i: usize, x: f64) -> Option<f64> {
-        let z = self.zig;
-        if i == 0 {
-            // Marsaglia's tail method: R + a with a ~ Exp(R) accepted with probability e^{−a²/2}
-            loop {
-                let a = -det_ln(1.0 - self.uniform()) / ZIG_R;
-                let b = -det_ln(1.0 - self.uniform());
-                if b + b > a * a {
-                    return Some(ZIG_R + a);
-                }
-            }
-        }
-        let y = z.f[i] + self.uniform() * (z.f[i + 1] - z.f[i]);
-        if y < det_exp(-0.5 * x * x) { Some(x) } else { None }
-    }
-    /// Fills `out` with independent N(0, scale²) draws (scale × the standard normal, in order).
+    /// Fills `out` with independent N(0, scale²) draws (scale × the standard normal, in order): the
+    /// same sequence as repeated `normal()`, with the state in locals and the loop unrolled by 4.
     pub fn fill_normal(&mut self, out: &mut [f64], scale: f64) {
-        for v in out.iter_mut() {
-            *v = scale * self.normal();
+        let z = self.zig;
+        let mut g = self.load();
+        macro_rules! one {
+            ($v:expr) => {{
+                let r = g.next();
+                let n = match zig_fast(z, r) {
+                    Ok(n) => n,
+                    Err((i, x)) => {
+                        let (g2, n) = normal_slow(z, g.0, g.1, g.2, g.3, r, i, x);
+                        g = g2;
+                        n
+                    }
+                };
+                $v = scale * n;
+            }};
         }
+        let mut chunks = out.chunks_exact_mut(4);
+        for c in &mut chunks {
+            one!(c[0]);
+            one!(c[1]);
+            one!(c[2]);
+            one!(c[3]);
+        }
+        for v in chunks.into_remainder() {
+            one!(*v);
+        }
+        self.store(g);
     }
 }
 
@@ -212,10 +301,10 @@ pub extern "C" fn wf_rng_fill_normal(seed_lo: u32, seed_hi: u32, stream: f64, ou
 #[no_mangle]
 pub extern "C" fn wf_rng_fill_u64(seed_lo: u32, seed_hi: u32, stream: f64, out: *mut u32, n: u32) -> i32 {
     let Some(stream) = stream_index(stream) else { return -1 };
+    let mut g = Rng::new(((seed_hi as u64) << 32) | seed_lo as u64, stream).load();
     let out = unsafe { crate::memory::slice_mut(out, 2 * n as usize) };
-    let mut r = Rng::new(((seed_hi as u64) << 32) | seed_lo as u64, stream);
     for pair in out.chunks_exact_mut(2) {
-        let v = r.next_u64();
+        let v = g.next();
         pair[0] = v as u32;
         pair[1] = (v >> 32) as u32;
     }
@@ -296,6 +385,65 @@ mod tests {
         // the first output under (0, 0) is fixed forever: changing it changes every ensemble (ts/rng.ts
         // pins the same number)
         assert_eq!(Rng::new(0, 0).next_u64(), 5987356902031041503);
+    }
+
+    /// FNV-style hash of the bits of the first n normals of (seed, stream) (the same in test/rng.test.ts).
+    fn normals_hash(seed: u64, stream: u64, n: usize) -> u64 {
+        let mut v = vec![0.0; n];
+        Rng::new(seed, stream).fill_normal(&mut v, 1.0);
+        v.iter().fold(0u64, |h, x| (h ^ x.to_bits()).wrapping_mul(0x100000001b3))
+    }
+
+    #[test]
+    fn the_normal_sequence_is_pinned() {
+        // computed with the pre-optimization kernel (state in memory, branchy sign): the fast loop must
+        // not change a single bit of any ensemble
+        assert_eq!(normals_hash(0, 0, 100_000), 9528231741535589496);
+        assert_eq!(normals_hash(12345, 3, 100_000), 4717455908307114228);
+    }
+
+    #[test]
+    fn fill_normal_equals_repeated_normal_for_every_length_and_split() {
+        // the 4-way unrolled fill, its remainder, and the slow paths (wedge, tail, rejection) must
+        // consume the stream exactly as normal() does; 1M draws hit ~12 000 slow paths
+        let n = 1_000_003;
+        let mut a = vec![0.0; n];
+        Rng::new(9, 4).fill_normal(&mut a, 1.0);
+        let mut r = Rng::new(9, 4);
+        for (k, &v) in a.iter().enumerate() {
+            assert_eq!(r.normal().to_bits(), v.to_bits(), "draw {k}");
+        }
+        // arbitrary split into pieces of lengths 0…7 with a scale, then continuing with normal()
+        let mut r = Rng::new(9, 4);
+        let mut k = 0;
+        let mut len = 0;
+        while k < 10_000 {
+            let m = len % 8;
+            let mut piece = vec![0.0; m];
+            r.fill_normal(&mut piece, 0.5);
+            for (j, &v) in piece.iter().enumerate() {
+                assert_eq!(v.to_bits(), (0.5 * a[k + j]).to_bits(), "draw {}", k + j);
+            }
+            k += m;
+            len += 3;
+        }
+        assert_eq!(r.normal().to_bits(), a[k].to_bits());
+        // the sign is an exact negation: both signs occur about equally often
+        let neg = a.iter().filter(|v| v.is_sign_negative()).count() as f64;
+        assert!((neg / n as f64 - 0.5).abs() < 5.0 * 0.5 / (n as f64).sqrt());
+    }
+
+    #[test]
+    fn fill_u64_writes_the_raw_stream_as_low_high_pairs() {
+        let n = 1001;
+        let mut w = vec![0u32; 2 * n + 1];
+        // 4-byte aligned only
+        assert_eq!(wf_rng_fill_u64(7, 1, 5.0, w[1..].as_mut_ptr(), n as u32), 0);
+        let mut r = Rng::new((1u64 << 32) | 7, 5);
+        for k in 0..n {
+            let v = r.next_u64();
+            assert_eq!((w[1 + 2 * k], w[2 + 2 * k]), (v as u32, (v >> 32) as u32), "draw {k}");
+        }
     }
 
     #[test]
