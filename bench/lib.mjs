@@ -2,11 +2,28 @@
 // and the result rows that `run.mjs` prints and writes to bench/results.json.
 import { Bench } from 'tinybench';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
-export const DIST = new URL('../dist/', import.meta.url);
+/** Where the built package is read from: the work tree, or a snapshot of it (see `snapshotBuild`). */
+let BASE = new URL('../', import.meta.url);
+const dist = () => new URL('dist/', BASE);
+
+/**
+ * Copies dist/ and wasm/ to a temporary folder and reads the package from there for the rest of the
+ * run: a rebuild of the work tree during a long run (workers load dist/ts/ensemble-worker.js and the
+ * wasm anew at every call) would otherwise mix two builds in one measurement. Returns the folder.
+ */
+export function snapshotBuild() {
+  const dir = mkdtempSync(join(tmpdir(), 'wideflow-bench-'));
+  cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+  cpSync(join(ROOT, 'wasm'), join(dir, 'wasm'), { recursive: true });
+  BASE = pathToFileURL(dir + '/');
+  return dir;
+}
 
 /**
  * Times `fn` with tinybench: `warmupTime` ms of warm-up (V8 tiers a wasm export up only after its
@@ -39,8 +56,8 @@ let rawCore = null;
 /** A private instance of the SIMD wasm core (bindings/core.js `WasmCore`), separate from `init()`'s. */
 export async function wasmRaw() {
   if (rawCore) return rawCore;
-  const { instantiate } = await import(new URL('bindings/core.js', DIST));
-  const bytes = readFileSync(new URL('../wasm/wideflow.simd.wasm', import.meta.url));
+  const { instantiate } = await import(new URL('bindings/core.js', dist()));
+  const bytes = readFileSync(new URL('wasm/wideflow.simd.wasm', BASE));
   rawCore = await instantiate(bytes);
   return rawCore;
 }
@@ -54,14 +71,14 @@ export function hasExport(core, name) {
 let api = null;
 export async function wideflow() {
   if (api) return api;
-  api = await import(new URL('ts/node.js', DIST));
+  api = await import(new URL('ts/node.js', dist()));
   await api.init();
   return api;
 }
 
 /** An internal module of the built package (for the pure-TS twins), or null when not built yet. */
 export async function internal(path) {
-  const u = new URL(path, DIST);
+  const u = new URL(path, dist());
   if (!existsSync(fileURLToPath(u))) return null;
   return import(u);
 }
@@ -83,9 +100,15 @@ export function pyHas(py, ...mods) {
   return r.status === 0;
 }
 
-/** Runs a Python snippet or script and parses the last stdout line as JSON. */
-export function pyJson(py, args, { timeout = 1_800_000, env = {} } = {}) {
-  const out = execFileSync(py.exe, args, {
+/** True when `taskset` (util-linux) can pin a process to CPU 0 here. */
+export function hasTaskset() {
+  return spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+}
+
+/** Runs a Python snippet or script and parses the last stdout line as JSON; `cpu0` pins it to one core. */
+export function pyJson(py, args, { timeout = 1_800_000, env = {}, cpu0 = false } = {}) {
+  const [exe, argv] = cpu0 ? ['taskset', ['-c', '0', py.exe, ...args]] : [py.exe, args];
+  const out = execFileSync(exe, argv, {
     encoding: 'utf8',
     timeout,
     maxBuffer: 64 << 20,

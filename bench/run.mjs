@@ -6,11 +6,12 @@
 //
 // Peers: numpy from the bench venv or the system python3; neural-tangents only from the bench venv
 // (`bash bench/peers/setup-venv.sh`). A missing peer skips its lines, never the run.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { execSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { ROOT, python, table, waitForIdle } from './lib.mjs';
+import { ROOT, python, snapshotBuild, table, waitForIdle } from './lib.mjs';
 
 const SUITES = ['normals', 'gemm', 'ensemble', 'theory', 'peers'];
 const args = process.argv.slice(2);
@@ -35,9 +36,11 @@ function machine() {
     if (execSync('git status --porcelain', { cwd: ROOT, encoding: 'utf8' }).trim()) commit += ' (+ uncommitted changes)';
   } catch {}
   const py = python();
-  return { date: new Date().toISOString(), commit, node: process.version, nproc: cpus().length, cpu, python: py?.version ?? null, loadavgAtStart: loadavg() };
+  const wasmSha256 = createHash('sha256').update(readFileSync(`${snapshot}/wasm/wideflow.simd.wasm`)).digest('hex').slice(0, 16);
+  return { date: new Date().toISOString(), commit, wasmSha256, node: process.version, nproc: cpus().length, cpu, python: py?.version ?? null, loadavgAtStart: loadavg() };
 }
 
+const snapshot = snapshotBuild();
 const info = machine();
 console.log(`wideflow bench — ${info.date}, commit ${info.commit}, node ${info.node}, ${info.nproc} × ${info.cpu}, load ${info.loadavgAtStart.map((v) => v.toFixed(2)).join(' ')}${quick ? ' (quick)' : ''}`);
 // Timings are only meaningful on an otherwise idle machine (2 cores): the load average is recorded.
@@ -70,5 +73,6 @@ const notes = rows.filter((r) => r.note).map((r) => `  ${r.item} ${r.what.trim()
 if (notes.length) console.log(`notes:\n${notes.join('\n')}`);
 writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(results, null, 2) + '\n');
 console.log('wrote bench/results.json');
+rmSync(snapshot, { recursive: true, force: true });
 // Benchmarks report; they do not fail the process on an unmet target.
 process.exit(0);

@@ -176,6 +176,33 @@ describe('kernels(): structure and backends', () => {
   });
 });
 
+describe('kernels(): edge cases', () => {
+  test('a zero input with C_b = 0 (K⁽¹⁾_αα = 0) gives finite matrices whose diagonal matches theory()', () => {
+    const inputs = [X[0], [0, 0, 0, 0, 0, 0], X[1]];
+    for (const activation of ['tanh', 'relu', 'gelu'] as const) {
+      const spec = base({ activation, Cb: 0, inputs, depth: 3 });
+      for (const backend of ['wasm', 'js'] as const) {
+        const km = kernels(spec, { backend });
+        km.layers.forEach((l) => expect([...l.K, ...l.Theta].every(Number.isFinite)).toBe(true));
+        const t = theory({ ...spec, inputs: undefined, width: 8, inputWidth: n0, input: { x: inputs[1] } } as never);
+        t.layers.forEach((l, i) => expect(Math.abs(km.layers[i].K[1 * 3 + 1] - l.K)).toBeLessThanOrEqual(1e-12 * Math.abs(l.K)));
+      }
+    }
+  });
+
+  test('relu at C_W = 4 (K ~ 2^ℓ): finite past K = 1e154 (no K² is formed), overflow past 1e308 is a warning', () => {
+    const km = kernels(base({ activation: 'relu', Cb: 0, CW: 4, depth: 1100, inputs: X.slice(0, 2) }));
+    const l700 = km.layers[699];
+    expect(l700.K[0]).toBeGreaterThan(1e200);
+    expect([...l700.K, ...l700.Theta].every(Number.isFinite)).toBe(true);
+    // The off-diagonal entry is a valid correlation at that scale, not NaN.
+    const corr = l700.K[1] / Math.sqrt(l700.K[0]) / Math.sqrt(l700.K[3]);
+    expect(corr).toBeGreaterThan(0);
+    expect(corr).toBeLessThanOrEqual(1 + 1e-12);
+    expect(km.warnings.join(' ')).toMatch(/overflow/);
+  });
+});
+
 describe('kernels(): bad input is rejected with InvalidParameterError before any work', () => {
   const cases: Array<[string, Partial<KernelsSpec>, RegExp]> = [
     ['ragged rows', { inputs: [[1, 2], [3]] }, /inputs\[1\]/],

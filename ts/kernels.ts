@@ -194,7 +194,8 @@ function isOdd(act: Activation): boolean {
 
 /** ⟨σσ⟩ and ⟨σ′σ′⟩ of relu (a = 0) or leaky relu (negative slope a) in closed form. */
 export function leakyReluPair(a: number, k11: number, k12: number, k22: number): [number, number] {
-  const norm = Math.sqrt(k11 * k22);
+  // √K11·√K22, not √(K11·K22): the product overflows once K passes 1e154 (deep chaotic nets).
+  const norm = Math.sqrt(k11) * Math.sqrt(k22);
   const c = norm > 0 ? Math.min(1, Math.max(-1, k12 / norm)) : 0;
   const theta = Math.acos(c);
   const pi = Math.PI;
@@ -238,17 +239,23 @@ function tanhSlope(act: Activation): number | null {
   return null;
 }
 
+/** First j in [lo, hi) with y + l22·xⱼ ≥ 0 on the trapezoid xⱼ = (j − J)·h (l22 > 0). */
+function firstNonnegative(xs: ArrayLike<number>, lo: number, hi: number, y: number, l22: number, h: number): number {
+  const half = xs.length >> 1;
+  const root = -y / (l22 * h) + half;
+  let j0 = root <= lo ? lo : root >= hi ? hi : Math.ceil(root);
+  while (j0 > lo && y + l22 * xs[j0 - 1] >= 0) j0--;
+  while (j0 < hi && y + l22 * xs[j0] < 0) j0++;
+  return j0;
+}
+
 /**
  * Σⱼ wⱼ tanh(a zⱼ) and Σⱼ wⱼ a·sech²(a zⱼ) over j ∈ [lo, hi), zⱼ = y + l22·xⱼ on the trapezoid
  * xⱼ = (j − J)·h, into INNER: e^{−2a|zⱼ|} is geometric in j, so one exp per side of zⱼ = 0 and one
  * multiplication per node (see `tanh_inner` in kernel_matrix.rs for the error bound).
  */
 function tanhInner(xs: ArrayLike<number>, ws: ArrayLike<number>, lo: number, hi: number, a: number, y: number, l22: number, h: number): void {
-  const half = xs.length >> 1;
-  const root = -y / (l22 * h) + half;
-  let j0 = root <= lo ? lo : root >= hi ? hi : Math.ceil(root);
-  while (j0 > lo && y + l22 * xs[j0 - 1] >= 0) j0--;
-  while (j0 < hi && y + l22 * xs[j0] < 0) j0++;
+  const j0 = firstNonnegative(xs, lo, hi, y, l22, h);
   const r = Math.exp(-2 * a * l22 * h);
   let ss = 0, dd = 0;
   if (j0 < hi) {
@@ -273,6 +280,97 @@ function tanhInner(xs: ArrayLike<number>, ws: ArrayLike<number>, lo: number, hi:
   INNER[1] = dd;
 }
 
+// W. J. Cody's rational approximations, the coefficients of activation.ts: erf on |x| ≤ 0.46875, and
+// R(y) = e^{y²} erfc(y) beyond (erfInner takes e^{−y²} from the lattice).
+const ERF_A = [3.1611237438705656, 113.864154151050156, 377.485237685302021, 3209.37758913846947, 0.185777706184603153];
+const ERF_B = [23.6012909523441209, 244.024637934444173, 1282.61652607737228, 2844.23683343917062];
+const ERFC_C = [
+  0.564188496988670089, 8.88314979438837594, 66.1191906371416295, 298.635138197400131, 881.95222124176909,
+  1712.04761263407058, 2051.07837782607147, 1230.33935479799725, 2.15311535474403846e-8,
+];
+const ERFC_D = [
+  15.7449261107098347, 117.693950891312499, 537.181101862009858, 1621.38957456669019, 3290.79923573345963,
+  4362.61909014324716, 3439.36767414372164, 1230.33935480374942,
+];
+const ERFC_P = [0.305326634961232344, 0.360344899949804439, 0.125781726111229246, 0.0160837851487422766, 6.58749161529837803e-4, 0.0163153871373020978];
+const ERFC_Q = [2.56852019228982242, 1.87295284992346725, 0.527905102951428412, 0.0605183413124413191, 0.00233520497626869185];
+const ERF_SPLIT = 0.46875;
+const TWO_OVER_SQRT_PI = 1.1283791670955126;
+/** Nodes between which the lattice recurrences re-seed with exp. */
+const RESEED = 8;
+
+function erfSmall(x: number): number {
+  const z = x * x;
+  let num = ERF_A[4] * z;
+  let den = z;
+  for (let i = 0; i < 3; i++) {
+    num = (num + ERF_A[i]) * z;
+    den = (den + ERF_B[i]) * z;
+  }
+  return (x * (num + ERF_A[3])) / (den + ERF_B[3]);
+}
+
+function erfcScaled(y: number): number {
+  if (y <= 4) {
+    let num = ERFC_C[8] * y;
+    let den = y;
+    for (let i = 0; i < 7; i++) {
+      num = (num + ERFC_C[i]) * y;
+      den = (den + ERFC_D[i]) * y;
+    }
+    return (num + ERFC_C[7]) / (den + ERFC_D[7]);
+  }
+  const z = 1 / (y * y);
+  let num = ERFC_P[5] * z;
+  let den = z;
+  for (let i = 0; i < 4; i++) {
+    num = (num + ERFC_P[i]) * z;
+    den = (den + ERFC_Q[i]) * z;
+  }
+  return (0.5641895835477563 - (z * (num + ERFC_P[4])) / (den + ERFC_Q[4])) / y;
+}
+
+/** erf(|z|) given u = |z| and g = e^{−u²}. */
+function erfAbs(u: number, g: number): number {
+  return u <= ERF_SPLIT ? erfSmall(u) : u >= 26.6 ? 1 : 1 - g * erfcScaled(u);
+}
+
+/**
+ * As tanhInner for σ = erf: e^{−zⱼ²} by the recurrence gⱼ₊₁ = gⱼqⱼ, qⱼ₊₁ = qⱼe^{−2δ²} walking outwards
+ * from zⱼ = 0 (re-seeded every RESEED nodes), so erf′ needs no exp and erf only Cody's R (see
+ * `erf_inner` in kernel_matrix.rs).
+ */
+function erfInner(xs: ArrayLike<number>, ws: ArrayLike<number>, lo: number, hi: number, y: number, l22: number, h: number): void {
+  const j0 = firstNonnegative(xs, lo, hi, y, l22, h);
+  const delta = l22 * h;
+  const c = Math.exp(-2 * delta * delta);
+  let ss = 0, dd = 0, g = 0, q = 0;
+  for (let j = j0, k = 0; j < hi; j++, k++) {
+    const u = y + l22 * xs[j];
+    if (k % RESEED === 0) {
+      g = Math.exp(-u * u);
+      q = Math.exp(-(2 * u * delta + delta * delta));
+    }
+    ss += ws[j] * erfAbs(u, g);
+    dd += ws[j] * (TWO_OVER_SQRT_PI * g);
+    g *= q;
+    q *= c;
+  }
+  for (let j = j0 - 1, k = 0; j >= lo; j--, k++) {
+    const u = -(y + l22 * xs[j]);
+    if (k % RESEED === 0) {
+      g = Math.exp(-u * u);
+      q = Math.exp(-(2 * u * delta + delta * delta));
+    }
+    ss += ws[j] * -erfAbs(u, g);
+    dd += ws[j] * (TWO_OVER_SQRT_PI * g);
+    g *= q;
+    q *= c;
+  }
+  INNER[0] = ss;
+  INNER[1] = dd;
+}
+
 function smoothPair(sr: SmoothRule, act: Activation, odd: boolean, k11: number, k12: number, k22: number): [number, number] {
   const xs = sr.rule.nodes, ws = sr.rule.weights;
   const m = xs.length;
@@ -280,7 +378,10 @@ function smoothPair(sr: SmoothRule, act: Activation, odd: boolean, k11: number, 
   const l21 = l11 > 0 ? k12 / l11 : 0;
   const l22 = Math.sqrt(Math.max(k22 - l21 * l21, 0));
   const half = m >> 1;
-  const fast = m >= 3 && l22 > 0 ? tanhSlope(act) : null;
+  // The lattice fast paths need a step and a non-degenerate inner variable.
+  const lattice = m >= 3 && l22 > 0;
+  const erfFast = lattice && act.kind === KIND.erf;
+  const fast = lattice ? tanhSlope(act) : null;
   const h = m >= 3 ? xs[half + 1] : 0;
   const d = POINT;
   let s = 0, dsum = 0;
@@ -290,8 +391,9 @@ function smoothPair(sr: SmoothRule, act: Activation, odd: boolean, k11: number, 
     const s1 = d[0], d1 = d[1];
     const y = l21 * x1;
     let ss = 0, dd = 0;
-    if (fast !== null) {
-      tanhInner(xs, ws, sr.lo[i], sr.hi[i], fast, y, l22, h);
+    if (fast !== null || erfFast) {
+      if (erfFast) erfInner(xs, ws, sr.lo[i], sr.hi[i], y, l22, h);
+      else tanhInner(xs, ws, sr.lo[i], sr.hi[i], fast as number, y, l22, h);
       ss = INNER[0];
       dd = INNER[1];
     } else {
@@ -324,7 +426,7 @@ class PairRule {
   pair(k11: number, k12: number, k22: number): [number, number] {
     if (!(Number.isFinite(k11) && Number.isFinite(k12) && Number.isFinite(k22))) return [NaN, NaN];
     // Rounding can push |K12| a hair above √(K11 K22); clamp to the PSD boundary.
-    const bound = Math.sqrt(Math.max(k11, 0) * Math.max(k22, 0));
+    const bound = Math.sqrt(Math.max(k11, 0)) * Math.sqrt(Math.max(k22, 0));
     k12 = Math.min(bound, Math.max(-bound, k12));
     switch (this.act.kind) {
       case KIND.relu: return leakyReluPair(0, k11, k12, k22);

@@ -85,6 +85,9 @@ def kernels(a):
         np.asarray(k[0], dtype="<f8").tofile(os.path.join(a.out, f"nt_{a.act}_{deg}_K.f64"))
         np.asarray(k[1], dtype="<f8").tofile(os.path.join(a.out, f"nt_{a.act}_{deg}_T.f64"))
         res["degrees"][deg] = stats
+    if a.no_ref:
+        print(json.dumps(res))
+        return
     # Reference.
     t = time.perf_counter()
     if a.act == "erf":
@@ -152,6 +155,7 @@ def main():
     k.add_argument("--ref-deg", type=int, default=200)
     k.add_argument("--block", type=int, default=32)
     k.add_argument("--reps", type=int, default=3)
+    k.add_argument("--no-ref", action="store_true", help="time only (no reference arrays)")
     k.add_argument("--out", required=True)
     m = sub.add_parser("mc")
     m.add_argument("--act", default="tanh", choices=list(ACTS))

@@ -2,29 +2,40 @@
 // input, width 256, depth 4 (n₀ = n₁ = … = n₄ = 256), with every statistic (order 'ddntk') and with
 // z + Ĥ only (order 'ntk'); wasm vs js; 1 vs 2 workers; and the bound set by drawing the weights
 // (wasm normals/s ÷ normals per network).
-import { hasExport, measure, measureSlow, row, wasmRaw, wideflow } from '../lib.mjs';
+import { hasExport, measure, row, wasmRaw, wideflow } from '../lib.mjs';
 
 const SPEC = { activation: 'tanh', depth: 4, width: 256, inputWidth: 256, Cb: 0.1, CW: 1, lambdaB: 1, lambdaW: 1, input: { x2: 1 } };
 const NORMALS_PER_NET = 4 * 256 * 256 + 4 * 256; // W⁽¹⁾…W⁽⁴⁾ and b⁽¹⁾…b⁽⁴⁾
 
 /**
- * Networks/s of `ensemble(spec)` sized so one run lasts about `seconds`: end to end (what a user
- * waits for, worker start-up included) and steady state, (N − 2)/(t(N) − t(2)), which subtracts the
- * fixed cost of a call (starting workers and instantiating their wasm: tens of ms).
+ * Networks/s of `ensemble(spec, options)` for each of `configs` ({ options, samples }), measured in
+ * interleaved rounds (config 1, 2, …, 1, 2, …) so that a burst of outside load hits every config
+ * alike. Per config: end to end (what a user waits for, worker start-up included) and steady state,
+ * (N − 2)/(t(N) − t(2)), which subtracts the fixed cost of a call (starting workers, instantiating
+ * their wasm). Medians over `reps` rounds, after one warm-up call each.
  */
-export async function rate(wf, spec, options, seconds, reps, fixedSamples = null) {
-  const pilotN = 8;
-  const t0 = performance.now();
-  await wf.ensemble(spec, { ...options, samples: pilotN });
-  const per = (performance.now() - t0) / 1e3 / pilotN;
-  const samples = fixedSamples ?? Math.max(16, Math.round(seconds / per));
-  const fixed = await measureSlow(() => wf.ensemble(spec, { ...options, samples: 2 }), reps, 0);
-  const m = await measureSlow(() => wf.ensemble(spec, { ...options, samples }), reps, 0);
-  return {
-    samples, median: m.median, min: m.min, fixedMs: fixed.median,
-    perSecond: samples / (m.median / 1e3),
-    steadyPerSecond: (samples - 2) / Math.max((m.median - fixed.median) / 1e3, 1e-9),
-  };
+export async function rates(wf, spec, configs, reps) {
+  const times = configs.map(() => ({ full: [], fixed: [] }));
+  for (const c of configs) await wf.ensemble(spec, { ...c.options, samples: Math.min(8, c.samples) });
+  for (let r = 0; r < reps; r++) {
+    for (const [i, c] of configs.entries()) {
+      let t = performance.now();
+      await wf.ensemble(spec, { ...c.options, samples: 2 });
+      times[i].fixed.push(performance.now() - t);
+      t = performance.now();
+      await wf.ensemble(spec, { ...c.options, samples: c.samples });
+      times[i].full.push(performance.now() - t);
+    }
+  }
+  const med = (a) => a.slice().sort((x, y) => x - y)[a.length >> 1];
+  return configs.map((c, i) => {
+    const full = med(times[i].full), fixed = med(times[i].fixed);
+    return {
+      samples: c.samples, medianMs: full, minMs: Math.min(...times[i].full), fixedMs: fixed,
+      perSecond: c.samples / (full / 1e3),
+      steadyPerSecond: (c.samples - 2) / Math.max((full - fixed) / 1e3, 1e-9),
+    };
+  });
 }
 
 export async function run({ quick, shared }) {
@@ -38,11 +49,12 @@ export async function run({ quick, shared }) {
   const q = quick ? 4 : 1;
   for (const order of ['ddntk', 'ntk']) {
     const { wasm, js } = sizes[order];
-    r[order] = {
-      wasm1: await rate(wf, SPEC, { order, backend: 'wasm', workers: 1, neurons }, 0, reps, wasm / q),
-      js1: await rate(wf, SPEC, { order, backend: 'js', workers: 1, neurons }, 0, reps, js / q),
-      wasm2: await rate(wf, SPEC, { order, backend: 'wasm', workers: 2, neurons }, 0, reps, wasm / q),
-    };
+    const [wasm1, js1, wasm2] = await rates(wf, SPEC, [
+      { options: { order, backend: 'wasm', workers: 1, neurons }, samples: wasm / q },
+      { options: { order, backend: 'js', workers: 1, neurons }, samples: js / q },
+      { options: { order, backend: 'wasm', workers: 2, neurons }, samples: wasm / q },
+    ], reps);
+    r[order] = { wasm1, js1, wasm2 };
   }
   // The weight-generation bound, from the same wasm sampler the ensemble kernel uses.
   let normalsPerSec = shared.normalsWasmMps ? shared.normalsWasmMps * 1e6 : null;
