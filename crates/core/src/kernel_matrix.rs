@@ -19,8 +19,8 @@
 //!   skipped (Gaussian mass e^{−45}), and for odd σ (tanh, erf, sin, scaled tanh) the integrands
 //!   σσ and σ′σ′ are even under (x₁, x₂) → (−x₁, −x₂), so half of the plane is summed twice.
 //!   For tanh and erf the inner sums run on the lattice without an `exp` per node (`tanh_inner`,
-//!   `erf_inner`): 5× and ~2.5× faster.
-//! * **elu, monomials** (and anything else): `Quadrature::expect2` (kink-split Gauss–Legendre for elu,
+//!   `erf_inner`): 5× and 3× faster.
+//! * **elu, monomials** (and anything else): `Quadrature::expect2` (its kink-split rule for elu,
 //!   Gauss–Hermite × Gauss–Hermite, exact, for polynomials).
 //!
 //! The diagonal α = β takes ⟨σ²⟩ and ⟨σ′²⟩ from the single-input moment bundle
