@@ -216,10 +216,12 @@ const ERFC_D: [f64; 8] = [
 const ERFC_P: [f64; 6] = [3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2];
 #[allow(clippy::excessive_precision)]
 const ERFC_Q: [f64; 5] = [2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1, 6.05183413124413191e-2, 2.33520497626869185e-3];
-const ERF_SPLIT: f64 = 0.46875;
+/// erf uses its small-argument rational below this |x|, erfc = e^{−x²}·R(x) above.
+pub(crate) const ERF_SPLIT: f64 = 0.46875;
 
+/// erf(x) for |x| ≤ ERF_SPLIT.
 #[inline]
-fn erf_small(x: f64) -> f64 {
+pub(crate) fn erf_small(x: f64) -> f64 {
     let z = x * x;
     let mut num = ERF_A[4] * z;
     let mut den = z;
@@ -230,13 +232,11 @@ fn erf_small(x: f64) -> f64 {
     x * (num + ERF_A[3]) / (den + ERF_B[3])
 }
 
-/// erfc(y) for y > 0.46875.
+/// R(y) = e^{y²} erfc(y) for ERF_SPLIT < y < 26.6 (Cody's rational; also used by `kernel_matrix`,
+/// which supplies e^{−y²} from a lattice recurrence instead of calling `exp`).
 #[inline]
-fn erfc_large(y: f64) -> f64 {
-    if y >= 26.6 {
-        return 0.0; // below the smallest subnormal
-    }
-    let r = if y <= 4.0 {
+pub(crate) fn erfc_scaled(y: f64) -> f64 {
+    if y <= 4.0 {
         let mut num = ERFC_C[8] * y;
         let mut den = y;
         for i in 0..7 {
@@ -253,7 +253,16 @@ fn erfc_large(y: f64) -> f64 {
             den = (den + ERFC_Q[i]) * z;
         }
         (0.564_189_583_547_756_3 - z * (num + ERFC_P[4]) / (den + ERFC_Q[4])) / y
-    };
+    }
+}
+
+/// erfc(y) for y > 0.46875.
+#[inline]
+fn erfc_large(y: f64) -> f64 {
+    if y >= 26.6 {
+        return 0.0; // below the smallest subnormal
+    }
+    let r = erfc_scaled(y);
     // e^{−y²} with y² split as s² + (y−s)(y+s), s = y rounded down to 1/16: s² is exact, so the large
     // exponent carries no rounding error (Cody's device).
     let s = (y * 16.0).trunc() / 16.0;

@@ -25,7 +25,7 @@
 //!
 //! The diagonal α = β takes ⟨σ²⟩ and ⟨σ′²⟩ from the single-input moment bundle
 //! (`recursion::Moments::compute`), so it equals `theory()`'s K and Θ to rounding.
-use crate::activation::{Activation, Kind};
+use crate::activation::{erf_small, erfc_scaled, Activation, Kind, ERF_SPLIT};
 use crate::memory::{slice, slice_mut};
 use crate::quadrature::{Quadrature, Rule, X_MAX};
 use crate::recursion::{Hyper, Moments};
@@ -122,59 +122,6 @@ fn tanh_inner(xs: &[f64], ws: &[f64], lo: usize, hi: usize, a: f64, y: f64, l22:
         }
     }
     (ss, dd)
-}
-
-// W. J. Cody's rational approximations, the coefficients of `activation.rs` (Math. Comp. 23 (1969)
-// 631–637): erf on |x| ≤ 0.46875, and erfc(y) = e^{−y²}·R(y) beyond, of which only R is needed here
-// because `erf_inner` takes e^{−y²} from the lattice.
-const ERF_A: [f64; 5] = [3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02, 3.20937758913846947e03, 1.85777706184603153e-1];
-const ERF_B: [f64; 4] = [2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03, 2.84423683343917062e03];
-const ERFC_C: [f64; 9] = [
-    5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01, 2.98635138197400131e02, 8.81952221241769090e02,
-    1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8,
-];
-const ERFC_D: [f64; 8] = [
-    1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02, 1.62138957456669019e03, 3.29079923573345963e03,
-    4.36261909014324716e03, 3.43936767414372164e03, 1.23033935480374942e03,
-];
-const ERFC_P: [f64; 6] = [3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2];
-const ERFC_Q: [f64; 5] = [2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1, 6.05183413124413191e-2, 2.33520497626869185e-3];
-const ERF_SPLIT: f64 = 0.46875;
-
-/// erf(x) for |x| ≤ ERF_SPLIT.
-#[inline]
-fn erf_small(x: f64) -> f64 {
-    let z = x * x;
-    let mut num = ERF_A[4] * z;
-    let mut den = z;
-    for i in 0..3 {
-        num = (num + ERF_A[i]) * z;
-        den = (den + ERF_B[i]) * z;
-    }
-    x * (num + ERF_A[3]) / (den + ERF_B[3])
-}
-
-/// R(y) = e^{y²} erfc(y) for ERF_SPLIT < y < 26.6.
-#[inline]
-fn erfc_scaled(y: f64) -> f64 {
-    if y <= 4.0 {
-        let mut num = ERFC_C[8] * y;
-        let mut den = y;
-        for i in 0..7 {
-            num = (num + ERFC_C[i]) * y;
-            den = (den + ERFC_D[i]) * y;
-        }
-        (num + ERFC_C[7]) / (den + ERFC_D[7])
-    } else {
-        let z = 1.0 / (y * y);
-        let mut num = ERFC_P[5] * z;
-        let mut den = z;
-        for i in 0..4 {
-            num = (num + ERFC_P[i]) * z;
-            den = (den + ERFC_Q[i]) * z;
-        }
-        (0.564_189_583_547_756_3 - z * (num + ERFC_P[4]) / (den + ERFC_Q[4])) / y
-    }
 }
 
 /// Nodes between which the lattice fast paths re-seed their recurrences with `exp`.
