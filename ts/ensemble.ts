@@ -49,7 +49,7 @@ export type EnsembleLayer = { layer: number; n: number; width: number; neurons: 
 /** The mergeable raw state of a (partial) ensemble: exact group sums and what produced them. */
 export interface EnsembleState {
   format: 'wideflow-ensemble/1';
-  /** The packed kernel config without the seed: shards must agree on it to merge. */
+  /** The packed kernel config (spec, order, seed, neurons, input; layout in ts/network.ts): shards must agree on it to merge. */
   config: number[];
   seed: number;
   samples: number;
