@@ -326,9 +326,11 @@ const ERFC_D = [
 ];
 const ERFC_P = [0.305326634961232344, 0.360344899949804439, 0.125781726111229246, 0.0160837851487422766, 6.58749161529837803e-4, 0.0163153871373020978];
 const ERFC_Q = [2.56852019228982242, 1.87295284992346725, 0.527905102951428412, 0.0605183413124413191, 0.00233520497626869185];
-const ERF_SPLIT = 0.46875;
+/** erf uses its small-argument rational below this |x|, erfc = e^{−x²}·R(x) above. */
+export const ERF_SPLIT = 0.46875;
 
-function erfSmall(x: number): number {
+/** erf(x) for |x| ≤ ERF_SPLIT. */
+export function erfSmall(x: number): number {
   const z = x * x;
   let num = ERF_A[4] * z;
   let den = z;
@@ -339,9 +341,11 @@ function erfSmall(x: number): number {
   return (x * (num + ERF_A[3])) / (den + ERF_B[3]);
 }
 
-function erfcLarge(y: number): number {
-  if (y >= 26.6) return 0;
-  let r: number;
+/**
+ * R(y) = e^{y²} erfc(y) for ERF_SPLIT < y < 26.6 (Cody's rational; also used by `kernels.ts`, which
+ * supplies e^{−y²} from a lattice recurrence instead of calling exp).
+ */
+export function erfcScaled(y: number): number {
   if (y <= 4) {
     let num = ERFC_C[8] * y;
     let den = y;
@@ -349,17 +353,21 @@ function erfcLarge(y: number): number {
       num = (num + ERFC_C[i]) * y;
       den = (den + ERFC_D[i]) * y;
     }
-    r = (num + ERFC_C[7]) / (den + ERFC_D[7]);
-  } else {
-    const z = 1 / (y * y);
-    let num = ERFC_P[5] * z;
-    let den = z;
-    for (let i = 0; i < 4; i++) {
-      num = (num + ERFC_P[i]) * z;
-      den = (den + ERFC_Q[i]) * z;
-    }
-    r = (0.5641895835477563 - (z * (num + ERFC_P[4])) / (den + ERFC_Q[4])) / y;
+    return (num + ERFC_C[7]) / (den + ERFC_D[7]);
   }
+  const z = 1 / (y * y);
+  let num = ERFC_P[5] * z;
+  let den = z;
+  for (let i = 0; i < 4; i++) {
+    num = (num + ERFC_P[i]) * z;
+    den = (den + ERFC_Q[i]) * z;
+  }
+  return (0.5641895835477563 - (z * (num + ERFC_P[4])) / (den + ERFC_Q[4])) / y;
+}
+
+function erfcLarge(y: number): number {
+  if (y >= 26.6) return 0;
+  const r = erfcScaled(y);
   // e^{−y²} = e^{−s²}·e^{−(y−s)(y+s)} with s = y rounded down to 1/16 (s² exact): Cody's device
   const s = Math.trunc(y * 16) / 16;
   const del = (y - s) * (y + s);

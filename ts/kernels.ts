@@ -13,7 +13,7 @@
  *  - elu, monomials, custom σ: `Quadrature.expect2` (kink-split / Gauss–Hermite);
  *  - the diagonal: the single-input moments of `theory()`, so K⁽ℓ⁾_αα and Θ⁽ℓ⁾_αα equal `theory()`'s.
  */
-import { ACTIVATIONS, type Activation } from './activation.js';
+import { ACTIVATIONS, ERF_SPLIT, erfSmall, erfcScaled, type Activation } from './activation.js';
 import { resolveBackend, wasmCore, type Backend } from './backend.js';
 import { InvalidParameterError } from './errors.js';
 import { quadrature, X_MAX, type Quadrature, type Rule } from './quadrature.js';
@@ -280,55 +280,9 @@ function tanhInner(xs: ArrayLike<number>, ws: ArrayLike<number>, lo: number, hi:
   INNER[1] = dd;
 }
 
-// W. J. Cody's rational approximations, the coefficients of activation.ts: erf on |x| ≤ 0.46875, and
-// R(y) = e^{y²} erfc(y) beyond (erfInner takes e^{−y²} from the lattice).
-const ERF_A = [3.1611237438705656, 113.864154151050156, 377.485237685302021, 3209.37758913846947, 0.185777706184603153];
-const ERF_B = [23.6012909523441209, 244.024637934444173, 1282.61652607737228, 2844.23683343917062];
-const ERFC_C = [
-  0.564188496988670089, 8.88314979438837594, 66.1191906371416295, 298.635138197400131, 881.95222124176909,
-  1712.04761263407058, 2051.07837782607147, 1230.33935479799725, 2.15311535474403846e-8,
-];
-const ERFC_D = [
-  15.7449261107098347, 117.693950891312499, 537.181101862009858, 1621.38957456669019, 3290.79923573345963,
-  4362.61909014324716, 3439.36767414372164, 1230.33935480374942,
-];
-const ERFC_P = [0.305326634961232344, 0.360344899949804439, 0.125781726111229246, 0.0160837851487422766, 6.58749161529837803e-4, 0.0163153871373020978];
-const ERFC_Q = [2.56852019228982242, 1.87295284992346725, 0.527905102951428412, 0.0605183413124413191, 0.00233520497626869185];
-const ERF_SPLIT = 0.46875;
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
 /** Nodes between which the lattice recurrences re-seed with exp. */
 const RESEED = 8;
-
-function erfSmall(x: number): number {
-  const z = x * x;
-  let num = ERF_A[4] * z;
-  let den = z;
-  for (let i = 0; i < 3; i++) {
-    num = (num + ERF_A[i]) * z;
-    den = (den + ERF_B[i]) * z;
-  }
-  return (x * (num + ERF_A[3])) / (den + ERF_B[3]);
-}
-
-function erfcScaled(y: number): number {
-  if (y <= 4) {
-    let num = ERFC_C[8] * y;
-    let den = y;
-    for (let i = 0; i < 7; i++) {
-      num = (num + ERFC_C[i]) * y;
-      den = (den + ERFC_D[i]) * y;
-    }
-    return (num + ERFC_C[7]) / (den + ERFC_D[7]);
-  }
-  const z = 1 / (y * y);
-  let num = ERFC_P[5] * z;
-  let den = z;
-  for (let i = 0; i < 4; i++) {
-    num = (num + ERFC_P[i]) * z;
-    den = (den + ERFC_Q[i]) * z;
-  }
-  return (0.5641895835477563 - (z * (num + ERFC_P[4])) / (den + ERFC_Q[4])) / y;
-}
 
 /** erf(|z|) given u = |z| and g = e^{−u²}. */
 function erfAbs(u: number, g: number): number {
