@@ -6,16 +6,13 @@ import { init } from '../backend.js';
 import { gaussianExpectations, MOMENT_NAMES } from '../gauss.js';
 import { InvalidParameterError } from '../errors.js';
 import { helpText, parseArgs, type Command } from './args.js';
+import { activationFromArgs, activationOptions } from './spec-options.js';
 
 const options = {
-  activation: { type: 'string', description: 'σ: linear relu leaky_relu tanh erf sigmoid softplus gelu swish sin elu scaled_tanh monomial' },
+  ...activationOptions,
   K: { type: 'number', description: 'variance K ≥ 0 of the preactivation z' },
   degree: { type: 'number', description: 'quadrature degree 1…1000 (default 64)' },
   backend: { type: 'string', description: 'wasm (default) or js' },
-  slope: { type: 'number', description: 'leaky_relu negative-side slope (default 0.01)' },
-  alpha: { type: 'number', description: 'elu α (default 1)' },
-  a: { type: 'number', description: 'scaled_tanh: σ = tanh(a·x) (default 1)' },
-  p: { type: 'number', description: 'monomial: σ = x^p, p = 1…8 (default 3)' },
   json: { type: 'boolean', description: 'machine-readable output on stdout' },
   help: { type: 'boolean', description: 'this help' },
 } as const;
@@ -45,16 +42,13 @@ export const command: Command = {
       io.out(helpText('wideflow gauss --activation tanh --K 1.5 [--degree 64] [--backend wasm|js] [--json]', options));
       return 0;
     }
-    const name = args.activation as string | undefined;
-    if (name === undefined) throw new InvalidParameterError('--activation', undefined, 'given (e.g. --activation tanh)');
+    const activation = activationFromArgs(args);
     if (args.K === undefined) throw new InvalidParameterError('--K', undefined, 'given (the variance, e.g. --K 1.5)');
-    const params: Record<string, number> = {};
-    for (const k of ['slope', 'alpha', 'a', 'p']) if (args[k] !== undefined) params[k] = args[k] as number;
     const backend = args.backend as string | undefined;
     if (backend !== undefined && backend !== 'wasm' && backend !== 'js') throw new InvalidParameterError('--backend', backend, "'wasm' or 'js'");
     if (backend !== 'js') await init();
     const r = gaussianExpectations({
-      activation: Object.keys(params).length ? { name, ...params } : name,
+      activation,
       K: args.K as number,
       degree: args.degree as number | undefined,
       backend: (backend as 'wasm' | 'js' | undefined) ?? 'wasm',

@@ -3,15 +3,30 @@
  * {@link NetworkSpec}. Hyperparameters accept one value or a comma-separated list (one per layer).
  */
 import type { NetworkSpec } from '../spec.js';
+import type { ActivationSpec } from '../activation.js';
 import type { OptionSpec, Parsed } from './args.js';
 import { InvalidParameterError } from '../errors.js';
 
-export const specOptions: Record<string, OptionSpec> = {
+/** σ and its parameter, for every command that takes an activation. */
+export const activationOptions: Record<string, OptionSpec> = {
   activation: { type: 'string', description: 'σ: linear relu leaky_relu tanh erf sigmoid softplus gelu swish sin elu scaled_tanh monomial' },
   slope: { type: 'number', description: 'leaky_relu negative-side slope (default 0.01)' },
   alpha: { type: 'number', description: 'elu α (default 1)' },
   a: { type: 'number', description: 'scaled_tanh: σ = tanh(a·x) (default 1)' },
-  p: { type: 'number', description: 'monomial: σ = x^p (default 3)' },
+  p: { type: 'number', description: 'monomial: σ = x^p, p = 1…8 (default 3)' },
+};
+
+/** The activation spec named by --activation and its parameter option, if any. */
+export function activationFromArgs(args: Parsed): ActivationSpec {
+  const name = args.activation as string | undefined;
+  if (name === undefined) throw new InvalidParameterError('--activation', undefined, 'given (e.g. --activation tanh)');
+  const params: Record<string, number> = {};
+  for (const k of ['slope', 'alpha', 'a', 'p']) if (args[k] !== undefined) params[k] = args[k] as number;
+  return (Object.keys(params).length ? { name, ...params } : name) as ActivationSpec;
+}
+
+export const specOptions: Record<string, OptionSpec> = {
+  ...activationOptions,
   depth: { type: 'number', description: 'L, number of layers' },
   width: { type: 'number', description: 'hidden width n₁ = … = n_{L−1}' },
   'input-width': { type: 'number', description: 'input width n₀' },
@@ -45,16 +60,12 @@ function perLayer(args: Parsed, name: string, fallback?: number): number | numbe
 }
 
 export function specFromArgs(args: Parsed): NetworkSpec {
-  const name = args.activation as string | undefined;
-  if (name === undefined) throw new InvalidParameterError('--activation', undefined, 'given (e.g. --activation tanh)');
-  const params: Record<string, number> = {};
-  for (const k of ['slope', 'alpha', 'a', 'p']) if (args[k] !== undefined) params[k] = args[k] as number;
-  const activation = Object.keys(params).length ? { name, ...params } : name;
+  const activation = activationFromArgs(args);
   let input: NetworkSpec['input'];
   if (args.x !== undefined) input = { x: args.x as number[] };
   else input = { x2: (args.x2 as number | undefined) ?? 1 };
   const spec: NetworkSpec = {
-    activation: activation as NetworkSpec['activation'],
+    activation,
     depth: args.depth as number,
     Cb: perLayer(args, 'cb', 0),
     CW: perLayer(args, 'cw', 1),
