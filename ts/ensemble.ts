@@ -15,7 +15,7 @@ import { ExactSum } from './exactsum.js';
 import { ensembleChunkJs, packConfig } from './network.js';
 import { workerFactory, type ChunkTask } from './parallel.js';
 import { resolveSpec, type NetworkSpec, type ResolvedSpec } from './spec.js';
-import type { Activation } from './activation.js';
+import { ACTIVATIONS, activationName, type Activation } from './activation.js';
 
 /** How far the per-network derivatives go: z only, + Ĥ, + dĤ, + ddĤ. */
 export type EnsembleOrder = 'z' | 'ntk' | 'dntk' | 'ddntk';
@@ -380,17 +380,15 @@ export function mergeEnsembles(parts: ReadonlyArray<EnsembleState | EnsembleResu
   return finish(specFromConfig(ref.config), merged, 'merged');
 }
 
-const KIND_NAMES = ['linear', 'relu', 'leaky_relu', 'tanh', 'erf', 'sigmoid', 'softplus', 'gelu', 'swish', 'sin', 'elu', 'scaled_tanh', 'monomial'];
-const KIND_PARAM: Record<string, string> = { leaky_relu: 'slope', elu: 'alpha', scaled_tanh: 'a', monomial: 'p' };
-
 /** The network spec an ensemble state was sampled from (to compute its theory, e.g. in `wideflow compare FILES`). */
 export function ensembleSpec(state: EnsembleState): NetworkSpec {
   const r = specFromConfig(state.config);
   const kind = state.config[2 + 5 * r.depth];
   const a = state.config[3 + 5 * r.depth];
-  const name = KIND_NAMES[kind];
-  if (!name) throw new InvalidParameterError('state.config', kind, 'a builtin activation kind');
-  const param = KIND_PARAM[name];
+  const name = activationName(kind);
+  const info = ACTIVATIONS[name];
+  if (!info) throw new InvalidParameterError('state.config', kind, 'a builtin activation kind');
+  const param = info.parameter;
   return {
     activation: (param ? { name, [param]: a } : name) as NetworkSpec['activation'],
     depth: r.depth,
