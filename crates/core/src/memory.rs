@@ -2,12 +2,13 @@
 //! keeps the size and passes it back to `wf_free`. Growing memory detaches JS views, so the TS layer
 //! re-creates its views after every allocation.
 use std::alloc::{alloc, dealloc, Layout};
+use wasm_bindgen::prelude::wasm_bindgen;
 
 const ALIGN: usize = 16;
 
 /// Allocates `bytes` bytes aligned to 16 (so f64x2 loads are aligned). Returns 0 on failure.
-#[no_mangle]
-pub extern "C" fn wf_alloc(bytes: usize) -> *mut u8 {
+#[wasm_bindgen]
+pub fn wf_alloc(bytes: usize) -> *mut u8 {
     if bytes == 0 {
         return ALIGN as *mut u8;
     }
@@ -18,8 +19,8 @@ pub extern "C" fn wf_alloc(bytes: usize) -> *mut u8 {
 }
 
 /// Frees a block from `wf_alloc` with the same `bytes`.
-#[no_mangle]
-pub extern "C" fn wf_free(ptr: *mut u8, bytes: usize) {
+#[wasm_bindgen]
+pub fn wf_free(ptr: *mut u8, bytes: usize) {
     if bytes == 0 || ptr.is_null() {
         return;
     }
@@ -29,8 +30,8 @@ pub extern "C" fn wf_free(ptr: *mut u8, bytes: usize) {
 }
 
 /// 1 when this module was compiled with simd128, else 0 (reported by `wideflow.info()`).
-#[no_mangle]
-pub extern "C" fn wf_has_simd() -> u32 {
+#[wasm_bindgen]
+pub fn wf_has_simd() -> u32 {
     cfg!(target_feature = "simd128") as u32
 }
 

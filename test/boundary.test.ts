@@ -1,0 +1,54 @@
+/**
+ * The wasm-bindgen boundary: the two artifacts share one glue (same imports, same exports), each
+ * instance gets its own copy of the glue, and every export the artifacts carry is wrapped by it.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { instantiate } from '../bindings/core.js';
+import { GLUE_EXPORTS } from '../bindings/glue.js';
+
+const bytes = (name: string) => readFileSync(new URL(`../wasm/${name}`, import.meta.url)) as unknown as Uint8Array<ArrayBuffer>;
+const modules = { simd: new WebAssembly.Module(bytes('wideflow.simd.wasm')), scalar: new WebAssembly.Module(bytes('wideflow.wasm')) };
+const names = (d: { module?: string; name: string; kind: string }[]) => d.map((x) => `${x.module ?? ''}:${x.name}:${x.kind}`).sort();
+
+describe('one glue for both artifacts', () => {
+  test('the SIMD and the scalar artifact import exactly the same names', () => {
+    const simd = names(WebAssembly.Module.imports(modules.simd));
+    expect(simd.length).toBeGreaterThan(0); // the glue's externref table initializer at least
+    expect(names(WebAssembly.Module.imports(modules.scalar))).toEqual(simd);
+  });
+
+  test('… and export exactly the same names', () => {
+    expect(names(WebAssembly.Module.exports(modules.scalar))).toEqual(names(WebAssembly.Module.exports(modules.simd)));
+  });
+
+  test('every wf_* export of the artifacts is wrapped by the glue (no export outside wasm-bindgen)', () => {
+    const raw = WebAssembly.Module.exports(modules.simd).map((e) => e.name).filter((n) => n.startsWith('wf_')).sort();
+    const wrapped = [...GLUE_EXPORTS].sort();
+    for (const n of wrapped) expect(raw).toContain(n);
+    // phase 1 of issue 8 converts the memory exports; the others follow with ffi/exports.rs
+    expect(wrapped).toEqual(expect.arrayContaining(['wf_alloc', 'wf_free', 'wf_has_simd']));
+  });
+});
+
+describe('instances', () => {
+  test('the SIMD and the scalar instance live side by side, each with its own memory and glue', async () => {
+    const simd = await instantiate(modules.simd);
+    const scalar = await instantiate(bytes('wideflow.wasm'));
+    expect(simd.simd).toBe(true);
+    expect(scalar.simd).toBe(false);
+    expect(simd.exports.memory).not.toBe(scalar.exports.memory);
+    const a = simd.allocF64([1, 2, 3]);
+    const b = scalar.allocF64([4, 5, 6]);
+    expect(Array.from(simd.readF64(a, 3))).toEqual([1, 2, 3]);
+    expect(Array.from(scalar.readF64(b, 3))).toEqual([4, 5, 6]);
+    simd.free(a);
+    scalar.free(b);
+  });
+
+  test('an instance made from a compiled module (as workers receive it) works like one made from bytes', async () => {
+    const c = await instantiate(modules.scalar);
+    expect(c.module).toBe(modules.scalar);
+    expect(c.simd).toBe(false);
+  });
+});
