@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init, theory, ensemble, mergeEnsembles, AbortError, InvalidParameterError, type NetworkSpec, type EnsembleResult } from '../ts/node.js';
-import { ENSEMBLE_KEYS } from '../ts/estimator.js';
+import { ENSEMBLE_KEYS } from '../ts/stats/estimator.js';
 
 beforeAll(async () => {
   await init();

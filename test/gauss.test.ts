@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, test, vi } from 'vitest';
 import * as wf from '../ts/node.js';
-import { command } from '../ts/cli/gauss.js';
+import { command } from '../ts/cli/commands/gauss.js';
 
 const { gaussianExpectations, InvalidParameterError, MOMENT_NAMES } = wf;
 const BUILTINS = [

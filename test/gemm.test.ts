@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { instantiate, type WasmCore } from '../bindings/core.js';
-import { dgemm, dgemmNT, dgemv, dot, gemmNT, transpose } from '../ts/gemm.js';
-import { init, wasmCore } from '../ts/backend.js';
+import { dgemm, dgemmNT, dgemv, dot, gemmNT, transpose } from '../ts/twin/numerics/gemm.js';
+import { init, wasmCore } from '../ts/api/backend.js';
 
 const wasmBytes = async (name: string) => (await readFile(new URL(`../wasm/${name}`, import.meta.url))) as unknown as Uint8Array<ArrayBuffer>;
 

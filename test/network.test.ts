@@ -10,11 +10,12 @@
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { instantiate, type WasmCore } from '../bindings/core.js';
-import { parseActivation, type Activation } from '../ts/activation.js';
-import { init, wasmCore } from '../ts/backend.js';
-import { InvalidParameterError } from '../ts/errors.js';
-import { ensembleChunkJs, NQ, packConfig, Q, releaseNetworkWorkspace, type NetworkConfig } from '../ts/network.js';
-import { Rng } from '../ts/rng.js';
+import { parseActivation, type Activation } from '../ts/api/activation.js';
+import { init, wasmCore } from '../ts/api/backend.js';
+import { InvalidParameterError } from '../ts/api/errors.js';
+import { ensembleChunk as ensembleChunkJs, NQ, packConfig, Q, type NetworkConfig } from '../ts/twin/sampling/network/mod.js';
+import { releaseNetworkWorkspace } from '../ts/api/network.js';
+import { Rng } from '../ts/twin/numerics/rng.js';
 
 const NAMES = ['zz', 'zzzz', 'h', 'hh', 'hzz', 'hab2', 'hzzab', 'P', 'Q', 'R', 'S', 'T', 'U', 'Qnull', 'zzc', 'zzc2', 'hzzc'];
 

@@ -3,11 +3,13 @@
  * Gauss–Laguerre, the kink split, the elu half-line panels, the 2-D rules, and agreement with wasm.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
-import { parseActivation } from '../ts/activation.js';
-import { computeHermiteRule, laguerreRule, momentIntegrands, MOMENT_COUNT, quadrature, DEFAULT_DEGREE, MAX_DEGREE } from '../ts/quadrature.js';
-import { erfc } from '../ts/activation.js';
+import { parseActivation } from '../ts/api/activation.js';
+import { hermiteRule as computeHermiteRule, laguerreRule } from '../ts/twin/numerics/quadrature/rules.js';
+import { quadrature, DEFAULT_DEGREE, MAX_DEGREE } from '../ts/twin/numerics/quadrature/expect.js';
+import { momentIntegrands, MOMENT_COUNT } from '../ts/twin/theory/moments.js';
+import { erfc } from '../ts/api/activation.js';
 import { init } from '../ts/node.js';
-import { wasmCore } from '../ts/backend.js';
+import { wasmCore } from '../ts/api/backend.js';
 
 const q = quadrature(DEFAULT_DEGREE);
 function closed(spec: Parameters<typeof parseActivation>[0], K: number, f: (z: number, d: Float64Array) => number, qq = q): number {

@@ -3,10 +3,10 @@
  * the normals with stated critical values (all seeded, so the outcome is fixed).
  */
 import { beforeAll, describe, expect, test } from 'vitest';
-import { Rng, seedHalves, detExp, detLn, ZIGGURAT } from '../ts/rng.js';
-import { normCdf } from '../ts/activation.js';
+import { Rng, seedHalves, detExp, detLn, ZIGGURAT } from '../ts/twin/numerics/rng.js';
+import { normCdf } from '../ts/api/activation.js';
 import { init, InvalidParameterError } from '../ts/node.js';
-import { wasmCore } from '../ts/backend.js';
+import { wasmCore } from '../ts/api/backend.js';
 
 function wasmNormals(seed: number, stream: number, n: number): Float64Array {
   const core = wasmCore('test');

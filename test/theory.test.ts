@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init, theory, InvalidParameterError, type NetworkSpec } from '../ts/node.js';
-import { STAT_KEYS } from '../ts/recursion.js';
+import { STAT_KEYS } from '../ts/twin/theory/recursion.js';
 
 beforeAll(async () => {
   await init();
