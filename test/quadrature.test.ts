@@ -2,14 +2,12 @@
  * The quadrature rules of ts/quadrature.ts (twin of crates/core/src/quadrature.rs): Gauss–Hermite,
  * Gauss–Laguerre, the kink split, the elu half-line panels, the 2-D rules, and agreement with wasm.
  */
-import { beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { parseActivation } from '../ts/api/activation.js';
 import { hermiteRule as computeHermiteRule, laguerreRule } from '../ts/twin/numerics/quadrature/rules.js';
 import { quadrature, DEFAULT_DEGREE, MAX_DEGREE } from '../ts/twin/numerics/quadrature/expect.js';
 import { momentIntegrands, MOMENT_COUNT } from '../ts/twin/theory/moments.js';
 import { erfc } from '../ts/api/activation.js';
-import { init } from '../ts/node.js';
-import { wasmCore } from '../ts/api/backend.js';
 
 const q = quadrature(DEFAULT_DEGREE);
 function closed(spec: Parameters<typeof parseActivation>[0], K: number, f: (z: number, d: Float64Array) => number, qq = q): number {
@@ -173,27 +171,4 @@ test(`the default degree ${DEFAULT_DEGREE} is within 1e-12 relative of degree ${
     }
   }
   expect(worst).toBeLessThan(1e-12);
-});
-
-describe('the wasm twin', () => {
-  beforeAll(async () => {
-    await init();
-  });
-  test('wf_hermite_rule equals the TypeScript rule to 1e-15 (n = 7, 64, 1000)', () => {
-    const core = wasmCore('test');
-    for (const n of [7, 64, 1000]) {
-      const nodes = core.allocF64(n),
-        weights = core.allocF64(n);
-      expect(core.call('wf_hermite_rule', n, nodes.ptr, weights.ptr)).toBe(0);
-      const wn = core.readF64(nodes, n),
-        ww = core.readF64(weights, n);
-      const r = computeHermiteRule(n);
-      for (let i = 0; i < n; i++) {
-        expect(Math.abs(wn[i] - r.nodes[i])).toBeLessThanOrEqual(1e-15 * Math.max(1, Math.abs(r.nodes[i])));
-        expect(Math.abs(ww[i] - r.weights[i])).toBeLessThanOrEqual(1e-15 * r.weights[i]);
-      }
-      core.free(nodes);
-      core.free(weights);
-    }
-  });
 });
