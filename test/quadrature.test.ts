@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { parseActivation } from '../ts/api/activation.js';
 import { hermiteRule as computeHermiteRule, laguerreRule } from '../ts/twin/numerics/quadrature/rules.js';
 import { quadrature, DEFAULT_DEGREE, MAX_DEGREE } from '../ts/twin/numerics/quadrature/expect.js';
-import { momentIntegrands, MOMENT_COUNT } from '../ts/twin/theory/moments.js';
+import { momentIntegrands, N_MOMENTS as MOMENT_COUNT } from '../ts/twin/theory/moments.js';
 import { erfc } from '../ts/api/activation.js';
 
 const q = quadrature(DEFAULT_DEGREE);
@@ -162,9 +162,10 @@ test(`the default degree ${DEFAULT_DEGREE} is within 1e-12 relative of degree ${
       // a scale for moments that may vanish: the same integrands in absolute value (He's with + signs)
       ref.expectMany(act, K, sc, (z, d, v) => {
         momentIntegrands(K, z, d, v);
-        v[8] = d[0] * d[0] * (z * z + K);
-        v[9] = d[1] * d[1] * (z * z + K);
-        v[10] = d[0] * d[0] * (z * z * (z * z + 6 * K) + 3 * K * K);
+        // slots 10 and 14 hold σ²he4 and σ′²he4 (he4 normalized by K², see ts/twin/theory/moments.ts)
+        const x2 = (z * z) / K;
+        v[10] = d[0] * d[0] * (x2 * (x2 + 6) + 3);
+        v[14] = d[1] * d[1] * (x2 * (x2 + 6) + 3);
         for (let j = 0; j < v.length; j++) v[j] = Math.abs(v[j]);
       });
       for (let j = 0; j < MOMENT_COUNT; j++) worst = Math.max(worst, Math.abs(o[j] - r[j]) / Math.max(sc[j], 1e-300));

@@ -9,7 +9,7 @@ import { parseActivation, type Activation, type ActivationSpec } from './activat
 import { resolveBackend, registerWarmUp, wasmCore, type Backend } from './backend.js';
 import { InvalidParameterError } from './errors.js';
 import { DEFAULT_DEGREE, MAX_DEGREE, quadrature } from '../twin/numerics/quadrature/expect.js';
-import { MOMENT_COUNT, MOMENT_NAMES, momentIntegrands } from '../twin/theory/moments.js';
+import { GAUSS_EXPECTATION_COUNT as MOMENT_COUNT, MOMENT_NAMES, gaussianExpectationsInto } from '../twin/theory/moments.js';
 
 export { DEFAULT_DEGREE, MAX_DEGREE } from '../twin/numerics/quadrature/expect.js';
 export { MOMENT_NAMES } from '../twin/theory/moments.js';
@@ -120,21 +120,11 @@ export function gaussianExpectations(options: GaussianExpectationsOptions): Gaus
   return out;
 }
 
-
-/** The bundle and its error estimates on the js backend: [14 moments, 14 |differences|]. */
+/** The 14 values and their error estimates on the js backend, from the one moment bundle. */
 function momentsJs(act: Activation, K: number, degree: number): Float64Array {
   const q = quadrature(degree);
-  const r = q.refined();
-  const lo = new Float64Array(MOMENT_COUNT);
-  const hi = new Float64Array(MOMENT_COUNT);
-  const f = (z: number, d: Float64Array, v: Float64Array) => momentIntegrands(K, z, d, v);
-  q.expectMany(act, K, lo, f);
-  r.expectMany(act, K, hi, f);
   const out = new Float64Array(2 * MOMENT_COUNT);
-  for (let j = 0; j < MOMENT_COUNT; j++) {
-    out[j] = lo[j];
-    out[MOMENT_COUNT + j] = Math.abs(hi[j] - lo[j]);
-  }
+  gaussianExpectationsInto(q, q.refined(), act, K, out);
   return out;
 }
 

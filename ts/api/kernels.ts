@@ -14,7 +14,7 @@ import { resolveBackend, wasmCore, type Backend } from './backend.js';
 import { InvalidParameterError } from './errors.js';
 import { checkDegree } from './gauss.js';
 import { quadrature } from '../twin/numerics/quadrature/expect.js';
-import { run as kernelMatrix } from '../twin/theory/kernel_matrix.js';
+import { runKernelMatrix } from '../twin/theory/kernel_matrix.js';
 import { resolveSpec, twinHyper, type LayerHyper, type NetworkSpec, type PerLayer } from './spec.js';
 
 /** N inputs of width n₀: rows of a number[][] or a flat row-major Float64Array of N·n₀ values. */
@@ -107,7 +107,7 @@ export function kernels(spec: KernelsSpec, options: KernelsOptions = {}): Kernel
       core.free(outB);
     }
   } else {
-    kernelMatrix(quadrature(degree), r.activation, twinHyper(r.hyper), x, n, n0, out);
+    runKernelMatrix(quadrature(degree), r.activation, twinHyper(r.hyper), x, n, n0, out);
   }
   const layers: KernelLayer[] = [];
   let bad: number | null = null;

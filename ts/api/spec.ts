@@ -6,7 +6,7 @@
  * weights (PDLT §2.3, §7.2). Widths n₀ (input), n₁ … n_{L−1} (hidden), n_L (output).
  */
 import { parseActivation, type ActivationSpec, type Activation } from './activation.js';
-import type { Hyper } from '../twin/theory/recursion.js';
+import type { LayerHyper as TwinLayerHyper } from '../twin/theory/recursion.js';
 import { InvalidParameterError } from './errors.js';
 
 /** A hyperparameter: one value for every layer, or an array with one value per layer (1 … L). */
@@ -47,7 +47,7 @@ export interface LayerHyper {
 }
 
 /** The same hyperparameters in the twins' (Rust) field names. */
-export function twinHyper(hyper: readonly LayerHyper[]): Hyper[] {
+export function twinHyper(hyper: readonly LayerHyper[]): TwinLayerHyper[] {
   return hyper.map((h) => ({ cb: h.Cb, cw: h.CW, lambdaB: h.lambdaB, lambdaW: h.lambdaW }));
 }
 

@@ -6,7 +6,7 @@ import { resolveBackend, wasmCore, type Backend } from './backend.js';
 import { InvalidParameterError } from './errors.js';
 import { checkDegree, DEFAULT_DEGREE } from './gauss.js';
 import { Quadrature } from '../twin/numerics/quadrature/expect.js';
-import { run, STAT_KEYS, THEORY_STRIDE, FLAG_OVERFLOW, FLAG_K_UNDERFLOW, K_MIN } from '../twin/theory/recursion.js';
+import { runRecursion, STAT_KEYS, THEORY_STRIDE, FLAG_OVERFLOW, FLAG_K_UNDERFLOW, K_MIN } from '../twin/theory/recursion.js';
 import { resolveSpec, twinHyper, type NetworkSpec, type ResolvedSpec } from './spec.js';
 
 export interface TheoryOptions {
@@ -106,7 +106,7 @@ export function theory(spec: NetworkSpec, options: TheoryOptions = {}): TheoryRe
       core.free(outB);
     }
   } else {
-    run(new Quadrature(degree), r.activation, r.widths.slice(0, r.depth), twinHyper(r.hyper), r.x2, raw);
+    runRecursion(new Quadrature(degree), r.activation, r.widths.slice(0, r.depth), twinHyper(r.hyper), r.x2, raw);
   }
   return assemble(r, raw, degree, backend);
 }

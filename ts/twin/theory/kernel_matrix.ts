@@ -9,8 +9,8 @@
  */
 import { ERF_SPLIT, erfSmall, erfcScaled, Kind, type Activation } from '../numerics/activation.js';
 import { X_MAX, type Quadrature, type Rule } from '../numerics/quadrature/expect.js';
-import { Moments } from './moments.js';
-import type { Hyper } from './recursion.js';
+import { computeMoments } from './moments.js';
+import type { LayerHyper } from './recursion.js';
 
 /** True when σ(−z) = −σ(z), so that σσ and σ′σ′ are even functions of (z_α, z_β). */
 function isOdd(act: Activation): boolean {
@@ -241,7 +241,7 @@ class PairRule {
 }
 
 /** The whole recursion into `out` (2·L·N²: K⁽ℓ⁾ then Θ⁽ℓ⁾ per layer, row-major), as `wf_kernel_matrix`. */
-export function run(q: Quadrature, act: Activation, hyper: readonly Hyper[], x: Float64Array, n: number, n0: number, out: Float64Array): void {
+export function runKernelMatrix(q: Quadrature, act: Activation, hyper: readonly LayerHyper[], x: Float64Array, n: number, n0: number, out: Float64Array): void {
   const nn = n * n;
   const h0 = hyper[0];
   for (let a = 0; a < n; a++) {
@@ -265,7 +265,7 @@ export function run(q: Quadrature, act: Activation, hyper: readonly Hyper[], x: 
       const kaa = out[pk + a * n + a];
       let s = NaN, d = NaN;
       if (Number.isFinite(kaa)) {
-        const m = Moments.compute(q, act, kaa);
+        const m = computeMoments(q, act, kaa);
         s = m.s2;
         d = m.d2;
       }

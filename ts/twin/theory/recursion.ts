@@ -7,12 +7,15 @@
  */
 import type { Activation } from '../numerics/activation.js';
 import type { Quadrature } from '../numerics/quadrature/expect.js';
-import { K_MIN, Moments } from './moments.js';
+import { computeMoments, K_MIN, type Moments } from './moments.js';
 
 export { K_MIN } from './moments.js';
 
-/** Hyperparameters of one layer (`Hyper` in Rust): C_b, C_W, λ_b, λ_W (PDLT §2.3, §7.2). */
-export interface Hyper {
+/**
+ * Hyperparameters of one layer (`LayerHyper` in Rust): C_b, C_W, λ_b, λ_W (PDLT §2.3, §7.2). The
+ * public spec spells them `Cb, CW, lambdaB, lambdaW` (`ts/api/spec.ts`).
+ */
+export interface LayerHyper {
   cb: number;
   cw: number;
   lambdaB: number;
@@ -32,7 +35,7 @@ export interface LayerStats {
 export const STAT_KEYS = ['K', 'Theta', 'G1', 'H1', 'V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U'] as const;
 
 /** Layer 1 (PDLT §4.1): K⁽¹⁾ = C_b + C_W x², Θ⁽¹⁾ = λ_b + λ_W x², every finite-width tensor 0. */
-export function firstLayer(h: Hyper, x2: number): LayerStats {
+export function firstLayer(h: LayerHyper, x2: number): LayerStats {
   return { K: h.cb + h.cw * x2, Theta: h.lambdaB + h.lambdaW * x2, G1: 0, H1: 0, V: 0, A: 0, B: 0, D: 0, F: 0, P: 0, Q: 0, R: 0, S: 0, T: 0, U: 0 };
 }
 
@@ -47,7 +50,7 @@ export function susceptibilities(m: Moments, cw: number, K: number): [number, nu
  * the hyperparameters of layer ℓ+1, `m` the expectations at K⁽ℓ⁾ and `ratio` = n_ℓ/n_{ℓ−1}.
  *   K' = C_b + C_W⟨σ²⟩,  Θ' = λ_b + λ_W⟨σ²⟩ + C_WΘ⟨σ′²⟩,  V' = C_W²(⟨σ⁴⟩−⟨σ²⟩²) + rχ∥²V, …
  */
-export function nextLayer(m: Moments, prev: LayerStats, h: Hyper, ratio: number): LayerStats {
+export function nextLayer(m: Moments, prev: LayerStats, h: LayerHyper, ratio: number): LayerStats {
   const { cb, cw, lambdaB: lb, lambdaW: lw } = h;
   const k = Math.max(prev.K, K_MIN);
   const th = prev.Theta;
@@ -108,7 +111,7 @@ export function saturate(cur: LayerStats, prev: LayerStats): boolean {
  * Runs the whole recursion; `widths` = n₀ … n_{L−1}, `hyper` one entry per layer. Writes
  * THEORY_STRIDE values per layer to `out`: K, Θ, G1, H1, V, A, B, D, F, P, Q, R, S, T, U, χ∥, χ⊥, flags.
  */
-export function run(q: Quadrature, act: Activation, widths: ArrayLike<number>, hyper: readonly Hyper[], x2: number, out: Float64Array): void {
+export function runRecursion(q: Quadrature, act: Activation, widths: ArrayLike<number>, hyper: readonly LayerHyper[], x2: number, out: Float64Array): void {
   const depth = hyper.length;
   let cur = firstLayer(hyper[0], x2);
   let overflowed = false;
@@ -117,7 +120,7 @@ export function run(q: Quadrature, act: Activation, widths: ArrayLike<number>, h
     let flags = 0;
     if (cur.K < K_MIN && Number.isFinite(cur.K)) flags += FLAG_K_UNDERFLOW;
     const finiteK = Number.isFinite(cur.K);
-    const m = finiteK ? Moments.compute(q, act, cur.K) : null;
+    const m = finiteK ? computeMoments(q, act, cur.K) : null;
     let [chiPar, chiPerp] = m ? susceptibilities(m, nextH.cw, cur.K) : [Infinity, Infinity];
     // Moments can overflow while K is still finite (e.g. σ = z³): ∞/∞ must not leak out as NaN.
     if (Number.isNaN(chiPar) || Number.isNaN(chiPerp)) {

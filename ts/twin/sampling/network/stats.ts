@@ -9,9 +9,6 @@ import { ddII } from './hvp.js';
 import { forwardJets } from './jets.js';
 import type { Workspace } from './workspace.js';
 
-/** Number of per-network values per layer. */
-export const NQ = 17;
-
 /**
  * Indices of the per-network values of one layer: means over the first k_ℓ neurons a of layer ℓ, or
  * over the k(k−1) ordered pairs a ≠ b of them.
@@ -52,6 +49,9 @@ export const Q = {
   /** (mean_a Ĥ_aa)·zzc */
   hzzc: 16,
 } as const;
+
+/** Number of per-network values per layer (17, `NQ` in Rust). */
+export const NQ = Object.keys(Q).length;
 
 /** The NQ values of layer `l` of the current network into `v`. */
 export function layer(ws: Workspace, cfg: Config, l: number, v: Float64Array): void {
