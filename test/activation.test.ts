@@ -1,5 +1,5 @@
 /**
- * Activations of ts/activation.ts: Cody's erf/erfc against 30-digit values, exact derivatives against
+ * Activations of ts/twin/numerics/activation.ts: Cody's erf/erfc against 30-digit values, exact derivatives against
  * finite differences, tails without cancellation, the wasm twin, custom activations and parse errors.
  */
 import { describe, expect, test } from 'vitest';

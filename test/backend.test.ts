@@ -1,5 +1,5 @@
 /**
- * The backend contract of ts/backend.ts, on the Node entry: one idempotent `init()`, a feature probe
+ * The backend contract of ts/api/backend.ts, on the Node entry: one idempotent `init()`, a feature probe
  * that picks the SIMD artifact, a scalar artifact that gives the same answers, and typed errors when a
  * wasm function is used too early or a backend name is wrong.
  *

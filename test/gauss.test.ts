@@ -1,5 +1,5 @@
 /**
- * The public API of Gaussian expectations (ts/gauss.ts) and `wideflow gauss`: both backends, closed
+ * The public API of Gaussian expectations (ts/api/gauss.ts) and `wideflow gauss`: both backends, closed
  * forms, error estimates, and typed errors for every bad input (never a NaN).
  */
 import { beforeAll, describe, expect, test, vi } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * The quadrature rules of ts/quadrature.ts (twin of crates/core/src/quadrature.rs): Gauss–Hermite,
+ * The quadrature rules of ts/twin/numerics/quadrature/ (twin of crates/core/src/numerics/quadrature/): Gauss–Hermite,
  * Gauss–Laguerre, the kink split, the elu half-line panels, the 2-D rules, and agreement with wasm.
  */
 import { describe, expect, test } from 'vitest';

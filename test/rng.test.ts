@@ -1,5 +1,5 @@
 /**
- * ts/rng.ts: xoshiro256++ + 256-layer ziggurat, bit-identical to the Rust core; statistical checks of
+ * ts/twin/numerics/rng.ts: xoshiro256++ + 256-layer ziggurat, bit-identical to the Rust core; statistical checks of
  * the normals with stated critical values (all seeded, so the outcome is fixed).
  */
 import { describe, expect, test } from 'vitest';

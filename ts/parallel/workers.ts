@@ -1,6 +1,6 @@
 /**
  * How ensemble chunks run off the main thread. The environment entry registers a factory (Node:
- * worker_threads, see `workers-node.ts`); each worker owns its own wasm instance (or runs the JS
+ * worker_threads, see `pool-node.ts`); each worker owns its own wasm instance (or runs the JS
  * twin) and computes whole chunks, so nothing is shared but the config.
  */
 import type { Backend } from '../api/backend.js';
