@@ -9,6 +9,9 @@ import { Quadrature } from '../twin/numerics/quadrature/expect.js';
 import { runRecursion, STAT_KEYS, THEORY_STRIDE, FLAG_OVERFLOW, FLAG_K_UNDERFLOW, K_MIN } from '../twin/theory/recursion.js';
 import { resolveSpec, twinHyper, type NetworkSpec, type ResolvedSpec } from './spec.js';
 
+/** The 15 statistics of a layer, in the order of `TheoryLayer` and `wideflow theory`'s columns. */
+export { STAT_KEYS } from '../twin/theory/recursion.js';
+
 export interface TheoryOptions {
   /** Gauss–Hermite degree of every Gaussian expectation (default {@link DEFAULT_DEGREE}). */
   degree?: number;

@@ -1,6 +1,5 @@
 import { init } from '../../api/backend.js';
-import { theory, normalized } from '../../api/theory.js';
-import { STAT_KEYS } from '../../twin/theory/recursion.js';
+import { theory, normalized, STAT_KEYS } from '../../api/theory.js';
 import { helpText, parseArgs, type Command } from '../args.js';
 import { fmt, jsonNumber } from '../format.js';
 import { specFromArgs, specOptions } from '../options.js';
