@@ -14,7 +14,8 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { instantiate, type WasmCore } from '../../bindings/core.js';
 import { init, wasmCore } from '../../ts/api/backend.js';
 import { releaseNetworkWorkspace } from '../../ts/api/network.js';
-import { gaussianExpectations, kernels, MOMENT_NAMES, theory, type NetworkSpec } from '../../ts/node.js';
+import { ensemble, gaussianExpectations, kernels, MOMENT_NAMES, theory, type NetworkSpec } from '../../ts/node.js';
+import { ENSEMBLE_KEYS } from '../../ts/stats/estimator.js';
 import { InvalidParameterError } from '../../ts/api/errors.js';
 import { dgemm, dgemmNT, dgemv } from '../../ts/twin/numerics/gemm.js';
 import { hermiteRule as computeHermiteRule } from '../../ts/twin/numerics/quadrature/rules.js';
@@ -124,7 +125,7 @@ const KS = [0, 1e-3, 0.1, 1, 2.5, 10];
 // numerics
 
 PARITY['numerics/activation'] = () => {
-  test('σ, σ′, σ″, σ‴ of every builtin: ⟨σ⟩, ⟨σ′σ′⟩, ⟨σσ′²σ″⟩, ⟨σ′³σ‴⟩ agree at K = 0 (the point z = 0) and K ∈ {1e-3, 0.5, 3}', () => {
+  test('σ, σ′, σ″, σ‴ of every builtin: ⟨σ⟩, ⟨σ′σ′⟩, ⟨σσ′²σ″⟩, ⟨σ′³σ‴⟩ agree at K = 0 (z ≈ 0) and K ∈ {1e-3, 0.5, 3}', () => {
     // no export evaluates σ alone: these moments are plain sums of σ-derivative products over the same nodes
     for (const act of BUILTINS) {
       for (const K of [0, 1e-3, 0.5, 3]) {
@@ -455,6 +456,21 @@ PARITY['sampling/network/stats'] = () => {
 };
 
 PARITY['sampling/network/mod'] = () => {
+  const spec = (over: Partial<NetworkSpec> = {}): NetworkSpec => ({
+    activation: 'tanh', depth: 3, widths: [4, 8, 8], outputWidth: 4, Cb: 0.1, CW: 1.5, lambdaB: 0.5, lambdaW: 1.5, input: { x2: 1 }, ...over,
+  });
+  test('the js twin and wasm sample the same networks (agree to 1e-10)', async () => {
+    const a = await ensemble(spec({ activation: 'gelu' }), { samples: 64, seed: 2, backend: 'wasm' });
+    const b = await ensemble(spec({ activation: 'gelu' }), { samples: 64, seed: 2, backend: 'js' });
+    a.layers.forEach((la, i) => {
+      for (const k of ENSEMBLE_KEYS) {
+        const x = la[k]!.mean;
+        const y = b.layers[i][k]!.mean;
+        expect(Math.abs(x - y), `${k} layer ${i + 1}`).toBeLessThanOrEqual(1e-10 * Math.max(1, Math.abs(y)));
+      }
+    });
+  });
+
   test('the SIMD and the scalar wasm artifacts give bit-identical sums (same order in every lane)', async () => {
     const scalar = await instantiate((await readFile(new URL('../../wasm/wideflow.wasm', import.meta.url))) as unknown as Uint8Array<ArrayBuffer>);
     expect(wasmCore('parity').simd).toBe(true);
