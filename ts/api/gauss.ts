@@ -23,6 +23,9 @@ export type MomentName = (typeof MOMENT_NAMES)[number];
  * zsigmadsigma ⟨zσσ′⟩, zdsigmaddsigma ⟨zσ′σ″⟩, sigma2He2 ⟨σ²(z²−K)⟩, dsigma2He2 ⟨σ′²(z²−K)⟩,
  * sigma2He4 ⟨σ²He₄⟩, sigmadsigma2ddsigma ⟨σσ′²σ″⟩, dsigma3dddsigma ⟨σ′³σ‴⟩, dsigma2ddsigma2 ⟨σ′²σ″²⟩.
  * For relu and leaky relu, σ″ and σ‴ are the pointwise ones (0), as a sampled network sees them.
+ * All come from the one Stein-form bundle of the recursions (`ts/twin/theory/moments.ts`): the He₂
+ * and He₄ moments as K·⟨σ²he2⟩, K·⟨σ′²he2⟩ and K²·⟨σ²he4⟩ (no cancelling integral at small K), and
+ * K below 1e−280 is taken at 1e−280 (the small-K limit).
  */
 export type GaussianExpectations = Record<MomentName, number> & {
   /** Activation name, K, degree and backend used. */

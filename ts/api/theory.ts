@@ -20,7 +20,7 @@ export interface TheoryOptions {
 }
 
 /**
- * The statistics of layer ℓ. With n ≡ n_{ℓ−1} (PDLT conventions, recursions.md §0):
+ * The statistics of layer ℓ. With n ≡ n_{ℓ−1} (PDLT conventions, docs/theory/recursions.md §0):
  * E[z_i z_j] = δ_ij (K + G1/n); E[Ĥ_ij] = δ_ij (Θ + H1/n);
  * E[z_{i1}z_{i2}z_{i3}z_{i4}]_conn = V/n (δ12δ34 + δ13δ24 + δ14δ23);
  * Cov(Ĥ_{i1i2}, Ĥ_{i3i4}) = [δ12δ34 A + (δ13δ24 + δ14δ23) B]/n;

@@ -3,7 +3,7 @@
  *
  * Each sampled network contributes, per layer, NQ pair-averaged moments over the probed neurons
  * S (ordered pairs a ≠ b; see `ts/twin/sampling/network/stats.ts`). Averaging over index assignments isolates each
- * coefficient of the tensor decompositions (recursions.md §0), with n = n_{ℓ−1}:
+ * coefficient of the tensor decompositions (docs/theory/recursions.md §0), with n = n_{ℓ−1}:
  *   G = E[z_a²]                         (→ K + G1/n)
  *   H = E[Ĥ_aa]                         (→ Θ + H1/n)
  *   V = n (E[z_a² z_b²] − E[z_a²]²)      A = n (E[Ĥ_aa Ĥ_bb] − E[Ĥ_aa]²)

@@ -1,5 +1,5 @@
 /**
- * Dense f64 kernels in pure TypeScript — the twin of `crates/core/src/gemm.rs`. Row-major throughout;
+ * Dense f64 kernels in pure TypeScript — the twin of `crates/core/src/numerics/gemm.rs`. Row-major throughout;
  * every function takes (array, offset, leading dimension) triples so callers can address sub-blocks
  * of one big workspace without creating views.
  *

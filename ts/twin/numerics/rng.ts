@@ -1,5 +1,5 @@
 /**
- * Seeded, splittable random numbers, bit-identical to `crates/core/src/rng.rs`: xoshiro256++ seeded by
+ * Seeded, splittable random numbers, bit-identical to `crates/core/src/numerics/rng.rs`: xoshiro256++ seeded by
  * splitmix64 from (seed, stream), uniforms with 53 bits, normals by a 256-layer ziggurat whose tables
  * are computed at startup from two literal constants with `detExp`/`detLn` (built from +, −, ×, ÷
  * only, so every engine rounds them identically). 64-bit state arithmetic uses 32-bit halves; BigInt

@@ -46,7 +46,7 @@ export function susceptibilities(m: Moments, cw: number, K: number): [number, nu
 }
 
 /**
- * One step ℓ → ℓ+1 of every recursion (recursions.md §3; formulas in the Rust twin's doc), with `h`
+ * One step ℓ → ℓ+1 of every recursion (docs/theory/recursions.md §3; formulas in the Rust twin's doc), with `h`
  * the hyperparameters of layer ℓ+1, `m` the expectations at K⁽ℓ⁾ and `ratio` = n_ℓ/n_{ℓ−1}.
  *   K' = C_b + C_W⟨σ²⟩,  Θ' = λ_b + λ_W⟨σ²⟩ + C_WΘ⟨σ′²⟩,  V' = C_W²(⟨σ⁴⟩−⟨σ²⟩²) + rχ∥²V, …
  */

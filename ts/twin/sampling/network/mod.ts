@@ -8,7 +8,7 @@
  * W⁽ᵐ⁾ ~ N(0, C_W⁽ᵐ⁾/n_{m−1}), b⁽ᵐ⁾ ~ N(0, C_b⁽ᵐ⁾). Metric λ: λ_b⁽ᵐ⁾ on b⁽ᵐ⁾, μ_m ≡ λ_W⁽ᵐ⁾/n_{m−1} on W⁽ᵐ⁾.
  * With v_i ≡ λ∇z_i and Dᵏz[u₁,…] the k-th directional derivative in parameter space:
  *   Ĥ_ab = Dz_a[v_b],  dĤ_abc = D²z_a[v_b, v_c],  dd_IĤ_abcd = D³z_a[v_b, v_c, v_d],
- *   dd_IIĤ_abcd = ⟨Hess(z_a)v_c, Hess(z_b)v_d⟩_λ (placement A, recursions.md §1.3).
+ *   dd_IIĤ_abcd = ⟨Hess(z_a)v_c, Hess(z_b)v_d⟩_λ (placement A, docs/theory/recursions.md §1.3).
  *
  * Files (as in Rust): config (the buffer), workspace (the buffers), forward (draw, forward pass,
  * back-propagation), jets (forward jets), hvp (dd_IIĤ), stats (the per-network values, {@link Q}).
