@@ -28,12 +28,6 @@ pub extern "C" fn wf_free(ptr: *mut u8, bytes: usize) {
     }
 }
 
-/// 1 when this module was compiled with simd128, else 0 (reported by `wideflow.info()`).
-#[no_mangle]
-pub extern "C" fn wf_has_simd() -> u32 {
-    cfg!(target_feature = "simd128") as u32
-}
-
 /// Reinterprets a caller buffer as a slice; `len` is a count of elements.
 /// # Safety
 /// `ptr` must point to `len` valid elements inside linear memory (guaranteed by the TS layer).
