@@ -141,6 +141,18 @@ pub fn compute_moments(q: &Quadrature, act: &Activation, k: f64) -> Moments {
     Moments::from_array(&o)
 }
 
+/// The bundle of the point mass at z = 0 (K = 0, the K → 0 limit): every plain slot is its integrand
+/// at z = 0, every he2/he4 slot (8, 9, 10, 14) is 0. Only the public bundle uses it; the recursion
+/// takes K = 0 at K_MIN.
+pub fn point_mass_moments(act: &Activation) -> Moments {
+    let mut o = [0.0; N_MOMENTS];
+    moment_integrands(1.0, 0.0, &act.eval(0.0), &mut o);
+    for j in [8, 9, 10, 14] {
+        o[j] = 0.0;
+    }
+    Moments::from_array(&o)
+}
+
 /// Number of values of [`gaussian_expectations`] (the public `gaussianExpectations` bundle).
 pub const GAUSS_EXPECTATION_COUNT: usize = 14;
 
@@ -156,16 +168,18 @@ pub fn public_moments(m: &Moments, k: f64) -> [f64; GAUSS_EXPECTATION_COUNT] {
 }
 
 /// The public bundle at degree d into out[0..14] and, when `refined` is given, |bundle(2d) − bundle(d)|
-/// into out[14..28]. K = 0 is taken as K_MIN (the point mass at 0 to < 1e-140 relative).
+/// into out[14..28]. K = 0 is the point mass at 0 ([`point_mass_moments`], exact); 0 < K < K_MIN is
+/// taken at K_MIN (values off their K → 0 limit by ~1e-140).
 pub fn gaussian_expectations(q: &Quadrature, refined: Option<&Quadrature>, act: &Activation, k: f64, out: &mut [f64]) -> Result<(), QuadError> {
     out.fill(0.0);
     if !(k >= 0.0 && k.is_finite()) {
         return Err(QuadError::Variance);
     }
+    let bundle = |q: &Quadrature| if k == 0.0 { point_mass_moments(act) } else { compute_moments(q, act, k) };
     let (lo, hi) = out.split_at_mut(GAUSS_EXPECTATION_COUNT);
-    lo.copy_from_slice(&public_moments(&compute_moments(q, act, k), k));
+    lo.copy_from_slice(&public_moments(&bundle(q), k));
     if let Some(r) = refined {
-        let e = public_moments(&compute_moments(r, act, k), k);
+        let e = public_moments(&bundle(r), k);
         for ((h, &e), &v) in hi.iter_mut().zip(e.iter()).zip(lo.iter()) {
             *h = (e - v).abs();
         }
@@ -279,6 +293,23 @@ mod tests {
         // tanh at K = 1e-20: σ² ≈ z², so ⟨σ² he2⟩ ≈ 2K, far below the round-off of a direct integral
         let m = compute_moments(&q, &act(3, 0.0), 1e-20);
         assert!((m.s2he2 / 2e-20 - 1.0).abs() < 1e-12, "{}", m.s2he2);
+    }
+
+    #[test]
+    fn k_zero_is_the_point_mass() {
+        let q = Quadrature::new(DEFAULT_DEGREE).unwrap();
+        let r = q.refined().unwrap();
+        for kind in 0..=12u32 {
+            let a = builtin(kind);
+            let mut out = [7.0; 2 * GAUSS_EXPECTATION_COUNT];
+            gaussian_expectations(&q, Some(&r), &a, 0.0, &mut out).unwrap();
+            let [s, s1, s2, s3] = a.eval(0.0);
+            let want = [s, s * s, s * s * s * s, s1 * s1, s1.powi(4), s * s * s1 * s1, 0.0, 0.0, 0.0, 0.0, 0.0, s * s1 * s1 * s2, s1 * s1 * s1 * s3, s1 * s1 * s2 * s2];
+            for j in 0..GAUSS_EXPECTATION_COUNT {
+                assert!((out[j] - want[j]).abs() <= 1e-15 * want[j].abs(), "kind {kind} value {j}: {} vs {}", out[j], want[j]);
+                assert_eq!(out[GAUSS_EXPECTATION_COUNT + j], 0.0);
+            }
+        }
     }
 
     #[test]
