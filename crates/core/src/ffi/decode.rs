@@ -7,17 +7,17 @@ use super::status::Status;
 use crate::numerics::activation::Activation;
 use crate::theory::recursion::LayerHyper;
 
-/// Deepest single-input theory / kernel recursion (`wf_theory`, `wf_kernel_matrix`). The recursion
-/// costs one moment bundle per layer (~10 µs at the default degree), so 100 000 layers take about a
-/// second and THEORY_STRIDE·L = 1.8e6 output values (14 MB); far deeper nets add nothing, because K
-/// has long reached its fixed point, or saturated (then flagged), well before. The TS `spec.ts`
-/// limit (MAX_DEPTH) is the same.
+/// Deepest single-input theory / kernel recursion (`wf_theory`, `wf_kernel_matrix`). The cost is
+/// linear in L (one moment bundle, i.e. one quadrature sweep, per layer) and the output is
+/// THEORY_STRIDE·L values (1.8e6, 14 MB, at the limit); far deeper nets add nothing, because K has
+/// long reached its fixed point, or saturated (then flagged). The TS `spec.ts` limit (MAX_DEPTH) is
+/// the same.
 pub const MAX_THEORY_DEPTH: usize = 100_000;
 
 /// Deepest sampled network (`wf_ensemble_chunk`). The statistics of every layer ℓ back-propagate
 /// through all layers below it, so one network costs O(L²·k²·n²): at L = 4096 that is already
 /// ~8·10⁶ layer sweeps per network, beyond any ensemble one would run; the bound also keeps the
-/// per-layer workspace vectors (O(L) of them) small. `ts/network.ts` uses the same value.
+/// per-layer workspace vectors (O(L) of them) small. The TS ensemble code uses the same value.
 pub const MAX_ENSEMBLE_DEPTH: usize = 4096;
 
 /// Largest width n_ℓ (and number of inputs N of `wf_kernel_matrix`): 2²⁴, so that every n·n product

@@ -3,7 +3,7 @@
 //! (a trap would poison the wasm instance); on a refusal the output is untouched or zero-filled, as
 //! each export documents.
 //!
-//! Codes −1 … −11 keep the numbers `wf_ensemble_chunk` always returned (`ts/network.ts`
+//! Codes −1 … −11 keep the numbers `wf_ensemble_chunk` always returned (the TS
 //! `CHUNK_STATUS`, `test/network.test.ts` match on them). The other exports returned their own small
 //! codes before (−1 … −4 meaning different things per export); they now return these.
 use crate::numerics::quadrature::QuadError;
@@ -104,7 +104,7 @@ mod tests {
 
     #[test]
     fn ensemble_codes_keep_their_numbers() {
-        // ts/network.ts CHUNK_STATUS
+        // the TS CHUNK_STATUS table (ts/network.ts before issue 8)
         assert_eq!(
             [Status::Length, Status::Width, Status::Hyper, Status::Activation, Status::Order, Status::Seed, Status::Neurons, Status::Input, Status::Range, Status::Alloc, Status::Null].map(Status::code),
             [-1, -2, -3, -4, -5, -6, -7, -8, -9, -10, -11]

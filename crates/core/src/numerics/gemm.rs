@@ -1,7 +1,7 @@
 //! Dense f64 kernels: dot, GEMV, GEMM (C = A·B and C = A·Bᵀ), transpose. Row-major throughout.
 //!
 //! The summation order of every output element is part of the contract, so that the SIMD path,
-//! the scalar fallback and the TypeScript twin (`ts/gemm.ts`) give bit-identical results
+//! the scalar fallback and the TypeScript twin (`ts/twin/numerics/gemm.ts`) give bit-identical results
 //! (wasm simd128 has no FMA and neither has JS, and Rust never contracts `a*b + c`):
 //!
 //! * **dot form** (`dot`, `gemv`, `gemm_nt`): two lane sums over the even and the odd indices,

@@ -3,7 +3,7 @@
 //! shards. Normals come from a 256-layer ziggurat (Marsaglia & Tsang 2000, with the layer index and
 //! the sign taken from the low bits of the same 64-bit draw whose top 53 bits give the abscissa).
 //!
-//! `ts/rng.ts` produces bit-identical streams: the ziggurat tables are computed at startup in both
+//! `ts/twin/numerics/rng.ts` produces bit-identical streams: the ziggurat tables are computed at startup in both
 //! languages from two literal constants with `exp`/`ln` written here from +, −, ×, ÷ only (IEEE
 //! operations are correctly rounded everywhere, while the platforms' libm `exp`/`ln` may differ in the
 //! last bit), and the slow paths (wedge and tail) use the same functions.
@@ -362,7 +362,7 @@ mod tests {
         let c: Vec<f64> = { let mut r = Rng::new(5, 2); (0..100).map(|_| r.normal()).collect() };
         assert_eq!(a, b);
         assert_ne!(a, c);
-        // the first output under (0, 0) is fixed forever: changing it changes every ensemble (ts/rng.ts
+        // the first output under (0, 0) is fixed forever: changing it changes every ensemble (ts/twin/numerics/rng.ts
         // pins the same number)
         assert_eq!(Rng::new(0, 0).next_u64(), 5987356902031041503);
     }

@@ -1,6 +1,6 @@
 //! The expectation machinery: ⟨f(z)⟩_K = ∫ dz e^{−z²/2K}/√(2πK) f(z), one and two dimensional.
 //!
-//! Which rule integrates what (the same choice, in the same order of operations, in `ts/quadrature.ts`):
+//! Which rule integrates what (the same choice, in the same order of operations, in `ts/twin/numerics/quadrature/expect.ts`):
 //!
 //! * **Polynomial σ** (linear, monomial): Gauss–Hermite with `degree` nodes at z = √K xᵢ — exact once
 //!   2·degree − 1 reaches the integrand's polynomial degree.
