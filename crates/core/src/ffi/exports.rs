@@ -213,18 +213,19 @@ pub extern "C" fn wf_theory(cfg: *const f64, cfg_len: u32, degree: u32, out: *mu
         return Status::Null.code();
     }
     let cfg = unsafe { slice(cfg, cfg_len as usize) };
-    code((|| {
-        let c = decode::theory_config(cfg)?;
-        let depth = c.hyper.len();
-        let len = mul(depth, THEORY_STRIDE)?;
-        if (out_len as usize) < len {
-            return Err(Status::Length);
-        }
-        let q = Quadrature::new(degree as usize).map_err(|_| Status::Degree)?;
-        let out = unsafe { slice_mut(out, len) };
-        run_recursion(&q, &c.act, &c.widths, &c.hyper, c.x2, out);
-        Ok(())
-    })())
+    code(theory(cfg, degree, out, out_len))
+}
+
+fn theory(cfg: &[f64], degree: u32, out: *mut f64, out_len: u32) -> Result<(), Status> {
+    let c = decode::theory_config(cfg)?;
+    let len = mul(c.hyper.len(), THEORY_STRIDE)?;
+    if (out_len as usize) < len {
+        return Err(Status::Length);
+    }
+    let q = Quadrature::new(degree as usize).map_err(|_| Status::Degree)?;
+    let out = unsafe { slice_mut(out, len) };
+    run_recursion(&q, &c.act, &c.widths, &c.hyper, c.x2, out);
+    Ok(())
 }
 
 /// Kernel matrices K⁽ℓ⁾ and Θ⁽ℓ⁾, ℓ = 1 … L, of N inputs in one call.
@@ -238,19 +239,21 @@ pub extern "C" fn wf_kernel_matrix(cfg: *const f64, cfg_len: u32, x: *const f64,
         return Status::Null.code();
     }
     let cfg = unsafe { slice(cfg, cfg_len as usize) };
-    code((|| {
-        let c = decode::kernel_config(cfg)?;
-        let (n, n0) = (c.n, c.n0);
-        let len = mul(mul(2 * c.depth, n)?, n)?;
-        if x_len as usize != mul(n, n0)? || (out_len as usize) < len {
-            return Err(Status::Length);
-        }
-        let q = Quadrature::new(degree as usize).map_err(|_| Status::Degree)?;
-        let x = unsafe { slice(x, n * n0) };
-        let out = unsafe { slice_mut(out, len) };
-        run_kernel_matrix(&q, c.act, &c.hyper, x, n, n0, out);
-        Ok(())
-    })())
+    code(kernel_matrix(cfg, x, x_len, degree, out, out_len))
+}
+
+fn kernel_matrix(cfg: &[f64], x: *const f64, x_len: u32, degree: u32, out: *mut f64, out_len: u32) -> Result<(), Status> {
+    let c = decode::kernel_config(cfg)?;
+    let (n, n0) = (c.n, c.n0);
+    let len = mul(mul(2 * c.depth, n)?, n)?;
+    if x_len as usize != mul(n, n0)? || (out_len as usize) < len {
+        return Err(Status::Length);
+    }
+    let q = Quadrature::new(degree as usize).map_err(|_| Status::Degree)?;
+    let x = unsafe { slice(x, n * n0) };
+    let out = unsafe { slice_mut(out, len) };
+    run_kernel_matrix(&q, c.act, &c.hyper, x, n, n0, out);
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ pub extern "C" fn wf_alloc(bytes: usize) -> *mut u8 {
 }
 
 /// Frees a block from `wf_alloc` with the same `bytes`.
+#[allow(clippy::not_unsafe_ptr_arg_deref)] // C ABI boundary: the caller's own wf_alloc block
 #[no_mangle]
 pub extern "C" fn wf_free(ptr: *mut u8, bytes: usize) {
     if bytes == 0 || ptr.is_null() {
