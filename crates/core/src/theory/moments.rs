@@ -85,7 +85,7 @@ impl Moments {
     }
 }
 
-/// Integrands of the bundle at z, d = [σ, σ′, σ″, σ‴](z), into out[0..N_MOMENTS]. Slots 8 and 9 hold
+/// Integrands of the bundle at z, `d = [σ, σ′, σ″, σ‴](z)`, into `out[0..N_MOMENTS]`. Slots 8 and 9 hold
 /// the pointwise second derivatives (σ²)″ and (σ′²)″; [`compute_moments`] turns their expectations
 /// into ⟨σ² he2⟩ and ⟨σ′² he2⟩ (Stein form, see the module docs).
 #[inline]
