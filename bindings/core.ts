@@ -8,13 +8,29 @@
  * bindings/layout.ts): hot buffers never cross as `&[f64]` (a copy) or `Vec<f64>` (an allocation).
  * Nothing here knows about networks or statistics; buffer layouts live in schema/layout.json.
  */
-import { createGlue, type Glue, type InitOutput } from './glue.js';
+import { createGlue, type Glue, type GLUE_EXPORTS, type InitOutput } from './glue.js';
+import { status, statusText } from './layout.js';
 
 /** A typed handle on a block of linear memory owned by the caller. */
 export interface Block {
   ptr: number;
   bytes: number;
 }
+
+/** A block holding `len` f64 values (the length an export is told). */
+export interface F64Block extends Block {
+  len: number;
+}
+
+/** What an export returns: 0 = ok, or a negative code of `status` (schema/layout.json). */
+export type Status = number;
+
+/** A readable message for a status code. */
+export function statusMessage(code: Status): string {
+  return statusText[code] ?? `unknown status ${code}`;
+}
+
+export { status };
 
 export class WasmCore {
   /** The raw exports of this instance (memory, and what the glue wraps). */
@@ -56,12 +72,12 @@ export class WasmCore {
     this.glue.wf_free(b.ptr, b.bytes);
   }
 
-  /** Allocates an f64 block and copies `data` in. */
-  allocF64(data: ArrayLike<number> | number): Block {
+  /** Allocates a block of `data.length` (or `data`) f64 values and copies `data` in. */
+  allocF64(data: ArrayLike<number> | number): F64Block {
     const n = typeof data === 'number' ? data : data.length;
     const b = this.alloc(Math.max(8, n * 8));
     if (typeof data !== 'number') this.f64.set(data, b.ptr / 8);
-    return b;
+    return { ...b, len: n };
   }
 
   /** Copies `n` f64 values out of a block into a new Float64Array. */
@@ -70,16 +86,89 @@ export class WasmCore {
     return this.f64.slice(start, start + n);
   }
 
-  /**
-   * Calls an export by name; throws if the module lacks it (an old committed artifact).
-   * @deprecated transitional: every export gets a typed method (issue 8); use those.
-   */
-  call(name: string, ...args: number[]): number {
-    const fn = (this.exports as unknown as Record<string, unknown>)[name];
-    if (typeof fn !== 'function') throw new TypeError(`wideflow: wasm export ${name} is missing (rebuild wasm/)`);
-    return (fn as (...a: number[]) => number)(...args);
+  // ---- one typed method per export (crates/core/src/ffi/exports.rs documents each) ----
+
+  /** `wf_has_simd`: true when this artifact was compiled with simd128. */
+  hasSimd(): boolean {
+    return this.glue.wf_has_simd() === 1;
+  }
+
+  /** `wf_dgemm`: C (m×n) = A (m×k) · B (k×n), row-major, C overwritten. */
+  dgemm(m: number, n: number, k: number, a: Block, b: Block, c: Block): Status {
+    return this.glue.wf_dgemm(m, n, k, a.ptr, b.ptr, c.ptr);
+  }
+
+  /** `wf_dgemm_nt`: C (m×n) = A (m×k) · Bᵀ with B stored n×k. */
+  dgemmNT(m: number, n: number, k: number, a: Block, b: Block, c: Block): Status {
+    return this.glue.wf_dgemm_nt(m, n, k, a.ptr, b.ptr, c.ptr);
+  }
+
+  /** `wf_dgemv`: y (m) = A (m×n) · x (n). */
+  dgemv(m: number, n: number, a: Block, x: Block, y: Block): Status {
+    return this.glue.wf_dgemv(m, n, a.ptr, x.ptr, y.ptr);
+  }
+
+  /** `wf_rng_fill_normal`: n N(0, 1) draws of stream `stream` under seed (seedLo + 2³² seedHi). */
+  rngFillNormal(seedLo: number, seedHi: number, stream: number, out: Block, n: number): Status {
+    return this.glue.wf_rng_fill_normal(seedLo, seedHi, stream, out.ptr, n);
+  }
+
+  /** `wf_rng_fill_u64`: n raw 64-bit draws as (low, high) u32 pairs into 2n u32 slots. */
+  rngFillU64(seedLo: number, seedHi: number, stream: number, out: Block, n: number): Status {
+    return this.glue.wf_rng_fill_u64(seedLo, seedHi, stream, out.ptr, n);
+  }
+
+  /** `wf_gauss_moments`: a `gaussOutput` record (the `gaussMoments` bundle, then its error estimates). */
+  gaussMoments(kind: number, a: number, K: number, degree: number, withError: boolean, out: Block): Status {
+    return this.glue.wf_gauss_moments(kind, a, K, degree, withError ? 1 : 0, out.ptr);
+  }
+
+  /** `wf_hermite_rule`: the n-point Gauss–Hermite rule into nodes[0..n], weights[0..n]. */
+  hermiteRule(n: number, nodes: Block, weights: Block): Status {
+    return this.glue.wf_hermite_rule(n, nodes.ptr, weights.ptr);
+  }
+
+  /** `wf_theory`: a `theoryConfig` buffer in, a `theoryOutput` buffer out. */
+  theory(cfg: F64Block, degree: number, out: F64Block): Status {
+    return this.glue.wf_theory(cfg.ptr, cfg.len, degree, out.ptr, out.len);
+  }
+
+  /** `wf_kernel_matrix`: a `kernelConfig` buffer and N × n₀ inputs in, a `kernelOutput` buffer out. */
+  kernelMatrix(cfg: F64Block, x: F64Block, degree: number, out: F64Block): Status {
+    return this.glue.wf_kernel_matrix(cfg.ptr, cfg.len, x.ptr, x.len, degree, out.ptr, out.len);
+  }
+
+  /** `wf_ensemble_chunk`: an `ensembleConfig` buffer in; networks first … first+count−1 summed into an `ensembleOutput` buffer. */
+  ensembleChunk(cfg: F64Block, first: number, count: number, out: Block): Status {
+    return this.glue.wf_ensemble_chunk(cfg.ptr, cfg.len, first, count, out.ptr);
+  }
+
+  /** `wf_ensemble_release`: drops the cached ensemble workspace. */
+  ensembleRelease(): void {
+    this.glue.wf_ensemble_release();
   }
 }
+
+/**
+ * The method of {@link WasmCore} that wraps each export of the glue: typed so that an export without
+ * a method (or a method for a removed export) fails the type check.
+ */
+export const EXPORT_METHODS = {
+  wf_alloc: 'alloc',
+  wf_free: 'free',
+  wf_has_simd: 'hasSimd',
+  wf_dgemm: 'dgemm',
+  wf_dgemm_nt: 'dgemmNT',
+  wf_dgemv: 'dgemv',
+  wf_rng_fill_normal: 'rngFillNormal',
+  wf_rng_fill_u64: 'rngFillU64',
+  wf_gauss_moments: 'gaussMoments',
+  wf_hermite_rule: 'hermiteRule',
+  wf_theory: 'theory',
+  wf_kernel_matrix: 'kernelMatrix',
+  wf_ensemble_chunk: 'ensembleChunk',
+  wf_ensemble_release: 'ensembleRelease',
+} as const satisfies { [E in (typeof GLUE_EXPORTS)[number]]: keyof WasmCore };
 
 /**
  * True when this engine validates a module that uses simd128 (a 1-function module whose body is

@@ -35,17 +35,84 @@ export interface Glue {
    */
   wf_alloc(bytes: number): number;
   /**
+   * C (m×n) = A (m×k) · B (k×n), all row-major and dense, C overwritten (axpy order, see
+   * `numerics::gemm`). Returns 0, or Null for a null pointer.
+   */
+  wf_dgemm(m: number, n: number, k: number, a: number, b: number, c: number): number;
+  /**
+   * C (m×n) = A (m×k) · Bᵀ with B stored n×k, all row-major and dense (dot order). Returns 0 or Null.
+   */
+  wf_dgemm_nt(m: number, n: number, k: number, a: number, b: number, c: number): number;
+  /**
+   * y (m) = A (m×n, row-major, dense) · x (n), dot order. Returns 0 or Null.
+   */
+  wf_dgemv(m: number, n: number, a: number, x: number, y: number): number;
+  /**
+   * Samples networks `first … first+count−1` (network i uses `Rng::new(seed, i)`) and WRITES
+   * out[(ℓ−1)·NQ + q] = Σ over those networks of per-network value q (see `sampling::network::q`)
+   * of layer ℓ. `cfg` (cfg_len f64 values) is laid out as documented on `sampling::network::Config`;
+   * `out` holds NQ·L values. Returns 0, or a negative [`Status`] (codes −1 … −11) for a malformed
+   * config (checked before any work; nothing traps). The workspace is cached per thread and reused
+   * while the shape (widths, k_ℓ, order) does not change.
+   */
+  wf_ensemble_chunk(cfg: number, cfg_len: number, first: number, count: number, out: number): number;
+  /**
+   * Drops the cached workspace of [`wf_ensemble_chunk`] (its memory returns to the allocator; wasm
+   * memory itself never shrinks). The next chunk allocates a fresh one.
+   */
+  wf_ensemble_release(): void;
+  /**
    * Frees a block from `wf_alloc` with the same `bytes`.
    */
   wf_free(ptr: number, bytes: number): void;
   /**
+   * The public moment bundle (`gaussianExpectations`) of activation (kind, a) at variance K with
+   * `degree` nodes. out: 2·14 f64 — the 14 values of `theory::moments::public_moments` (⟨σ⟩, ⟨σ²⟩,
+   * ⟨σ⁴⟩, ⟨σ′²⟩, ⟨σ′⁴⟩, ⟨σ²σ′²⟩, ⟨zσσ′⟩, ⟨zσ′σ″⟩, ⟨σ²(z²−K)⟩, ⟨σ′²(z²−K)⟩, ⟨σ²He₄⟩, ⟨σσ′²σ″⟩,
+   * ⟨σ′³σ‴⟩, ⟨σ′²σ″²⟩), then their error estimates |bundle(2·degree) − bundle(degree)| when
+   * `with_error` ≠ 0 (zeros otherwise). Returns 0, or Activation, Degree, Variance, Null (out
+   * zero-filled when not null).
+   */
+  wf_gauss_moments(kind: number, a: number, k: number, degree: number, with_error: number, out: number): number;
+  /**
    * 1 when this module was compiled with simd128, else 0 (reported by `wideflow.info()`).
    */
   wf_has_simd(): number;
+  /**
+   * Gauss–Hermite rule of degree n (1 … 2·MAX_DEGREE) into nodes[0..n], weights[0..n]. Returns 0,
+   * Degree, or Null.
+   */
+  wf_hermite_rule(n: number, nodes: number, weights: number): number;
+  /**
+   * Kernel matrices K⁽ℓ⁾ and Θ⁽ℓ⁾, ℓ = 1 … L, of N inputs in one call.
+   * `cfg` = [L, N, n₀, (C_b, C_W, λ_b, λ_W) × L, kind, a] (cfg_len values); `x` = the inputs, N × n₀
+   * row-major (x_len = N·n₀ values); `degree` = quadrature degree (as for `wf_theory`); `out` receives
+   * 2·L·N² values: for each layer the N × N matrix K⁽ℓ⁾ then Θ⁽ℓ⁾, row-major.
+   * Returns 0, or Length (config, x_len or out_len), Width, Hyper, Activation, Degree, Null.
+   */
+  wf_kernel_matrix(cfg: number, cfg_len: number, x: number, x_len: number, degree: number, out: number, out_len: number): number;
+  /**
+   * Fills out[0..n] with N(0, 1) draws of stream `stream` under the seed (seed_lo + 2³² seed_hi), the
+   * same numbers as the TS twin's `new Rng(seed, stream).fillNormal(out)`. `stream` is an
+   * integer-valued f64 in [0, 2⁵³). Returns 0, Range for an invalid stream, Null for a null `out`.
+   */
+  wf_rng_fill_normal(seed_lo: number, seed_hi: number, stream: number, out: number, n: number): number;
+  /**
+   * Fills out[0..2n] with n raw 64-bit draws as (low 32 bits, high 32 bits) pairs (cross-language
+   * tests). Returns 0, Range for an invalid stream, Null for a null `out`.
+   */
+  wf_rng_fill_u64(seed_lo: number, seed_hi: number, stream: number, out: number, n: number): number;
+  /**
+   * Whole single-input recursion. `cfg` = [L, n₀ … n_{L−1}, (C_b, C_W, λ_b, λ_W) × L, kind, a, x²]
+   * (cfg_len values, see `decode::theory_config`); `out` receives THEORY_STRIDE × L values (see
+   * `theory::recursion::run_recursion`). Returns 0, or Length (config or out_len), Width, Hyper,
+   * Activation, Input, Degree, Null.
+   */
+  wf_theory(cfg: number, cfg_len: number, degree: number, out: number, out_len: number): number;
 }
 
 /** The names of the exports wasm-bindgen wraps, in the order of the glue. */
-export const GLUE_EXPORTS = ['wf_alloc', 'wf_free', 'wf_has_simd'] as const;
+export const GLUE_EXPORTS = ['wf_alloc', 'wf_dgemm', 'wf_dgemm_nt', 'wf_dgemv', 'wf_ensemble_chunk', 'wf_ensemble_release', 'wf_free', 'wf_gauss_moments', 'wf_has_simd', 'wf_hermite_rule', 'wf_kernel_matrix', 'wf_rng_fill_normal', 'wf_rng_fill_u64', 'wf_theory'] as const;
 
 /** A fresh copy of the glue (its own module-level state). */
 export function createGlue(): Glue {
@@ -61,6 +128,78 @@ export function createGlue(): Glue {
   }
 
   /**
+   * C (m×n) = A (m×k) · B (k×n), all row-major and dense, C overwritten (axpy order, see
+   * `numerics::gemm`). Returns 0, or Null for a null pointer.
+   * @param {number} m
+   * @param {number} n
+   * @param {number} k
+   * @param {number} a
+   * @param {number} b
+   * @param {number} c
+   * @returns {number}
+   */
+  function wf_dgemm(m, n, k, a, b, c) {
+      const ret = wasm.wf_dgemm(m, n, k, a, b, c);
+      return ret;
+  }
+
+  /**
+   * C (m×n) = A (m×k) · Bᵀ with B stored n×k, all row-major and dense (dot order). Returns 0 or Null.
+   * @param {number} m
+   * @param {number} n
+   * @param {number} k
+   * @param {number} a
+   * @param {number} b
+   * @param {number} c
+   * @returns {number}
+   */
+  function wf_dgemm_nt(m, n, k, a, b, c) {
+      const ret = wasm.wf_dgemm_nt(m, n, k, a, b, c);
+      return ret;
+  }
+
+  /**
+   * y (m) = A (m×n, row-major, dense) · x (n), dot order. Returns 0 or Null.
+   * @param {number} m
+   * @param {number} n
+   * @param {number} a
+   * @param {number} x
+   * @param {number} y
+   * @returns {number}
+   */
+  function wf_dgemv(m, n, a, x, y) {
+      const ret = wasm.wf_dgemv(m, n, a, x, y);
+      return ret;
+  }
+
+  /**
+   * Samples networks `first … first+count−1` (network i uses `Rng::new(seed, i)`) and WRITES
+   * out[(ℓ−1)·NQ + q] = Σ over those networks of per-network value q (see `sampling::network::q`)
+   * of layer ℓ. `cfg` (cfg_len f64 values) is laid out as documented on `sampling::network::Config`;
+   * `out` holds NQ·L values. Returns 0, or a negative [`Status`] (codes −1 … −11) for a malformed
+   * config (checked before any work; nothing traps). The workspace is cached per thread and reused
+   * while the shape (widths, k_ℓ, order) does not change.
+   * @param {number} cfg
+   * @param {number} cfg_len
+   * @param {number} first
+   * @param {number} count
+   * @param {number} out
+   * @returns {number}
+   */
+  function wf_ensemble_chunk(cfg, cfg_len, first, count, out) {
+      const ret = wasm.wf_ensemble_chunk(cfg, cfg_len, first, count, out);
+      return ret;
+  }
+
+  /**
+   * Drops the cached workspace of [`wf_ensemble_chunk`] (its memory returns to the allocator; wasm
+   * memory itself never shrinks). The next chunk allocates a fresh one.
+   */
+  function wf_ensemble_release() {
+      wasm.wf_ensemble_release();
+  }
+
+  /**
    * Frees a block from `wf_alloc` with the same `bytes`.
    * @param {number} ptr
    * @param {number} bytes
@@ -70,12 +209,113 @@ export function createGlue(): Glue {
   }
 
   /**
+   * The public moment bundle (`gaussianExpectations`) of activation (kind, a) at variance K with
+   * `degree` nodes. out: 2·14 f64 — the 14 values of `theory::moments::public_moments` (⟨σ⟩, ⟨σ²⟩,
+   * ⟨σ⁴⟩, ⟨σ′²⟩, ⟨σ′⁴⟩, ⟨σ²σ′²⟩, ⟨zσσ′⟩, ⟨zσ′σ″⟩, ⟨σ²(z²−K)⟩, ⟨σ′²(z²−K)⟩, ⟨σ²He₄⟩, ⟨σσ′²σ″⟩,
+   * ⟨σ′³σ‴⟩, ⟨σ′²σ″²⟩), then their error estimates |bundle(2·degree) − bundle(degree)| when
+   * `with_error` ≠ 0 (zeros otherwise). Returns 0, or Activation, Degree, Variance, Null (out
+   * zero-filled when not null).
+   * @param {number} kind
+   * @param {number} a
+   * @param {number} k
+   * @param {number} degree
+   * @param {number} with_error
+   * @param {number} out
+   * @returns {number}
+   */
+  function wf_gauss_moments(kind, a, k, degree, with_error, out) {
+      const ret = wasm.wf_gauss_moments(kind, a, k, degree, with_error, out);
+      return ret;
+  }
+
+  /**
    * 1 when this module was compiled with simd128, else 0 (reported by `wideflow.info()`).
    * @returns {number}
    */
   function wf_has_simd() {
       const ret = wasm.wf_has_simd();
       return ret >>> 0;
+  }
+
+  /**
+   * Gauss–Hermite rule of degree n (1 … 2·MAX_DEGREE) into nodes[0..n], weights[0..n]. Returns 0,
+   * Degree, or Null.
+   * @param {number} n
+   * @param {number} nodes
+   * @param {number} weights
+   * @returns {number}
+   */
+  function wf_hermite_rule(n, nodes, weights) {
+      const ret = wasm.wf_hermite_rule(n, nodes, weights);
+      return ret;
+  }
+
+  /**
+   * Kernel matrices K⁽ℓ⁾ and Θ⁽ℓ⁾, ℓ = 1 … L, of N inputs in one call.
+   * `cfg` = [L, N, n₀, (C_b, C_W, λ_b, λ_W) × L, kind, a] (cfg_len values); `x` = the inputs, N × n₀
+   * row-major (x_len = N·n₀ values); `degree` = quadrature degree (as for `wf_theory`); `out` receives
+   * 2·L·N² values: for each layer the N × N matrix K⁽ℓ⁾ then Θ⁽ℓ⁾, row-major.
+   * Returns 0, or Length (config, x_len or out_len), Width, Hyper, Activation, Degree, Null.
+   * @param {number} cfg
+   * @param {number} cfg_len
+   * @param {number} x
+   * @param {number} x_len
+   * @param {number} degree
+   * @param {number} out
+   * @param {number} out_len
+   * @returns {number}
+   */
+  function wf_kernel_matrix(cfg, cfg_len, x, x_len, degree, out, out_len) {
+      const ret = wasm.wf_kernel_matrix(cfg, cfg_len, x, x_len, degree, out, out_len);
+      return ret;
+  }
+
+  /**
+   * Fills out[0..n] with N(0, 1) draws of stream `stream` under the seed (seed_lo + 2³² seed_hi), the
+   * same numbers as the TS twin's `new Rng(seed, stream).fillNormal(out)`. `stream` is an
+   * integer-valued f64 in [0, 2⁵³). Returns 0, Range for an invalid stream, Null for a null `out`.
+   * @param {number} seed_lo
+   * @param {number} seed_hi
+   * @param {number} stream
+   * @param {number} out
+   * @param {number} n
+   * @returns {number}
+   */
+  function wf_rng_fill_normal(seed_lo, seed_hi, stream, out, n) {
+      const ret = wasm.wf_rng_fill_normal(seed_lo, seed_hi, stream, out, n);
+      return ret;
+  }
+
+  /**
+   * Fills out[0..2n] with n raw 64-bit draws as (low 32 bits, high 32 bits) pairs (cross-language
+   * tests). Returns 0, Range for an invalid stream, Null for a null `out`.
+   * @param {number} seed_lo
+   * @param {number} seed_hi
+   * @param {number} stream
+   * @param {number} out
+   * @param {number} n
+   * @returns {number}
+   */
+  function wf_rng_fill_u64(seed_lo, seed_hi, stream, out, n) {
+      const ret = wasm.wf_rng_fill_u64(seed_lo, seed_hi, stream, out, n);
+      return ret;
+  }
+
+  /**
+   * Whole single-input recursion. `cfg` = [L, n₀ … n_{L−1}, (C_b, C_W, λ_b, λ_W) × L, kind, a, x²]
+   * (cfg_len values, see `decode::theory_config`); `out` receives THEORY_STRIDE × L values (see
+   * `theory::recursion::run_recursion`). Returns 0, or Length (config or out_len), Width, Hyper,
+   * Activation, Input, Degree, Null.
+   * @param {number} cfg
+   * @param {number} cfg_len
+   * @param {number} degree
+   * @param {number} out
+   * @param {number} out_len
+   * @returns {number}
+   */
+  function wf_theory(cfg, cfg_len, degree, out, out_len) {
+      const ret = wasm.wf_theory(cfg, cfg_len, degree, out, out_len);
+      return ret;
   }
   function __wbg_get_imports() {
       const import0 = {
@@ -124,5 +364,5 @@ export function createGlue(): Glue {
       const instance = new WebAssembly.Instance(module, imports);
       return __wbg_finalize_init(instance, module);
   }
-  return { initSync, wf_alloc, wf_free, wf_has_simd };
+  return { initSync, wf_alloc, wf_dgemm, wf_dgemm_nt, wf_dgemv, wf_ensemble_chunk, wf_ensemble_release, wf_free, wf_gauss_moments, wf_has_simd, wf_hermite_rule, wf_kernel_matrix, wf_rng_fill_normal, wf_rng_fill_u64, wf_theory };
 }

@@ -11,10 +11,13 @@
 /** The dimensions a layout may depend on: L = depth: the number of layers; n0 = input width n₀; N = number of inputs (sample indices α = 1 … N). */
 export type Dim = 'L' | 'n0' | 'N';
 
-/** deepest network an ensemble samples (its workspace holds every layer) */
-export const MAX_DEPTH_ENSEMBLE = 4096;
+/** deepest single-input theory / kernel recursion (wf_theory, wf_kernel_matrix): one moment bundle per layer (~10 µs at the default degree), so 100 000 layers take about a second and 1.8e6 output values; far deeper nets add nothing (K has reached its fixed point, or saturated, long before) */
+export const MAX_THEORY_DEPTH = 100000;
 
-/** widest layer an ensemble samples (2²⁴: widths stay exact in f32 too) */
+/** deepest sampled network (wf_ensemble_chunk): every layer's statistics back-propagate through all layers below, so one network costs O(L²·k²·n²); the bound also keeps the O(L) per-layer workspace vectors small */
+export const MAX_ENSEMBLE_DEPTH = 4096;
+
+/** largest width n_ℓ and number of inputs N (2²⁴), so that every n·n product of the workspace accounting stays exact in f64 */
 export const MAX_WIDTH = 16777216;
 
 /** Hyperparameters of one layer ℓ (PDLT §2.3, §7.1): initialization variances and learning rates. */
@@ -427,46 +430,55 @@ export const theoryFlags = {
   kUnderflow: 2,
 } as const;
 
-/** Return codes of the exports: 0 = ok, negative = the input was rejected before any work (nothing traps). */
+/** Return codes of the exports (the one Status enum of ffi/status.rs): 0 = success, negative = why the request was refused. Exports never trap. */
 export const status = {
   /** success */
   ok: 0,
-  /** a config or buffer length is inconsistent, or the depth L is out of range */
+  /** a config or buffer has the wrong length, or a count that fixes a length (depth L, number of inputs N) is not an exact integer in its range */
   length: -1,
-  /** a width is not an integer in 1 … MAX_WIDTH */
+  /** a width (n₀ … n_L) is not an exact integer in 1 … MAX_WIDTH */
   width: -2,
-  /** C_b or C_W negative or not finite, or a learning rate not finite */
+  /** C_b or C_W negative or not finite, or λ_b, λ_W not finite */
   hyper: -3,
-  /** unknown activation kind or non-finite activation parameter */
+  /** activation kind not an exact integer naming a builtin, or its parameter not finite or not allowed for the kind */
   activation: -4,
-  /** kernel order not in 0 … 3 */
+  /** derivative order not an exact integer in 0 … 3 */
   order: -5,
-  /** seed halves not integers in 0 … 2³² − 1 */
+  /** seed halves not exact integers in 0 … 2³² − 1 */
   seed: -6,
-  /** some k_ℓ not an integer in 2 … n_ℓ */
+  /** some k_ℓ not an exact integer in 2 … n_ℓ */
   neurons: -7,
-  /** the input x has a non-finite entry */
+  /** an input (x, or x² of the single-input theory) is not finite (x² also not ≥ 0) */
   input: -8,
-  /** first not an integer ≥ 0, or first + count > 2⁵³ */
+  /** an index range is invalid: first not an exact integer ≥ 0 or first + count > 2⁵³; an RNG stream not an exact integer in 0 … 2⁵³ − 1 */
   range: -9,
-  /** the workspace could not be allocated */
+  /** the workspace could not be allocated (or would exceed the workspace limit) */
   alloc: -10,
   /** a null buffer pointer */
   null: -11,
+  /** quadrature degree not in 1 … 1000 */
+  degree: -12,
+  /** a variance K is negative or not finite */
+  variance: -13,
+  /** a Gauss-rule eigenvalue iteration did not converge (never observed) */
+  noConvergence: -14,
 } as const;
 
 /** What each status code means. */
 export const statusText: Readonly<Record<number, string>> = {
   [0]: 'success',
-  [-1]: 'a config or buffer length is inconsistent, or the depth L is out of range',
-  [-2]: 'a width is not an integer in 1 … MAX_WIDTH',
-  [-3]: 'C_b or C_W negative or not finite, or a learning rate not finite',
-  [-4]: 'unknown activation kind or non-finite activation parameter',
-  [-5]: 'kernel order not in 0 … 3',
-  [-6]: 'seed halves not integers in 0 … 2³² − 1',
-  [-7]: 'some k_ℓ not an integer in 2 … n_ℓ',
-  [-8]: 'the input x has a non-finite entry',
-  [-9]: 'first not an integer ≥ 0, or first + count > 2⁵³',
-  [-10]: 'the workspace could not be allocated',
+  [-1]: 'a config or buffer has the wrong length, or a count that fixes a length (depth L, number of inputs N) is not an exact integer in its range',
+  [-2]: 'a width (n₀ … n_L) is not an exact integer in 1 … MAX_WIDTH',
+  [-3]: 'C_b or C_W negative or not finite, or λ_b, λ_W not finite',
+  [-4]: 'activation kind not an exact integer naming a builtin, or its parameter not finite or not allowed for the kind',
+  [-5]: 'derivative order not an exact integer in 0 … 3',
+  [-6]: 'seed halves not exact integers in 0 … 2³² − 1',
+  [-7]: 'some k_ℓ not an exact integer in 2 … n_ℓ',
+  [-8]: 'an input (x, or x² of the single-input theory) is not finite (x² also not ≥ 0)',
+  [-9]: 'an index range is invalid: first not an exact integer ≥ 0 or first + count > 2⁵³; an RNG stream not an exact integer in 0 … 2⁵³ − 1',
+  [-10]: 'the workspace could not be allocated (or would exceed the workspace limit)',
   [-11]: 'a null buffer pointer',
+  [-12]: 'quadrature degree not in 1 … 1000',
+  [-13]: 'a variance K is negative or not finite',
+  [-14]: 'a Gauss-rule eigenvalue iteration did not converge (never observed)',
 };

@@ -7,10 +7,13 @@
 //! offset + i·<record>::LEN.
 #![allow(dead_code)]
 
-/// deepest network an ensemble samples (its workspace holds every layer)
-pub const MAX_DEPTH_ENSEMBLE: usize = 4096;
+/// deepest single-input theory / kernel recursion (wf_theory, wf_kernel_matrix): one moment bundle per layer (~10 µs at the default degree), so 100 000 layers take about a second and 1.8e6 output values; far deeper nets add nothing (K has reached its fixed point, or saturated, long before)
+pub const MAX_THEORY_DEPTH: usize = 100000;
 
-/// widest layer an ensemble samples (2²⁴: widths stay exact in f32 too)
+/// deepest sampled network (wf_ensemble_chunk): every layer's statistics back-propagate through all layers below, so one network costs O(L²·k²·n²); the bound also keeps the O(L) per-layer workspace vectors small
+pub const MAX_ENSEMBLE_DEPTH: usize = 4096;
+
+/// largest width n_ℓ and number of inputs N (2²⁴), so that every n·n product of the workspace accounting stays exact in f64
 pub const MAX_WIDTH: usize = 16777216;
 
 /// Hyperparameters of one layer ℓ (PDLT §2.3, §7.1): initialization variances and learning rates.
@@ -301,30 +304,36 @@ pub mod theory_flags {
     pub const K_UNDERFLOW: u32 = 2;
 }
 
-/// Return codes of the exports: 0 = ok, negative = the input was rejected before any work (nothing traps).
+/// Return codes of the exports (the one Status enum of ffi/status.rs): 0 = success, negative = why the request was refused. Exports never trap.
 pub mod status {
     /// success
     pub const OK: i32 = 0;
-    /// a config or buffer length is inconsistent, or the depth L is out of range
+    /// a config or buffer has the wrong length, or a count that fixes a length (depth L, number of inputs N) is not an exact integer in its range
     pub const LENGTH: i32 = -1;
-    /// a width is not an integer in 1 … MAX_WIDTH
+    /// a width (n₀ … n_L) is not an exact integer in 1 … MAX_WIDTH
     pub const WIDTH: i32 = -2;
-    /// C_b or C_W negative or not finite, or a learning rate not finite
+    /// C_b or C_W negative or not finite, or λ_b, λ_W not finite
     pub const HYPER: i32 = -3;
-    /// unknown activation kind or non-finite activation parameter
+    /// activation kind not an exact integer naming a builtin, or its parameter not finite or not allowed for the kind
     pub const ACTIVATION: i32 = -4;
-    /// kernel order not in 0 … 3
+    /// derivative order not an exact integer in 0 … 3
     pub const ORDER: i32 = -5;
-    /// seed halves not integers in 0 … 2³² − 1
+    /// seed halves not exact integers in 0 … 2³² − 1
     pub const SEED: i32 = -6;
-    /// some k_ℓ not an integer in 2 … n_ℓ
+    /// some k_ℓ not an exact integer in 2 … n_ℓ
     pub const NEURONS: i32 = -7;
-    /// the input x has a non-finite entry
+    /// an input (x, or x² of the single-input theory) is not finite (x² also not ≥ 0)
     pub const INPUT: i32 = -8;
-    /// first not an integer ≥ 0, or first + count > 2⁵³
+    /// an index range is invalid: first not an exact integer ≥ 0 or first + count > 2⁵³; an RNG stream not an exact integer in 0 … 2⁵³ − 1
     pub const RANGE: i32 = -9;
-    /// the workspace could not be allocated
+    /// the workspace could not be allocated (or would exceed the workspace limit)
     pub const ALLOC: i32 = -10;
     /// a null buffer pointer
     pub const NULL: i32 = -11;
+    /// quadrature degree not in 1 … 1000
+    pub const DEGREE: i32 = -12;
+    /// a variance K is negative or not finite
+    pub const VARIANCE: i32 = -13;
+    /// a Gauss-rule eigenvalue iteration did not converge (never observed)
+    pub const NO_CONVERGENCE: i32 = -14;
 }
