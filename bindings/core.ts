@@ -80,6 +80,15 @@ export class WasmCore {
     return { ...b, len: n };
   }
 
+  /**
+   * A view of the first `n` (default: all) f64 values of a block, without copying: valid until
+   * memory grows (the next allocation), so copy out of it at once (`dst.set(core.view(b))`).
+   */
+  view(b: F64Block | Block, n = 'len' in b ? b.len : b.bytes / 8, offset = 0): Float64Array {
+    const start = b.ptr / 8 + offset;
+    return this.f64.subarray(start, start + n);
+  }
+
   /** Copies `n` f64 values out of a block into a new Float64Array. */
   readF64(b: Block, n: number, offset = 0): Float64Array {
     const start = b.ptr / 8 + offset;

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { instantiate } from '../bindings/core.js';
+import { EXPORT_METHODS, instantiate, WasmCore } from '../bindings/core.js';
 import { GLUE_EXPORTS } from '../bindings/glue.js';
 
 const bytes = (name: string) => readFileSync(new URL(`../wasm/${name}`, import.meta.url)) as unknown as Uint8Array<ArrayBuffer>;
@@ -24,10 +24,15 @@ describe('one glue for both artifacts', () => {
 
   test('every wf_* export of the artifacts is wrapped by the glue (no export outside wasm-bindgen)', () => {
     const raw = WebAssembly.Module.exports(modules.simd).map((e) => e.name).filter((n) => n.startsWith('wf_')).sort();
-    const wrapped = [...GLUE_EXPORTS].sort();
-    for (const n of wrapped) expect(raw).toContain(n);
-    // phase 1 of issue 8 converts the memory exports; the others follow with ffi/exports.rs
-    expect(wrapped).toEqual(expect.arrayContaining(['wf_alloc', 'wf_free', 'wf_has_simd']));
+    expect([...GLUE_EXPORTS].sort()).toEqual(raw);
+    expect(raw).toHaveLength(14);
+  });
+
+  test('… and every glue export has exactly one typed method of WasmCore (callers never pass a name)', () => {
+    expect(Object.keys(EXPORT_METHODS).sort()).toEqual([...GLUE_EXPORTS].sort());
+    const methods = Object.values(EXPORT_METHODS);
+    expect(new Set(methods).size).toBe(methods.length);
+    for (const m of methods) expect(typeof WasmCore.prototype[m], m).toBe('function');
   });
 });
 

@@ -9,10 +9,11 @@ import { describe, expect, test } from 'vitest';
 import { generate, generateTs, root, SCHEMA } from '../scripts/gen-layout.mjs';
 import * as layout from '../bindings/layout.js';
 import { keysOf, lengthOf, offsetOf, pack, unpack } from '../bindings/pack.js';
-import { NQ, Q, packConfig } from '../ts/network.js';
-import { MOMENTS } from '../ts/estimator.js';
-import { STAT_KEYS } from '../ts/recursion.js';
-import { MOMENT_NAMES } from '../ts/quadrature.js';
+import { packConfig } from '../ts/twin/sampling/network/config.js';
+import { NQ, Q } from '../ts/twin/sampling/network/stats.js';
+import { MOMENTS } from '../ts/stats/estimator.js';
+import { STAT_KEYS } from '../ts/twin/theory/recursion.js';
+import { MOMENT_NAMES } from '../ts/twin/theory/moments.js';
 
 const schema = () => JSON.parse(readFileSync(join(root, SCHEMA), 'utf8'));
 
@@ -70,6 +71,8 @@ describe('the schema describes the buffers the code exchanges', () => {
     };
     const buf = pack(layout.ensembleConfig, values);
     expect(buf).toEqual(packConfig(c));
+    // the layout the Rust decoder has always read: [L, n₀ … n_L, (C_b, C_W, λ_b, λ_W) × L, kind, a, order, seed_lo, seed_hi, k × L, x]
+    expect(Array.from(buf)).toEqual([2, 3, 5, 4, 0.1, 1.5, 0.3, 1, 0.2, 2, 0.4, 0.5, 3, 0.25, 3, 12345, 256, 2, 3, 0.5, -1, 2]);
     const u = unpack(layout.ensembleConfig, buf);
     expect(u.hyper[1]).toEqual(values.hyper[1]);
     expect(Array.from(u.x)).toEqual(c.x);
@@ -86,7 +89,9 @@ describe('the schema describes the buffers the code exchanges', () => {
   test('networkStats are the per-network keys of network.ts (Q, NQ) and estimator.ts (MOMENTS), in order', () => {
     expect(keysOf(layout.networkStats)).toEqual([...MOMENTS]);
     expect(layout.networkStats.len).toBe(NQ);
-    for (const [k, i] of Object.entries(Q)) expect(layout.networkStats.at[k as keyof typeof Q]).toBe(i);
+    expect(Q).toBe(layout.networkStats.at);
+    // the order the Rust kernel and the estimators have always used
+    expect(Object.entries(Q).map(([k, i]) => `${i}:${k}`).join(' ')).toBe('0:zz 1:zzzz 2:h 3:hh 4:hzz 5:hab2 6:hzzab 7:P 8:Q 9:R 10:S 11:T 12:U 13:Qnull 14:zzc 15:zzc2 16:hzzc');
   });
 
   test('theoryLayer holds STAT_KEYS, then χ∥, χ⊥ and the flags (stride 18)', () => {

@@ -63,7 +63,7 @@ export async function run({ quick, shared }) {
     if (hasExport(core, 'wf_rng_fill_normal')) {
       const buf = core.alloc(NORMALS_PER_NET * 8);
       let s = 0;
-      const m = await measure(() => core.call('wf_rng_fill_normal', 1, 0, s++, buf.ptr, NORMALS_PER_NET), { time: 500 });
+      const m = await measure(() => core.rngFillNormal(1, 0, s++, buf, NORMALS_PER_NET), { time: 500 });
       normalsPerSec = NORMALS_PER_NET / (m.median * 1e-3);
     }
   }

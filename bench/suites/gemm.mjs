@@ -52,8 +52,8 @@ export async function run({ quick }) {
     let wg = null, wv = null, jg = null, jv = null;
     if (hasExport(core, 'wf_dgemm')) {
       const A = core.allocF64(a), B = core.allocF64(b), C = core.allocF64(n * n), X = core.allocF64(x), Y = core.allocF64(n);
-      wg = await measure(() => core.call('wf_dgemm', n, n, n, A.ptr, B.ptr, C.ptr), opts);
-      wv = await measure(() => core.call('wf_dgemv', n, n, A.ptr, X.ptr, Y.ptr), opts);
+      wg = await measure(() => core.dgemm(n, n, n, A, B, C), opts);
+      wv = await measure(() => core.dgemv(n, n, A, X, Y), opts);
       for (const blk of [A, B, C, X, Y]) core.free(blk);
     }
     if (g?.dgemm) {

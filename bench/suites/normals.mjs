@@ -27,7 +27,7 @@ export async function run({ quick }) {
     const buf = core.alloc(N * 8);
     let stream = 0;
     const fill = () => {
-      const s = core.call('wf_rng_fill_normal', 12345, 0, stream++, buf.ptr, N);
+      const s = core.rngFillNormal(12345, 0, stream++, buf, N);
       if (s !== 0 && s !== undefined) throw new Error(`wf_rng_fill_normal status ${s}`);
     };
     fill();

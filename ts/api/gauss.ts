@@ -4,12 +4,13 @@
  * `ts/twin/numerics/quadrature/expect.ts` / `crates/core/src/numerics/quadrature/expect.rs`; the
  * moment bundle in `ts/twin/theory/moments.ts` / `crates/core/src/theory/moments.rs`.
  */
-import type { WasmCore, Block } from '../../bindings/core.js';
+import { statusMessage, type F64Block, type WasmCore } from '../../bindings/core.js';
+import { gaussMoments, gaussOutput } from '../../bindings/layout.js';
 import { parseActivation, type Activation, type ActivationSpec } from './activation.js';
 import { resolveBackend, registerWarmUp, wasmCore, type Backend } from './backend.js';
 import { InvalidParameterError } from './errors.js';
 import { DEFAULT_DEGREE, MAX_DEGREE, quadrature } from '../twin/numerics/quadrature/expect.js';
-import { GAUSS_EXPECTATION_COUNT as MOMENT_COUNT, MOMENT_NAMES, gaussianExpectationsInto } from '../twin/theory/moments.js';
+import { MOMENT_NAMES, gaussianExpectationsInto } from '../twin/theory/moments.js';
 
 export { DEFAULT_DEGREE, MAX_DEGREE } from '../twin/numerics/quadrature/expect.js';
 export { MOMENT_NAMES } from '../twin/theory/moments.js';
@@ -74,12 +75,12 @@ function pickBackend(backend: unknown, act: Activation, what: string): Backend {
   return resolveBackend(backend, what);
 }
 
-// one scratch block per wasm instance, for the 28 outputs of wf_gauss_moments
-const blocks = new WeakMap<WasmCore, Block>();
-function outBlock(core: WasmCore): Block {
+// one scratch block per wasm instance, for the gaussOutput record of wf_gauss_moments
+const blocks = new WeakMap<WasmCore, F64Block>();
+function outBlock(core: WasmCore): F64Block {
   let b = blocks.get(core);
   if (!b) {
-    b = core.alloc(2 * MOMENT_COUNT * 8);
+    b = core.allocF64(gaussOutput.len);
     blocks.set(core, b);
   }
   return b;
@@ -87,7 +88,7 @@ function outBlock(core: WasmCore): Block {
 
 registerWarmUp((core) => {
   try {
-    core.call('wf_gauss_moments', 3, 0, 1, 16, 0, outBlock(core).ptr);
+    core.gaussMoments(3, 0, 1, 16, false, outBlock(core));
   } catch {
     // an older artifact without the export: the first real call reports it
   }
@@ -108,25 +109,26 @@ export function gaussianExpectations(options: GaussianExpectationsOptions): Gaus
   if (backend === 'wasm') {
     const core = wasmCore('gaussianExpectations');
     const b = outBlock(core);
-    const status = core.call('wf_gauss_moments', act.kind, act.a, K, degree, 1, b.ptr);
-    if (status !== 0) throw new InvalidParameterError('gaussianExpectations', { kind: act.kind, a: act.a, K, degree }, `accepted by the wasm core (status ${status})`);
-    values = core.readF64(b, 2 * MOMENT_COUNT);
+    const status = core.gaussMoments(act.kind, act.a, K, degree, true, b);
+    if (status !== 0) throw new InvalidParameterError('gaussianExpectations', { kind: act.kind, a: act.a, K, degree }, `accepted by the wasm core (status ${status}: ${statusMessage(status)})`);
+    values = core.readF64(b, gaussOutput.len);
   } else {
     values = momentsJs(act, K, degree);
   }
   const out = { activation: act.name, K, degree, backend, error: 0, errors: {} } as GaussianExpectations;
-  MOMENT_NAMES.forEach((name, j) => {
-    out[name] = values[j];
-    out.errors[name] = values[MOMENT_COUNT + j];
-    out.error = Math.max(out.error, values[MOMENT_COUNT + j]);
-  });
+  for (const name of MOMENT_NAMES) {
+    const j = gaussMoments.at[name];
+    out[name] = values[gaussOutput.at.values + j];
+    out.errors[name] = values[gaussOutput.at.errors + j];
+    out.error = Math.max(out.error, out.errors[name]);
+  }
   return out;
 }
 
 /** The 14 values and their error estimates on the js backend, from the one moment bundle. */
 function momentsJs(act: Activation, K: number, degree: number): Float64Array {
   const q = quadrature(degree);
-  const out = new Float64Array(2 * MOMENT_COUNT);
+  const out = new Float64Array(gaussOutput.len);
   gaussianExpectationsInto(q, q.refined(), act, K, out);
   return out;
 }

@@ -9,13 +9,15 @@
  * ℓ+1. Computed by the wasm export `wf_kernel_matrix` or its TS twin
  * `ts/twin/theory/kernel_matrix.ts` (whose doc says which 2-D rule serves which activation).
  */
-import type { Activation } from './activation.js';
 import { resolveBackend, wasmCore, type Backend } from './backend.js';
 import { InvalidParameterError } from './errors.js';
 import { checkDegree } from './gauss.js';
 import { quadrature } from '../twin/numerics/quadrature/expect.js';
 import { runKernelMatrix } from '../twin/theory/kernel_matrix.js';
-import { resolveSpec, twinHyper, type LayerHyper, type NetworkSpec, type PerLayer } from './spec.js';
+import { resolveSpec, twinHyper, type NetworkSpec, type PerLayer } from './spec.js';
+import { statusMessage } from '../../bindings/core.js';
+import { kernelConfig, kernelLayer, kernelOutput } from '../../bindings/layout.js';
+import { pack } from '../../bindings/pack.js';
 
 /** N inputs of width n₀: rows of a number[][] or a flat row-major Float64Array of N·n₀ values. */
 export type KernelInputs = ReadonlyArray<ArrayLike<number>> | { data: ArrayLike<number>; n: number };
@@ -81,26 +83,27 @@ export function kernels(spec: KernelsSpec, options: KernelsOptions = {}): Kernel
     activation: spec.activation, depth: spec.depth, width: 1, inputWidth: n0,
     Cb: spec.Cb, CW: spec.CW, lambdaB: spec.lambdaB, lambdaW: spec.lambdaW, input: { x2: 0 },
   });
-  if (2 * r.depth * n * n > MAX_OUTPUT) {
+  const dims = { L: r.depth, N: n };
+  if (kernelOutput.len(dims) > MAX_OUTPUT) {
     throw new InvalidParameterError('inputs', `${n} inputs × depth ${r.depth}`, `at most ${MAX_OUTPUT} matrix entries in all (2·L·N²)`);
   }
   const degree = checkDegree(options.degree);
   const backend = resolveBackend(options.backend, 'kernels()');
   const nn = n * n;
-  const out = new Float64Array(2 * r.depth * nn);
+  const out = new Float64Array(kernelOutput.len(dims));
   if (backend === 'wasm') {
     if (r.activation.kind < 0) {
       throw new InvalidParameterError('backend', 'wasm', "'js' for a custom activation (the wasm core only has the builtins)");
     }
     const core = wasmCore('kernels()');
-    const cfg = kernelConfig(r.depth, n, n0, r.hyper, r.activation);
+    const cfg = pack(kernelConfig, { depth: r.depth, inputs: n, inputWidth: n0, hyper: r.hyper, kind: r.activation.kind, a: r.activation.a });
     const cfgB = core.allocF64(cfg);
     const xB = core.allocF64(x);
     const outB = core.allocF64(out.length);
     try {
-      const status = core.call('wf_kernel_matrix', cfgB.ptr, cfg.length, xB.ptr, x.length, degree, outB.ptr, out.length);
-      if (status !== 0) throw new Error(`wideflow: wf_kernel_matrix failed with status ${status}`);
-      out.set(core.readF64(outB, out.length));
+      const status = core.kernelMatrix(cfgB, xB, degree, outB);
+      if (status !== 0) throw new Error(`wideflow: wf_kernel_matrix failed with status ${status} (${statusMessage(status)})`);
+      out.set(core.view(outB));
     } finally {
       core.free(cfgB);
       core.free(xB);
@@ -111,22 +114,15 @@ export function kernels(spec: KernelsSpec, options: KernelsOptions = {}): Kernel
   }
   const layers: KernelLayer[] = [];
   let bad: number | null = null;
-  for (let l = 0; l < r.depth; l++) {
-    const K = out.slice(2 * l * nn, (2 * l + 1) * nn);
-    const Theta = out.slice((2 * l + 1) * nn, (2 * l + 2) * nn);
+  const stride = kernelLayer.len(dims), atK = kernelLayer.at.K, atTheta = kernelLayer.at.Theta(dims);
+  for (let l = 0, o = kernelOutput.at.layers; l < r.depth; l++, o += stride) {
+    const K = out.slice(o + atK, o + atK + nn);
+    const Theta = out.slice(o + atTheta, o + atTheta + nn);
     if (bad === null && (!K.every(Number.isFinite) || !Theta.every(Number.isFinite))) bad = l + 1;
     layers.push({ layer: l + 1, K, Theta });
   }
   const warnings = bad === null ? [] : [`overflow: some entry of K or Θ is not finite from layer ${bad} on (reduce C_W or the depth)`];
   return { n, inputWidth: n0, layers, degree, backend, warnings };
-}
-
-/** [L, N, n₀, (C_b, C_W, λ_b, λ_W) × L, kind, a] — the layout `wf_kernel_matrix` reads. */
-function kernelConfig(depth: number, n: number, n0: number, hyper: LayerHyper[], act: Activation): Float64Array {
-  const cfg: number[] = [depth, n, n0];
-  for (const h of hyper) cfg.push(h.Cb, h.CW, h.lambdaB, h.lambdaW);
-  cfg.push(act.kind, act.a);
-  return Float64Array.from(cfg);
 }
 
 function checkInputs(inputs: unknown): { x: Float64Array; n: number; n0: number } {

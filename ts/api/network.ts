@@ -7,28 +7,20 @@
 import { registerWarmUp, wasmCore, type Backend } from './backend.js';
 import { WideflowError } from './errors.js';
 import type { Activation } from '../twin/numerics/activation.js';
-import { ensembleChunk, NQ, packConfig, releaseWorkspace } from '../twin/sampling/network/mod.js';
+import { ensembleChunk, packConfig, releaseWorkspace } from '../twin/sampling/network/mod.js';
+import type { WasmCore } from '../../bindings/core.js';
+import { ensembleConfig, ensembleOutput, statusText } from '../../bindings/layout.js';
 import type { ChunkTask } from '../parallel/workers.js';
 
-/** Status codes of the wasm export `wf_ensemble_chunk` (0 = success), with what they mean. */
-export const CHUNK_STATUS: Readonly<Record<number, string>> = {
-  [-1]: 'config length or depth L invalid (length must be 7 + 6L + n₀)',
-  [-2]: 'a width is not an integer in 1 … 2^24',
-  [-3]: 'C_b or C_W negative or not finite, or a learning rate not finite',
-  [-4]: 'unknown activation kind or non-finite activation parameter',
-  [-5]: 'order not in 0 … 3',
-  [-6]: 'seed halves not integers in 0 … 2^32 − 1',
-  [-7]: 'some k_ℓ not an integer in 2 … n_ℓ',
-  [-8]: 'the input x has a non-finite entry',
-  [-9]: 'first not an integer ≥ 0, or first + count > 2^53',
-  [-10]: 'the workspace could not be allocated',
-  [-11]: 'a null buffer pointer',
-};
+/**
+ * Status codes of the wasm export `wf_ensemble_chunk` (0 = success), with what they mean: the one
+ * status table of schema/layout.json, shared with every other export.
+ */
+export const CHUNK_STATUS: Readonly<Record<number, string>> = statusText;
 
 /** Computes chunk sums in this thread with the chosen backend. */
 export function chunkRunner(cfg: Float64Array, backend: Backend, activation?: Activation): ((t: ChunkTask) => Float64Array) & { free(): void } {
-  const L = cfg[0];
-  const outLen = L * NQ;
+  const outLen = ensembleOutput.len({ L: cfg[ensembleConfig.at.depth] });
   if (backend === 'js') {
     const f = (t: ChunkTask) => {
       const out = new Float64Array(outLen);
@@ -42,8 +34,8 @@ export function chunkRunner(cfg: Float64Array, backend: Backend, activation?: Ac
   const cfgB = core.allocF64(cfg);
   const outB = core.allocF64(outLen);
   const f = (t: ChunkTask) => {
-    const status = core.call('wf_ensemble_chunk', cfgB.ptr, cfg.length, t.first, t.count, outB.ptr);
-    if (status !== 0) throw new WideflowError(`wideflow: wf_ensemble_chunk failed with status ${status}`);
+    const status = core.ensembleChunk(cfgB, t.first, t.count, outB);
+    if (status !== 0) throw new ChunkStatusError(status);
     return core.readF64(outB, outLen);
   };
   return Object.assign(f, {
@@ -58,9 +50,9 @@ export function chunkRunner(cfg: Float64Array, backend: Backend, activation?: Ac
  * Drops the cached workspaces of the js twin and, when given, of a wasm core (`wf_ensemble_release`),
  * e.g. after a run with many probed neurons, whose workspace grows like k_ℓ²·n.
  */
-export function releaseNetworkWorkspace(core?: { call(name: string, ...args: number[]): number }): void {
+export function releaseNetworkWorkspace(core?: WasmCore): void {
   releaseWorkspace();
-  core?.call('wf_ensemble_release');
+  core?.ensembleRelease();
 }
 
 /** A readable message for a nonzero status of `wf_ensemble_chunk`. */
@@ -85,8 +77,8 @@ registerWarmUp((core) => {
       kind: 3, a: 0, order: 3, seed: 0, neurons: [2, 2, 2], x: [1, 1, 1, 1],
     });
     const cb = core.allocF64(cfg);
-    const ob = core.allocF64(3 * NQ);
-    core.call('wf_ensemble_chunk', cb.ptr, cfg.length, 0, 1, ob.ptr);
+    const ob = core.allocF64(ensembleOutput.len({ L: 3 }));
+    core.ensembleChunk(cb, 0, 1, ob);
     core.free(cb);
     core.free(ob);
   } catch {

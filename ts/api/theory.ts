@@ -8,6 +8,9 @@ import { checkDegree, DEFAULT_DEGREE } from './gauss.js';
 import { Quadrature } from '../twin/numerics/quadrature/expect.js';
 import { runRecursion, STAT_KEYS, THEORY_STRIDE, FLAG_OVERFLOW, FLAG_K_UNDERFLOW, K_MIN } from '../twin/theory/recursion.js';
 import { resolveSpec, twinHyper, type NetworkSpec, type ResolvedSpec } from './spec.js';
+import { statusMessage } from '../../bindings/core.js';
+import { theoryConfig, theoryLayer } from '../../bindings/layout.js';
+import { pack } from '../../bindings/pack.js';
 
 /** The 15 statistics of a layer, in the order of `TheoryLayer` and `wideflow theory`'s columns. */
 export { STAT_KEYS } from '../twin/theory/recursion.js';
@@ -97,13 +100,13 @@ export function theory(spec: NetworkSpec, options: TheoryOptions = {}): TheoryRe
       throw new InvalidParameterError('backend', 'wasm', "'js' for a custom activation (the wasm core only has the builtins)");
     }
     const core = wasmCore('theory()');
-    const cfg = theoryConfig(r);
+    const cfg = pack(theoryConfig, { depth: r.depth, widths: r.widths.slice(0, r.depth), hyper: r.hyper, kind: r.activation.kind, a: r.activation.a, x2: r.x2 });
     const cfgB = core.allocF64(cfg);
     const outB = core.allocF64(raw.length);
     try {
-      const status = core.call('wf_theory', cfgB.ptr, cfg.length, degree, outB.ptr, raw.length);
-      if (status !== 0) throw new Error(`wideflow: wf_theory failed with status ${status}`);
-      raw.set(core.readF64(outB, raw.length));
+      const status = core.theory(cfgB, degree, outB);
+      if (status !== 0) throw new Error(`wideflow: wf_theory failed with status ${status} (${statusMessage(status)})`);
+      raw.set(core.view(outB));
     } finally {
       core.free(cfgB);
       core.free(outB);
@@ -114,25 +117,18 @@ export function theory(spec: NetworkSpec, options: TheoryOptions = {}): TheoryRe
   return assemble(r, raw, degree, backend);
 }
 
-/** [L, n₀ … n_{L−1}, (C_b, C_W, λ_b, λ_W) × L, kind, a, x²] — the layout `wf_theory` reads. */
-function theoryConfig(r: ResolvedSpec): Float64Array {
-  const cfg: number[] = [r.depth, ...r.widths.slice(0, r.depth)];
-  for (const h of r.hyper) cfg.push(h.Cb, h.CW, h.lambdaB, h.lambdaW);
-  cfg.push(r.activation.kind, r.activation.a, r.x2);
-  return Float64Array.from(cfg);
-}
-
 function assemble(r: ResolvedSpec, raw: Float64Array, degree: number, backend: Backend): TheoryResult {
   const layers: TheoryLayer[] = [];
+  const at = theoryLayer.at;
   let overflowLayer: number | null = null;
   let underflowLayer: number | null = null;
   for (let l = 0; l < r.depth; l++) {
     const o = l * THEORY_STRIDE;
     const layer = { layer: l + 1, n: r.widths[l] } as TheoryLayer;
-    STAT_KEYS.forEach((k, i) => (layer[k] = raw[o + i]));
-    layer.chiParallel = raw[o + 15];
-    layer.chiPerp = raw[o + 16];
-    const flags = raw[o + 17];
+    for (const k of STAT_KEYS) layer[k] = raw[o + at[k]];
+    layer.chiParallel = raw[o + at.chiParallel];
+    layer.chiPerp = raw[o + at.chiPerp];
+    const flags = raw[o + at.flags];
     if (flags & FLAG_OVERFLOW && overflowLayer === null) overflowLayer = l + 1;
     if (flags & FLAG_K_UNDERFLOW && underflowLayer === null) underflowLayer = l + 1;
     layers.push(layer);

@@ -11,6 +11,7 @@
  * K ≈ 1e−14. For relu, leaky relu and elu σ″ and σ‴ are the pointwise ones (0 for relu), as a sampled
  * network sees them.
  */
+import { gaussMoments as gm, gaussOutput as go } from '../../../bindings/layout.js';
 import { Branch, type Activation } from '../numerics/activation.js';
 import type { Quadrature } from '../numerics/quadrature/expect.js';
 
@@ -115,42 +116,40 @@ export function pointMassMoments(act: Activation): Moments {
   return momentsFromArray(o);
 }
 
-/** Names of the public values, in the order of `wf_gauss_moments` and `gaussianExpectations`. */
-export const MOMENT_NAMES = [
-  'sigma',
-  'sigma2',
-  'sigma4',
-  'dsigma2',
-  'dsigma4',
-  'sigma2dsigma2',
-  'zsigmadsigma',
-  'zdsigmaddsigma',
-  'sigma2He2',
-  'dsigma2He2',
-  'sigma2He4',
-  'sigmadsigma2ddsigma',
-  'dsigma3dddsigma',
-  'dsigma2ddsigma2',
-] as const;
-export const GAUSS_EXPECTATION_COUNT = MOMENT_NAMES.length;
+/**
+ * Names of the public values, in their slot order of `wf_gauss_moments` and `gaussianExpectations`:
+ * the `gaussMoments` record of schema/layout.json.
+ */
+export const MOMENT_NAMES = Object.keys(gm.at) as Array<keyof typeof gm.at>;
+export const GAUSS_EXPECTATION_COUNT = gm.len;
 
 /**
- * The public values from the bundle (`public_moments`): ⟨σ²(z²−K)⟩ = K·⟨σ²he2⟩, ⟨σ′²(z²−K)⟩ =
- * K·⟨σ′²he2⟩, ⟨σ²He₄⟩ = K·(K·⟨σ²he4⟩) with K the caller's (unclamped) variance.
+ * The public values from the bundle (`public_moments`), each in its `gaussMoments` slot:
+ * ⟨σ²(z²−K)⟩ = K·⟨σ²he2⟩, ⟨σ′²(z²−K)⟩ = K·⟨σ′²he2⟩, ⟨σ²He₄⟩ = K·(K·⟨σ²he4⟩) with K the caller's
+ * (unclamped) variance.
  */
 export function publicMoments(m: Moments, K: number): Float64Array {
   const k = K;
-  return Float64Array.from([
-    m.s, m.s2, m.s4, m.d2, m.d4, m.s2d2, m.zsd, m.zdd,
-    k * m.s2he2,
-    k * m.d2he2,
-    k * (k * m.s2he4),
-    m.sd2dd, m.d3ddd, m.d2dd2,
-  ]);
+  const o = new Float64Array(gm.len);
+  o[gm.at.sigma] = m.s;
+  o[gm.at.sigma2] = m.s2;
+  o[gm.at.sigma4] = m.s4;
+  o[gm.at.dsigma2] = m.d2;
+  o[gm.at.dsigma4] = m.d4;
+  o[gm.at.sigma2dsigma2] = m.s2d2;
+  o[gm.at.zsigmadsigma] = m.zsd;
+  o[gm.at.zdsigmaddsigma] = m.zdd;
+  o[gm.at.sigma2He2] = k * m.s2he2;
+  o[gm.at.dsigma2He2] = k * m.d2he2;
+  o[gm.at.sigma2He4] = k * (k * m.s2he4);
+  o[gm.at.sigmadsigma2ddsigma] = m.sd2dd;
+  o[gm.at.dsigma3dddsigma] = m.d3ddd;
+  o[gm.at.dsigma2ddsigma2] = m.d2dd2;
+  return o;
 }
 
 /**
- * The public values and their error estimates into `out` (2·GAUSS_EXPECTATION_COUNT: the values, then
+ * The public values and their error estimates into `out` (a `gaussOutput` record: the values, then
  * |values(refined) − values| when `refined` is given, else 0) — `gaussian_expectations`. Returns false
  * (out zero-filled) for K negative or not finite.
  */
@@ -160,10 +159,10 @@ export function gaussianExpectationsInto(q: Quadrature, refined: Quadrature | nu
   // K = 0 is the point mass at 0 (exact); 0 < K < K_MIN is taken at K_MIN.
   const bundle = (rule: Quadrature) => (K === 0 ? pointMassMoments(act) : computeMoments(rule, act, K));
   const v = publicMoments(bundle(q), K);
-  out.set(v);
+  out.set(v, go.at.values);
   if (refined) {
     const r = publicMoments(bundle(refined), K);
-    for (let j = 0; j < GAUSS_EXPECTATION_COUNT; j++) out[GAUSS_EXPECTATION_COUNT + j] = Math.abs(r[j] - v[j]);
+    for (let j = 0; j < GAUSS_EXPECTATION_COUNT; j++) out[go.at.errors + j] = Math.abs(r[j] - v[j]);
   }
   return true;
 }

@@ -8,6 +8,7 @@
 import type { Activation } from '../numerics/activation.js';
 import type { Quadrature } from '../numerics/quadrature/expect.js';
 import { computeMoments, K_MIN, type Moments } from './moments.js';
+import { theoryFlags, theoryLayer as tl } from '../../../bindings/layout.js';
 
 export { K_MIN } from './moments.js';
 
@@ -22,9 +23,11 @@ export interface LayerHyper {
   lambdaW: number;
 }
 
-export const THEORY_STRIDE = 18;
-export const FLAG_OVERFLOW = 1;
-export const FLAG_K_UNDERFLOW = 2;
+/** Values per layer of the output: the `theoryLayer` record of schema/layout.json, slots by name. */
+export const THEORY_STRIDE = tl.len;
+/** Bits of a layer's `flags` slot (`theoryFlags` in the schema). */
+export const FLAG_OVERFLOW = theoryFlags.overflow;
+export const FLAG_K_UNDERFLOW = theoryFlags.kUnderflow;
 
 /** Every statistic of one layer, book symbols (G1 ≡ K^{1}, H1 ≡ Θ^{1}). */
 export interface LayerStats {
@@ -109,7 +112,8 @@ export function saturate(cur: LayerStats, prev: LayerStats): boolean {
 
 /**
  * Runs the whole recursion; `widths` = n₀ … n_{L−1}, `hyper` one entry per layer. Writes
- * THEORY_STRIDE values per layer to `out`: K, Θ, G1, H1, V, A, B, D, F, P, Q, R, S, T, U, χ∥, χ⊥, flags.
+ * one `theoryLayer` record (THEORY_STRIDE values) per layer to `out`: K, Θ, G1, H1, V, A, B, D, F, P, Q,
+ * R, S, T, U, χ∥, χ⊥, flags, each in its slot.
  */
 export function runRecursion(q: Quadrature, act: Activation, widths: ArrayLike<number>, hyper: readonly LayerHyper[], x2: number, out: Float64Array): void {
   const depth = hyper.length;
@@ -130,10 +134,10 @@ export function runRecursion(q: Quadrature, act: Activation, widths: ArrayLike<n
     }
     if (overflowed) flags += FLAG_OVERFLOW;
     const o = l * THEORY_STRIDE;
-    STAT_KEYS.forEach((key, i) => (out[o + i] = cur[key]));
-    out[o + 15] = chiPar;
-    out[o + 16] = chiPerp;
-    out[o + 17] = flags;
+    for (const key of STAT_KEYS) out[o + tl.at[key]] = cur[key];
+    out[o + tl.at.chiParallel] = chiPar;
+    out[o + tl.at.chiPerp] = chiPerp;
+    out[o + tl.at.flags] = flags;
     if (l + 1 < depth) {
       const ratio = widths[l + 1] / widths[l];
       const nxt = m ? nextLayer(m, cur, hyper[l + 1], ratio) : { ...cur };

@@ -5,10 +5,12 @@
  */
 import { ACTIVATIONS, activationName, fromRaw, type Activation } from '../../numerics/activation.js';
 import { InvalidParameterError } from '../../../api/errors.js';
+// The buffer layout, limits and offsets come from schema/layout.json (pure data: no wasm behind it).
+import { ensembleConfig as ec, hyper as hr, MAX_ENSEMBLE_DEPTH, MAX_WIDTH } from '../../../../bindings/layout.js';
 
 /** Deepest network the sampled-network kernel takes (its buffers grow with L; `theory()` goes to 100 000). */
-export const MAX_DEPTH = 4096;
-export const MAX_WIDTH = 1 << 24;
+export const MAX_DEPTH = MAX_ENSEMBLE_DEPTH;
+export { MAX_WIDTH };
 export const TWO32 = 4294967296;
 
 /** The fields of a config buffer (see {@link packConfig}). */
@@ -38,14 +40,9 @@ export const isInt = (v: unknown, lo: number, hi: number): v is number =>
 
 /**
  * Packs a network config into the flat Float64Array that `wf_ensemble_chunk` and
- * {@link ensembleChunk} read (validating every field; throws InvalidParameterError):
- * ```text
- * [0] L   [1] n0   [2 .. 2+L) n_1 … n_L
- * [oh = 2+L]  for ℓ = 1..L: Cb, CW, lambdaB, lambdaW
- * [oa = 2+5L] kind, a, order, seed_lo, seed_hi      (seed = lo + hi·2^32)
- * [ok = oa+5] k_ℓ for ℓ = 1..L
- * [ox = ok+L] x (n0 values)
- * ```
+ * {@link ensembleChunk} read (validating every field; throws InvalidParameterError), laid out as
+ * `ensembleConfig` of schema/layout.json: depth L | widths n₀ … n_L | hyper (C_b, C_W, λ_b, λ_W) × L |
+ * kind, a, order, seedLo, seedHi (seed = lo + hi·2^32) | neurons k_ℓ × L | x (n₀ values).
  */
 export function packConfig(c: NetworkConfig): Float64Array {
   const w = c.widths;
@@ -85,25 +82,23 @@ export function packConfig(c: NetworkConfig): Float64Array {
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i])) throw new InvalidParameterError(`x[${i}]`, x[i], 'a finite number');
   }
-  const cfg = new Float64Array(7 + 6 * L + w[0]);
-  cfg[0] = L;
-  for (let i = 0; i <= L; i++) cfg[1 + i] = w[i];
-  const oh = 2 + L;
-  for (let l = 0; l < L; l++) {
-    cfg[oh + 4 * l] = Cb[l];
-    cfg[oh + 4 * l + 1] = CW[l];
-    cfg[oh + 4 * l + 2] = lb[l];
-    cfg[oh + 4 * l + 3] = lw[l];
+  const d = { L, n0: w[0] };
+  const cfg = new Float64Array(ec.len(d));
+  cfg[ec.at.depth] = L;
+  for (let i = 0; i <= L; i++) cfg[ec.at.widths + i] = w[i];
+  for (let l = 0, o = ec.at.hyper(d); l < L; l++, o += hr.len) {
+    cfg[o + hr.at.Cb] = Cb[l];
+    cfg[o + hr.at.CW] = CW[l];
+    cfg[o + hr.at.lambdaB] = lb[l];
+    cfg[o + hr.at.lambdaW] = lw[l];
   }
-  const oa = 2 + 5 * L;
-  cfg[oa] = c.kind;
-  cfg[oa + 1] = c.a;
-  cfg[oa + 2] = c.order;
-  cfg[oa + 3] = lo;
-  cfg[oa + 4] = hi;
-  const ok = oa + 5;
-  for (let l = 0; l < L; l++) cfg[ok + l] = ks[l];
-  for (let i = 0; i < w[0]; i++) cfg[ok + L + i] = x[i];
+  cfg[ec.at.kind(d)] = c.kind;
+  cfg[ec.at.a(d)] = c.a;
+  cfg[ec.at.order(d)] = c.order;
+  cfg[ec.at.seedLo(d)] = lo;
+  cfg[ec.at.seedHi(d)] = hi;
+  for (let l = 0; l < L; l++) cfg[ec.at.neurons(d) + l] = ks[l];
+  for (let i = 0; i < w[0]; i++) cfg[ec.at.x(d) + i] = x[i];
   return cfg;
 }
 
@@ -134,44 +129,42 @@ export const bad = (what: string, v: unknown, allowed: string) => new InvalidPar
 export function parseConfig(cfg: Float64Array, activation?: Activation): Config {
   const customKind = activation !== undefined;
   if (!(cfg instanceof Float64Array)) throw new InvalidParameterError('config', cfg, 'a Float64Array from packConfig()');
-  if (cfg.length < 2) throw bad('length', cfg.length, 'at least 2');
-  const L = cfg[0];
+  if (cfg.length < ec.at.widths + 1) throw bad('length', cfg.length, `at least ${ec.at.widths + 1}`);
+  const L = cfg[ec.at.depth];
   if (!isInt(L, 1, MAX_DEPTH)) throw bad('depth L', L, `an integer in 1 … ${MAX_DEPTH}`);
-  const n0 = cfg[1];
+  const n0 = cfg[ec.at.widths];
   if (!isInt(n0, 1, MAX_WIDTH)) throw bad('n₀', n0, `an integer in 1 … ${MAX_WIDTH}`);
-  if (cfg.length !== 7 + 6 * L + n0) throw bad('length', cfg.length, `7 + 6L + n₀ = ${7 + 6 * L + n0}`);
+  const d = { L, n0 };
+  if (cfg.length !== ec.len(d)) throw bad('length', cfg.length, `7 + 6L + n₀ = ${ec.len(d)}`);
   const widths = [n0];
-  for (let i = 0; i < L; i++) {
-    const n = cfg[2 + i];
-    if (!isInt(n, 1, MAX_WIDTH)) throw bad(`n_${i + 1}`, n, `an integer in 1 … ${MAX_WIDTH}`);
+  for (let i = 1; i <= L; i++) {
+    const n = cfg[ec.at.widths + i];
+    if (!isInt(n, 1, MAX_WIDTH)) throw bad(`n_${i}`, n, `an integer in 1 … ${MAX_WIDTH}`);
     widths.push(n);
   }
-  const oh = 2 + L;
   const cb: number[] = [], cw: number[] = [], lambdaB: number[] = [], lambdaW: number[] = [];
-  for (let l = 0; l < L; l++) {
-    const [b, w, x, y] = [cfg[oh + 4 * l], cfg[oh + 4 * l + 1], cfg[oh + 4 * l + 2], cfg[oh + 4 * l + 3]];
+  for (let l = 0, o = ec.at.hyper(d); l < L; l++, o += hr.len) {
+    const [b, w, x, y] = [cfg[o + hr.at.Cb], cfg[o + hr.at.CW], cfg[o + hr.at.lambdaB], cfg[o + hr.at.lambdaW]];
     if (!(Number.isFinite(b) && b >= 0 && Number.isFinite(w) && w >= 0 && Number.isFinite(x) && Number.isFinite(y))) {
       throw bad(`hyperparameters of layer ${l + 1}`, [b, w, x, y], 'C_b, C_W finite ≥ 0 and finite learning rates');
     }
     cb.push(b); cw.push(w); lambdaB.push(x); lambdaW.push(y);
   }
-  const oa = 2 + 5 * L;
-  const kind = cfg[oa];
-  const a = cfg[oa + 1];
+  const kind = cfg[ec.at.kind(d)];
+  const a = cfg[ec.at.a(d)];
   if (!customKind && !isInt(kind, 0, TWO32 - 1)) throw bad('activation kind', kind, 'a builtin kind code');
   if (!Number.isFinite(a)) throw bad('activation parameter', a, 'a finite number');
-  const order = cfg[oa + 2];
+  const order = cfg[ec.at.order(d)];
   if (!isInt(order, 0, 3)) throw bad('order', order, 'an integer in 0 … 3');
-  const seedLo = cfg[oa + 3], seedHi = cfg[oa + 4];
+  const seedLo = cfg[ec.at.seedLo(d)], seedHi = cfg[ec.at.seedHi(d)];
   if (!isInt(seedLo, 0, TWO32 - 1) || !isInt(seedHi, 0, TWO32 - 1)) throw bad('seed', [seedLo, seedHi], 'two integers in 0 … 2^32 − 1');
-  const ok = oa + 5;
   const neurons: number[] = [];
   for (let l = 0; l < L; l++) {
-    const k = cfg[ok + l];
+    const k = cfg[ec.at.neurons(d) + l];
     if (!isInt(k, 2, widths[l + 1])) throw bad(`k_${l + 1}`, k, `an integer in 2 … n_${l + 1} = ${widths[l + 1]}`);
     neurons.push(k);
   }
-  const x = cfg.slice(ok + L);
+  const x = cfg.slice(ec.at.x(d), ec.at.x(d) + n0);
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw bad(`x[${i}]`, x[i], 'a finite number');
   // the seed halves are < 2^32 each (checked); the TS RNG takes seeds below 2^53
   const seed = seedLo + seedHi * TWO32;

@@ -1,57 +1,24 @@
 /**
  * The per-network values of one layer that the ensemble estimators average — the TypeScript twin of
- * `crates/core/src/sampling/network/stats.rs`. {@link Q} is the one table of their indices in TS
- * (`ts/stats/estimator.ts` reads it by name).
+ * `crates/core/src/sampling/network/stats.rs`. {@link Q} is their index table, generated from
+ * schema/layout.json (`ts/stats/estimator.ts` reads it by name).
  */
 import type { Config } from './config.js';
 import { backPropagate } from './forward.js';
 import { ddII } from './hvp.js';
 import { forwardJets } from './jets.js';
 import type { Workspace } from './workspace.js';
+import { networkStats } from '../../../../bindings/layout.js';
 
 /**
  * Indices of the per-network values of one layer: means over the first k_ℓ neurons a of layer ℓ, or
- * over the k(k−1) ordered pairs a ≠ b of them.
+ * over the k(k−1) ordered pairs a ≠ b of them. Defined (and documented per key) once, as
+ * `networkStats` in schema/layout.json; a new statistic is added there (schema/README.md).
  */
-export const Q = {
-  /** mean_a z_a² */
-  zz: 0,
-  /** mean_{a≠b} z_a² z_b² */
-  zzzz: 1,
-  /** mean_a Ĥ_aa */
-  h: 2,
-  /** mean_{a≠b} Ĥ_aa Ĥ_bb */
-  hh: 3,
-  /** mean_{a≠b} Ĥ_aa z_b² */
-  hzz: 4,
-  /** mean_{a≠b} Ĥ_ab² */
-  hab2: 5,
-  /** mean_{a≠b} Ĥ_ab z_a z_b */
-  hzzab: 6,
-  /** mean_{a≠b} dĤ_abb z_a */
-  P: 7,
-  /** mean_{a≠b} dĤ_aab z_b */
-  Q: 8,
-  /** mean_{a≠b} dd_IĤ_aabb */
-  R: 9,
-  /** mean_{a≠b} dd_IIĤ_aabb */
-  S: 10,
-  /** mean_{a≠b} dd_IIĤ_abab */
-  T: 11,
-  /** mean_{a≠b} dd_IIĤ_abba */
-  U: 12,
-  /** mean_{a≠b} dĤ_aab z_a (expectation 0: a null test) */
-  Qnull: 13,
-  /** E[z_a² | layers < ℓ] = C_b + C_W|σ(z⁽ℓ⁻¹⁾)|²/n_{ℓ−1}: Rao–Blackwellized z moments (see network.rs) */
-  zzc: 14,
-  /** zzc² */
-  zzc2: 15,
-  /** (mean_a Ĥ_aa)·zzc */
-  hzzc: 16,
-} as const;
+export const Q = networkStats.at;
 
-/** Number of per-network values per layer (17, `NQ` in Rust). */
-export const NQ = Object.keys(Q).length;
+/** Number of per-network values per layer (`NQ` in Rust). */
+export const NQ = networkStats.len;
 
 /** The NQ values of layer `l` of the current network into `v`. */
 export function layer(ws: Workspace, cfg: Config, l: number, v: Float64Array): void {
