@@ -68,26 +68,64 @@ export function dimsOf<Lay extends Layout>(layout: Lay, values: Partial<Values<L
   return d;
 }
 
-function write(layout: Layout, values: Record<string, unknown>, d: Dims, out: Float64Array, base: number): void {
-  for (const field of Object.keys(layout.at)) {
-    const v = values[field];
-    const at = base + val(layout.at[field], d);
-    const n = val(layout.count[field], d);
-    const sub = layout.of[field];
-    if (v === undefined) throw new RangeError(`pack(${layout.name}): field ${field} is missing`);
-    if (sub) {
-      const stride = val(sub.len, d);
-      if (layout.count[field] === 1) write(sub, v as Record<string, unknown>, d, out, at);
+// Each layout is compiled once into a list of steps (its fields in order, numbers where the offset or
+// count is constant): packing a 1000-layer config must cost no more than writing it by hand.
+type Fn = (d: Dims) => number;
+interface Step {
+  name: string;
+  at: number | Fn;
+  count: number | Fn;
+  sub: Compiled | null;
+}
+interface Compiled {
+  layout: Layout;
+  steps: Step[];
+  /** Every step a scalar at a constant offset (e.g. `hyper`): records are written field by field. */
+  flat: boolean;
+}
+const compiled = new WeakMap<Layout, Compiled>();
+function compile(layout: Layout): Compiled {
+  let c = compiled.get(layout);
+  if (!c) {
+    const steps = Object.keys(layout.at).map((name) => ({
+      name,
+      at: layout.at[name] as number | Fn,
+      count: layout.count[name] as number | Fn,
+      sub: layout.of[name] ? compile(layout.of[name]) : null,
+    }));
+    c = { layout, steps, flat: steps.every((s) => typeof s.at === 'number' && s.count === 1 && !s.sub) };
+    compiled.set(layout, c);
+  }
+  return c;
+}
+
+function write(c: Compiled, values: Record<string, unknown>, d: Dims, out: Float64Array, base: number): void {
+  if (c.flat) {
+    for (const s of c.steps) {
+      const v = values[s.name];
+      if (typeof v !== 'number') throw new RangeError(`pack(${c.layout.name}): field ${s.name} is missing`);
+      out[base + (s.at as number)] = v;
+    }
+    return;
+  }
+  for (const s of c.steps) {
+    const v = values[s.name];
+    const at = base + val(s.at, d);
+    const n = val(s.count, d);
+    if (v === undefined) throw new RangeError(`pack(${c.layout.name}): field ${s.name} is missing`);
+    if (s.sub) {
+      const stride = val(s.sub.layout.len, d);
+      if (s.count === 1) write(s.sub, v as Record<string, unknown>, d, out, at);
       else {
         const recs = v as ArrayLike<Record<string, unknown>>;
-        if (recs.length !== n) throw new RangeError(`pack(${layout.name}): ${field} has ${recs.length} records, the layout ${n}`);
-        for (let i = 0; i < n; i++) write(sub, recs[i], d, out, at + i * stride);
+        if (recs.length !== n) throw new RangeError(`pack(${c.layout.name}): ${s.name} has ${recs.length} records, the layout ${n}`);
+        for (let i = 0; i < n; i++) write(s.sub, recs[i], d, out, at + i * stride);
       }
-    } else if (layout.count[field] === 1) {
+    } else if (s.count === 1) {
       out[at] = v as number;
     } else {
       const vec = v as ArrayLike<number>;
-      if (vec.length !== n) throw new RangeError(`pack(${layout.name}): ${field} has ${vec.length} values, the layout ${n}`);
+      if (vec.length !== n) throw new RangeError(`pack(${c.layout.name}): ${s.name} has ${vec.length} values, the layout ${n}`);
       for (let i = 0; i < n; i++) out[at + i] = vec[i];
     }
   }
@@ -101,7 +139,7 @@ export function pack<Lay extends Layout>(layout: Lay, values: Values<Lay>, dims:
   const d = dimsOf(layout, values, dims);
   const buf = out ?? new Float64Array(lengthOf(layout, d));
   if (buf.length < offset + lengthOf(layout, d)) throw new RangeError(`pack(${layout.name}): buffer of ${buf.length} values is too short`);
-  write(layout, values as Record<string, unknown>, d, buf, offset);
+  write(compile(layout), values as Record<string, unknown>, d, buf, offset);
   return buf;
 }
 

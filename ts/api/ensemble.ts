@@ -17,6 +17,8 @@ import { chunkRunner } from './network.js';
 import { workerFactory, type ChunkTask } from '../parallel/workers.js';
 import { resolveSpec, type NetworkSpec, type ResolvedSpec } from './spec.js';
 import { ACTIVATIONS, activationName } from './activation.js';
+import { ensembleConfig } from '../../bindings/layout.js';
+import { unpack } from '../../bindings/pack.js';
 
 /** How far the per-network derivatives go: z only, + Ĥ, + dĤ, + ddĤ. */
 export type EnsembleOrder = 'z' | 'ntk' | 'dntk' | 'ddntk';
@@ -288,25 +290,22 @@ function finish(spec: ResolvedSpec, state: EnsembleState, backend: Backend | 'me
   return { samples, seed: state.seed, order: state.order, backend, layers, state };
 }
 
-/** k_ℓ from a packed config (layout in ts/twin/sampling/network/config.ts). */
+/** The fields of a packed config (`ensembleConfig` of schema/layout.json), e.g. from a shard's JSON. */
+const fieldsOf = (cfg: number[]) => unpack(ensembleConfig, Float64Array.from(cfg));
+
+/** k_ℓ from a packed config. */
 function neuronsOf(cfg: number[]): number[] {
-  const L = cfg[0];
-  const ok = 2 + 5 * L + 5;
-  return cfg.slice(ok, ok + L);
+  return Array.from(fieldsOf(cfg).neurons);
 }
 
 /** Rebuilds the resolved spec from a packed config (shards carry only the config). */
 function specFromConfig(cfg: number[]): ResolvedSpec {
-  const L = cfg[0];
-  const widths = cfg.slice(1, 2 + L);
-  const hyper = [];
-  for (let l = 0; l < L; l++) {
-    const o = 2 + L + 4 * l;
-    hyper.push({ Cb: cfg[o], CW: cfg[o + 1], lambdaB: cfg[o + 2], lambdaW: cfg[o + 3] });
-  }
-  const x = Float64Array.from(cfg.slice(2 + 5 * L + 5 + L));
+  const c = fieldsOf(cfg);
+  const widths = Array.from(c.widths);
+  const hyper = c.hyper.map((h) => ({ Cb: h.Cb, CW: h.CW, lambdaB: h.lambdaB, lambdaW: h.lambdaW }));
+  const x = Float64Array.from(c.x);
   const x2 = x.reduce((s, v) => s + v * v, 0) / widths[0];
-  return { activation: { kind: cfg[2 + 5 * L], a: cfg[3 + 5 * L] } as ResolvedSpec['activation'], depth: L, widths, hyper, x2, x };
+  return { activation: { kind: c.kind, a: c.a } as ResolvedSpec['activation'], depth: c.depth, widths, hyper, x2, x };
 }
 
 /**
@@ -355,8 +354,7 @@ export function mergeEnsembles(parts: ReadonlyArray<EnsembleState | EnsembleResu
 /** The network spec an ensemble state was sampled from (to compute its theory, e.g. in `wideflow compare FILES`). */
 export function ensembleSpec(state: EnsembleState): NetworkSpec {
   const r = specFromConfig(state.config);
-  const kind = state.config[2 + 5 * r.depth];
-  const a = state.config[3 + 5 * r.depth];
+  const { kind, a } = r.activation;
   const name = activationName(kind);
   const info = ACTIVATIONS[name];
   if (!info) throw new InvalidParameterError('state.config', kind, 'a builtin activation kind');

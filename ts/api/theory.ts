@@ -9,8 +9,7 @@ import { Quadrature } from '../twin/numerics/quadrature/expect.js';
 import { runRecursion, STAT_KEYS, THEORY_STRIDE, FLAG_OVERFLOW, FLAG_K_UNDERFLOW, K_MIN } from '../twin/theory/recursion.js';
 import { resolveSpec, twinHyper, type NetworkSpec, type ResolvedSpec } from './spec.js';
 import { statusMessage } from '../../bindings/core.js';
-import { theoryConfig, theoryLayer } from '../../bindings/layout.js';
-import { pack } from '../../bindings/pack.js';
+import { hyper, theoryConfig, theoryLayer } from '../../bindings/layout.js';
 
 /** The 15 statistics of a layer, in the order of `TheoryLayer` and `wideflow theory`'s columns. */
 export { STAT_KEYS } from '../twin/theory/recursion.js';
@@ -100,7 +99,7 @@ export function theory(spec: NetworkSpec, options: TheoryOptions = {}): TheoryRe
       throw new InvalidParameterError('backend', 'wasm', "'js' for a custom activation (the wasm core only has the builtins)");
     }
     const core = wasmCore('theory()');
-    const cfg = pack(theoryConfig, { depth: r.depth, widths: r.widths.slice(0, r.depth), hyper: r.hyper, kind: r.activation.kind, a: r.activation.a, x2: r.x2 });
+    const cfg = packTheoryConfig(r);
     const cfgB = core.allocF64(cfg);
     const outB = core.allocF64(raw.length);
     try {
@@ -117,6 +116,28 @@ export function theory(spec: NetworkSpec, options: TheoryOptions = {}): TheoryRe
   return assemble(r, raw, degree, backend);
 }
 
+/** The `theoryConfig` buffer `wf_theory` reads (written field by field: L can be 100 000). */
+function packTheoryConfig(r: ResolvedSpec): Float64Array {
+  const tc = theoryConfig, d = { L: r.depth };
+  const cfg = new Float64Array(tc.len(d));
+  cfg[tc.at.depth] = r.depth;
+  for (let l = 0; l < r.depth; l++) cfg[tc.at.widths + l] = r.widths[l];
+  for (let l = 0, o = tc.at.hyper(d); l < r.depth; l++, o += hyper.len) {
+    const h = r.hyper[l];
+    cfg[o + hyper.at.Cb] = h.Cb;
+    cfg[o + hyper.at.CW] = h.CW;
+    cfg[o + hyper.at.lambdaB] = h.lambdaB;
+    cfg[o + hyper.at.lambdaW] = h.lambdaW;
+  }
+  cfg[tc.at.kind(d)] = r.activation.kind;
+  cfg[tc.at.a(d)] = r.activation.a;
+  cfg[tc.at.x2(d)] = r.x2;
+  return cfg;
+}
+
+// The slot of each statistic in a theoryLayer record, in STAT_KEYS order.
+const STAT_SLOTS = STAT_KEYS.map((k) => theoryLayer.at[k]);
+
 function assemble(r: ResolvedSpec, raw: Float64Array, degree: number, backend: Backend): TheoryResult {
   const layers: TheoryLayer[] = [];
   const at = theoryLayer.at;
@@ -125,7 +146,7 @@ function assemble(r: ResolvedSpec, raw: Float64Array, degree: number, backend: B
   for (let l = 0; l < r.depth; l++) {
     const o = l * THEORY_STRIDE;
     const layer = { layer: l + 1, n: r.widths[l] } as TheoryLayer;
-    for (const k of STAT_KEYS) layer[k] = raw[o + at[k]];
+    STAT_KEYS.forEach((k, i) => (layer[k] = raw[o + STAT_SLOTS[i]]));
     layer.chiParallel = raw[o + at.chiParallel];
     layer.chiPerp = raw[o + at.chiPerp];
     const flags = raw[o + at.flags];

@@ -37,6 +37,9 @@ export interface LayerStats {
 
 export const STAT_KEYS = ['K', 'Theta', 'G1', 'H1', 'V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U'] as const;
 
+// The slot of each statistic in a theoryLayer record, in STAT_KEYS order.
+const STAT_SLOTS = STAT_KEYS.map((k) => tl.at[k]);
+
 /** Layer 1 (PDLT §4.1): K⁽¹⁾ = C_b + C_W x², Θ⁽¹⁾ = λ_b + λ_W x², every finite-width tensor 0. */
 export function firstLayer(h: LayerHyper, x2: number): LayerStats {
   return { K: h.cb + h.cw * x2, Theta: h.lambdaB + h.lambdaW * x2, G1: 0, H1: 0, V: 0, A: 0, B: 0, D: 0, F: 0, P: 0, Q: 0, R: 0, S: 0, T: 0, U: 0 };
@@ -134,7 +137,7 @@ export function runRecursion(q: Quadrature, act: Activation, widths: ArrayLike<n
     }
     if (overflowed) flags += FLAG_OVERFLOW;
     const o = l * THEORY_STRIDE;
-    for (const key of STAT_KEYS) out[o + tl.at[key]] = cur[key];
+    STAT_KEYS.forEach((key, i) => (out[o + STAT_SLOTS[i]] = cur[key]));
     out[o + tl.at.chiParallel] = chiPar;
     out[o + tl.at.chiPerp] = chiPerp;
     out[o + tl.at.flags] = flags;
