@@ -36,6 +36,25 @@ describe('one glue for both artifacts', () => {
   });
 });
 
+describe('the committed glue belongs to the committed artifacts', () => {
+  const glue = readFileSync(new URL('../bindings/glue.ts', import.meta.url), 'utf8');
+
+  test("InitOutput in bindings/glue.ts declares only the artifacts' exports, and every wf_* export", () => {
+    const declared = [...(glue.match(/export interface InitOutput \{([\s\S]*?)\n\}/)?.[1] ?? '').matchAll(/readonly (\w+):/g)].map((m) => m[1]);
+    const exported = WebAssembly.Module.exports(modules.simd).map((e) => e.name);
+    expect(declared.length).toBeGreaterThan(14);
+    for (const d of declared) expect(exported).toContain(d);
+    for (const e of exported.filter((n) => n.startsWith('wf_'))) expect(declared).toContain(e);
+  });
+
+  test('the glue provides every import the artifacts need', () => {
+    for (const imp of WebAssembly.Module.imports(modules.simd)) {
+      expect(glue).toContain(`"${imp.module}"`);
+      expect(glue).toContain(`${imp.name}:`);
+    }
+  });
+});
+
 describe('instances', () => {
   test('the SIMD and the scalar instance live side by side, each with its own memory and glue', async () => {
     const simd = await instantiate(modules.simd);
