@@ -3,6 +3,7 @@ import { ExactSum } from '../ts/stats/exactsum.js';
 import { jackknife, NQ, statistics } from '../ts/stats/estimator.js';
 import { extrapolate } from '../ts/api/compare.js';
 import { Rng } from '../ts/twin/numerics/rng.js';
+import { networkStats } from '../bindings/layout.js';
 
 describe('ExactSum', () => {
   test('is exact and order-independent where naive summation is not', () => {
@@ -41,8 +42,8 @@ describe('jackknife', () => {
     for (let i = 0; i < 2000; i++) {
       const g = i % groups;
       const zz = mu + rng.normal();
-      sums[g * NQ + 14] += zz;
-      sums[g * NQ + 15] += zz * zz; // E[zzc²] − E[zzc]² = Var = 1 → V = n·1
+      sums[g * NQ + networkStats.at.zzc] += zz;
+      sums[g * NQ + networkStats.at.zzc2] += zz * zz; // E[zzc²] − E[zzc]² = Var = 1 → V = n·1
       counts[g]++;
     }
     const est = jackknife(sums, counts, 5, ['G', 'V']);
