@@ -94,6 +94,10 @@ registerWarmUp((core) => {
   }
 });
 
+// Where each named moment and its error estimate sit in a gaussOutput record, in MOMENT_NAMES order.
+const VALUE_SLOTS = MOMENT_NAMES.map((n) => gaussOutput.at.values + gaussMoments.at[n]);
+const ERROR_SLOTS = MOMENT_NAMES.map((n) => gaussOutput.at.errors + gaussMoments.at[n]);
+
 /**
  * The moment bundle of σ at variance K, with an error estimate (difference from the same rules at
  * twice the resolution). Throws InvalidParameterError for an unknown activation, K not finite or
@@ -116,12 +120,12 @@ export function gaussianExpectations(options: GaussianExpectationsOptions): Gaus
     values = momentsJs(act, K, degree);
   }
   const out = { activation: act.name, K, degree, backend, error: 0, errors: {} } as GaussianExpectations;
-  for (const name of MOMENT_NAMES) {
-    const j = gaussMoments.at[name];
-    out[name] = values[gaussOutput.at.values + j];
-    out.errors[name] = values[gaussOutput.at.errors + j];
-    out.error = Math.max(out.error, out.errors[name]);
-  }
+  MOMENT_NAMES.forEach((name, i) => {
+    const v = values[VALUE_SLOTS[i]], e = values[ERROR_SLOTS[i]];
+    out[name] = v;
+    out.errors[name] = e;
+    out.error = Math.max(out.error, e);
+  });
   return out;
 }
 
