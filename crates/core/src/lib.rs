@@ -12,3 +12,7 @@ pub mod recursion;
 pub mod network;
 pub mod memory;
 pub mod kernel_matrix;
+/// Finite-width theory over many inputs (new tree: `theory/`).
+pub mod theory {
+    pub mod multi;
+}
