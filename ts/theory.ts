@@ -7,6 +7,10 @@ import { InvalidParameterError } from './errors.js';
 import { Quadrature, DEFAULT_DEGREE, MAX_DEGREE } from './quadrature.js';
 import { runRecursion, STAT_KEYS, THEORY_STRIDE, FLAG_OVERFLOW, FLAG_K_UNDERFLOW, K_MIN } from './recursion.js';
 import { resolveSpec, type NetworkSpec, type ResolvedSpec } from './spec.js';
+import { theoryMulti, type MultiInputSpec, type TheoryMultiResult } from './api/multi.js';
+
+/** A {@link NetworkSpec} whose input is a set of N inputs `{ X }` (see `api/multi.ts`). */
+export type MultiInputNetworkSpec = Omit<NetworkSpec, 'input'> & { input: MultiInputSpec };
 
 export interface TheoryOptions {
   /** Gauss–Hermite degree of every Gaussian expectation (default {@link DEFAULT_DEGREE}). */
@@ -83,8 +87,16 @@ export interface TheoryResult {
  * @example
  * theory({ activation: 'tanh', depth: 5, width: 64, inputWidth: 8, Cb: 0, CW: 1, lambdaB: 1, lambdaW: 1, input: { x2: 1 } })
  */
-export function theory(spec: NetworkSpec, options: TheoryOptions = {}): TheoryResult {
-  const r = resolveSpec(spec);
+export function theory(spec: NetworkSpec, options?: TheoryOptions): TheoryResult;
+export function theory(spec: MultiInputNetworkSpec, options?: TheoryOptions): TheoryMultiResult;
+export function theory(spec: NetworkSpec | MultiInputNetworkSpec, options: TheoryOptions = {}): TheoryResult | TheoryMultiResult {
+  const input = (spec as { input?: unknown } | null)?.input;
+  if (typeof input === 'object' && input !== null && 'X' in input) {
+    // N inputs (docs/theory/multi.md): the single-input resolver checks everything but the input
+    const r = resolveSpec({ ...(spec as NetworkSpec), input: { x2: 0 } });
+    return theoryMulti(r, input as MultiInputSpec, checkDegree(options.degree), options.backend);
+  }
+  const r = resolveSpec(spec as NetworkSpec);
   const degree = checkDegree(options.degree);
   const backend = resolveBackend(options.backend, 'theory()');
   const raw = new Float64Array(r.depth * THEORY_STRIDE);

@@ -110,7 +110,8 @@ fn explore() {
 #[ignore]
 fn cost_table() {
     let nmax: usize = std::env::var("WF_NMAX").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
-    for (kind, a) in [(0u32, 0.0), (1, 0.0), (3, 0.0), (7, 0.0)] {
+    let kinds: Vec<u32> = std::env::var("WF_KINDS").ok().map(|v| v.split(',').filter_map(|k| k.parse().ok()).collect()).unwrap_or(vec![0, 1, 3, 7]);
+    for (kind, a) in kinds.into_iter().map(|k| (k, if k == 10 { 1.0 } else { 0.0 })) {
         for &n in &[2usize, 4, 8, 16] {
             if n > nmax {
                 continue;
@@ -387,5 +388,28 @@ fn packing_counts_and_symmetries() {
         // B: orbits of {id, pair swap, both transposed, both}: Burnside (n⁴ + n² + n² + n²)/4
         assert_eq!(orbit_index(n, &SYM_B).1, (n.pow(4) + 3 * n * n) / 4);
         assert_eq!(va[idx4(n, 0, n - 1, 0, 0)], va[idx4(n, 0, 0, n - 1, 0)]);
+    }
+}
+
+/// The packed storage relies on these symmetries of the computed (unpacked) tensors.
+#[test]
+fn computed_tensors_have_the_documented_symmetries() {
+    let h = hyp(0.1, 1.6, 0.4, 0.9, 4);
+    let widths = [3.0, 20.0, 30.0, 25.0];
+    for (kind, a) in [(1u32, 0.0), (7, 0.0)] {
+        let ls = layers(kind, a, DEFAULT_DEGREE, &h, &widths, &X4[..9], 3, 3);
+        for s in &ls {
+            let n = s.n;
+            for (t, group) in [(&s.v, &SYM_VA[..]), (&s.a, &SYM_VA[..]), (&s.d, &SYM_D[..]), (&s.b, &SYM_B[..]), (&s.f, &SYM_F[..])] {
+                let scale = t.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-300);
+                for code in 0..n.pow(4) {
+                    let q = [code / (n * n * n), (code / (n * n)) % n, (code / n) % n, code % n];
+                    for p in group {
+                        let other = t[idx4(n, q[p[0]], q[p[1]], q[p[2]], q[p[3]])];
+                        assert!((other - t[code]).abs() <= 1e-13 * scale, "kind {kind} {q:?} perm {p:?}");
+                    }
+                }
+            }
+        }
     }
 }
