@@ -90,7 +90,8 @@ fn explore() {
     }
     let h = hyp(0.1, 1.6, 0.4, 0.9, 4);
     let widths = [3.0, 20.0, 30.0, 25.0];
-    for (kind, a) in [(1u32, 0.0), (3, 0.0), (7, 0.0), (10, 1.3)] {
+    let kinds: Vec<u32> = std::env::var("WF_KINDS").ok().map(|v| v.split(',').filter_map(|k| k.parse().ok()).collect()).unwrap_or(vec![1, 3, 7, 10]);
+    for (kind, a) in kinds.into_iter().map(|k| (k, if k == 10 { 1.3 } else { 0.0 })) {
         let t0 = std::time::Instant::now();
         let lo = layers(kind, a, 32, &h, &widths, &X4, 4, 3);
         let t1 = t0.elapsed();
