@@ -8,10 +8,10 @@
  *   Cov(Ĥ_{i1i2;δ1δ2}, Ĥ_{i3i4;δ3δ4}) = [δ12δ34 A_{(δ1δ2)(δ3δ4)} + δ13δ24 B_{δ1δ3δ2δ4} + δ14δ23 B_{δ1δ4δ2δ3}]/n,
  *   Cov(Ĥ_{i1i2;δ1δ2}, z_{i3;δ3}z_{i4;δ4}) = [δ12δ34 D_{δ1δ2δ3δ4} + δ13δ24 F_{δ1δ3δ2δ4} + δ14δ23 F_{δ1δ4δ2δ3}]/n.
  */
-import { resolveBackend, wasmCore, type Backend } from '../backend.js';
-import { InvalidParameterError } from '../errors.js';
-import { quadrature } from '../quadrature.js';
-import type { ResolvedSpec } from '../spec.js';
+import { resolveBackend, wasmCore, type Backend } from './backend.js';
+import { InvalidParameterError } from './errors.js';
+import { quadrature } from '../twin/numerics/quadrature/expect.js';
+import { twinHyper, type ResolvedSpec } from './spec.js';
 import { layerStride, orbitIndex, runMulti, MAX_N, SYM_B, SYM_D, SYM_F, SYM_VA, FLAG_OVERFLOW, FLAG_K_UNDERFLOW } from '../twin/theory/multi.js';
 
 export { MAX_N } from '../twin/theory/multi.js';
@@ -194,7 +194,7 @@ export function theoryMulti(r: ResolvedSpec, input: MultiInputSpec, degree: numb
       core.free(outB);
     }
   } else {
-    runMulti(quadrature(degree), r.activation, widths, r.hyper, x, n, n0, raw);
+    runMulti(quadrature(degree), r.activation, widths, twinHyper(r.hyper), x, n, n0, raw);
   }
   return assembleMulti(r, raw, n, degree, backend);
 }

@@ -8,10 +8,11 @@
  * fourth derivatives) are 2-dimensional pair integrals in Stein form with the pseudo-inverse of the pair's
  * Cholesky factor. The all-equal entries come from the single-input `nextLayer` itself.
  */
-import { Branch, erfc, erfcScaled, normCdf, normPdf, ERF_SPLIT, type Activation } from '../../activation.js';
-import { computeHermiteRule, legendreRule, type Quadrature, type Rule } from '../../quadrature.js';
-import { computeMoments, firstLayer, nextLayer, saturate, K_MIN, type LayerStats, type Moments } from '../../recursion.js';
-import type { LayerHyper } from '../../spec.js';
+import { Branch, erfc, erfcScaled, normCdf, normPdf, ERF_SPLIT, type Activation } from '../numerics/activation.js';
+import { hermiteRule, legendreRule, type Rule } from '../numerics/quadrature/rules.js';
+import type { Quadrature } from '../numerics/quadrature/expect.js';
+import { computeMoments, momentsFromArray, K_MIN, N_MOMENTS, type Moments } from './moments.js';
+import { firstLayer, nextLayer, saturate, type LayerHyper, type LayerStats } from './recursion.js';
 
 export const MAX_N = 32;
 export const X_BALL = 8.0;
@@ -105,7 +106,7 @@ export class MultiRule {
     this.odd = this.fam === FAM_SMOOTH && (act.kind === 3 || act.kind === 4 || act.kind === 9 || act.kind === 11);
     this.scale = REF_DEGREE / q.degree;
     this.gl = legendreRule(GL_NODES);
-    this.gh = computeHermiteRule(2 * p + 3);
+    this.gh = hermiteRule(2 * p + 3);
     this.panels = Math.max(Math.floor(q.degree / 8), 2);
   }
 
@@ -702,7 +703,7 @@ export function firstMulti(h: LayerHyper, x: ArrayLike<number>, n: number, n0: n
         kv = fl.K;
         tv = fl.Theta;
       } else {
-        kv = h.Cb + h.CW * g;
+        kv = h.cb + h.cw * g;
         tv = h.lambdaB + h.lambdaW * g;
       }
       s.K[a * n + b] = kv;
@@ -786,7 +787,7 @@ export function layerData(rule: MultiRule, cur: MultiLayer): LayerData {
   const mom: Moments[] = [];
   for (let a = 0; a < n; a++) {
     const k = cur.K[a * n + a];
-    mom.push(Number.isFinite(k) ? computeMoments(rule.q, rule.act, k) : ({ s2: 0, s4: 0, d2: 0, d4: 0, s2he2: 0, d2he2: 0, s2he4: 0, d2he4: 0, s2d2: 0, sd2dd: 0, sdd: 0, d3ddd: 0, dddd: 0, dd2: 0, d2dd2: 0 } as Moments));
+    mom.push(Number.isFinite(k) ? computeMoments(rule.q, rule.act, k) : momentsFromArray(new Float64Array(N_MOMENTS)));
   }
   const pairs: PairData[] = new Array(n * n);
   for (let a = 0; a < n; a++) {
@@ -808,7 +809,7 @@ export function layerData(rule: MultiRule, cur: MultiLayer): LayerData {
 /** One step ℓ → ℓ+1 (docs/theory/multi.md §2), `h` the hyperparameters of layer ℓ+1. */
 export function nextMulti(ld: LayerData, prev: MultiLayer, h: LayerHyper, ratio: number): MultiLayer {
   const n = prev.n;
-  const { Cb: cb, CW: cw, lambdaB: lb, lambdaW: lw } = h;
+  const { cb, cw, lambdaB: lb, lambdaW: lw } = h;
   const r = ratio;
   const out = zeros(n);
   const coef: Coef[] = new Array(n * n);
@@ -951,7 +952,7 @@ function saturateVec(cur: Float64Array, prev: Float64Array): boolean {
 }
 
 /** The whole recursion for N inputs (x: N × n₀ row-major); writes `layerStride(N)` values per layer. */
-export function runMulti(q: Quadrature, act: Activation, widths: ArrayLike<number>, hyper: LayerHyper[], x: ArrayLike<number>, n: number, n0: number, out: Float64Array): void {
+export function runMulti(q: Quadrature, act: Activation, widths: ArrayLike<number>, hyper: readonly LayerHyper[], x: ArrayLike<number>, n: number, n0: number, out: Float64Array): void {
   const rule = new MultiRule(q, act);
   const depth = hyper.length;
   const stride = layerStride(n);
