@@ -1215,7 +1215,8 @@ mod tests {
         let kinds: Vec<u32> = std::env::var("WF_KINDS").ok().map(|v| v.split(',').filter_map(|k| k.parse().ok()).collect()).unwrap_or(vec![1, 3, 7, 10]);
         for (kind, a) in kinds.into_iter().map(|k| (k, if k == 10 { 1.3 } else { 0.0 })) {
             let t0 = std::time::Instant::now();
-            let lo = layers(kind, a, 32, &h, &widths, &X4, 4, 3);
+            let dlo: usize = std::env::var("WF_LO").ok().and_then(|v| v.parse().ok()).unwrap_or(32);
+            let lo = layers(kind, a, dlo, &h, &widths, &X4, 4, 3);
             let t1 = t0.elapsed();
             let mid = layers(kind, a, 64, &h, &widths, &X4, 4, 3);
             let t2 = t0.elapsed();
