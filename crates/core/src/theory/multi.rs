@@ -1515,6 +1515,20 @@ mod tests {
         }
     }
 
+    /// Native time of the case bench'd through wasm in docs/theory/multi.md (inputs cos/sin).
+    #[test]
+    #[ignore]
+    fn cost_same_as_wasm_case() {
+        for kind in [3u32, 1] {
+            let n = 4;
+            let x: Vec<f64> = (0..n).flat_map(|a| { let a = a as f64; [(1.3 * a).cos(), (1.3 * a).sin(), 0.3 * a - 1.0] }).collect();
+            let h = vec![LayerHyper { cb: 0.1, cw: 1.5, lambda_b: 0.4, lambda_w: 0.9 }; 2];
+            let t0 = std::time::Instant::now();
+            let _ = layers(kind, 0.0, DEFAULT_DEGREE, &h, &[3.0, 20.0], &x, n, 3);
+            eprintln!("kind {kind} N {n} native {:?}", t0.elapsed());
+        }
+    }
+
     /// The packed storage relies on these symmetries of the computed (unpacked) tensors.
     #[test]
     fn computed_tensors_have_the_documented_symmetries() {
