@@ -172,6 +172,10 @@ describe('bad input', () => {
       }
     });
   }
+  test('a depth whose output would pass 256 MiB is refused before anything is computed, naming the limit', () => {
+    const X = Array.from({ length: 32 }, (_, a) => [1, a / 32, -a / 64]);
+    expect(() => theory(base({ depth: 100, widths: undefined, width: 8, inputWidth: 3, input: { X } }))).toThrow(/depth must be at most \d+ for N = 32/);
+  });
   test('the N limit is stated in the message', () => {
     expect(() => theory(base({ input: { X: Array.from({ length: 40 }, () => [1, 2, 3]) } }))).toThrow(/at most 32 rows/);
   });

@@ -124,8 +124,8 @@ export interface TheoryMultiResult {
   spec: ResolvedSpec;
 }
 
-/** Largest output in doubles (L × per-layer stride): 1 GiB. */
-const MAX_OUTPUT = 1 << 27;
+/** Largest output in doubles (L × per-layer stride): 256 MiB (with the 13·N⁴-double working set, ≤ 400 MB of wasm memory). */
+const MAX_OUTPUT = 1 << 25;
 
 /** Validates `input.X` against n₀ = widths[0]: rows or a flat array; returns row-major values and N. */
 export function parseMultiInput(input: MultiInputSpec, n0: number): { x: Float64Array; n: number } {
@@ -167,7 +167,7 @@ export function theoryMulti(r: ResolvedSpec, input: MultiInputSpec, degree: numb
   const { x, n } = parseMultiInput(input, n0);
   const stride = layerStride(n);
   if (r.depth * stride > MAX_OUTPUT) {
-    throw new InvalidParameterError('depth', r.depth, `at most ${Math.floor(MAX_OUTPUT / stride)} for N = ${n} inputs (${stride} values per layer, 1 GiB in all)`);
+    throw new InvalidParameterError('depth', r.depth, `at most ${Math.floor(MAX_OUTPUT / stride)} for N = ${n} inputs (${stride} values per layer, 256 MiB of output in all)`);
   }
   const backend = resolveBackend(backendOpt, 'theory()');
   const raw = new Float64Array(r.depth * stride);
