@@ -105,6 +105,20 @@ describe('twins and consistency', () => {
     }
   });
 
+  test('custom activation (js backend): a custom tanh equals the builtin tanh to 1e-12', () => {
+    const custom = {
+      name: 'custom' as const,
+      f: Math.tanh,
+      df: (x: number) => 1 / Math.cosh(x) ** 2,
+      d2f: (x: number) => (-2 * Math.tanh(x)) / Math.cosh(x) ** 2,
+      d3f: (x: number) => (6 * Math.tanh(x) ** 2 - 2) / Math.cosh(x) ** 2,
+    };
+    const spec = (activation: MultiInputNetworkSpec['activation']) => base({ activation, depth: 3, widths: [3, 20, 30] });
+    const a = theory(spec('tanh'), { backend: 'js' });
+    const b = theory(spec(custom), { backend: 'js' });
+    b.layers.forEach((l, i) => expect(worst(l, a.layers[i])).toBeLessThan(1e-12));
+  });
+
   test('deep linear network, C_b = 0, equal widths: V_(ab)(cd) = (ℓ−1)(K_ac K_bd + K_ad K_bc) exactly', () => {
     const r = theory(base({ activation: 'linear', Cb: 0, widths: [3, 16, 16, 16, 16], depth: 5, input: { X: X4 } }));
     r.layers.forEach((l, i) => {
