@@ -672,7 +672,7 @@ function searchPositive(ctx: Ctx, Kmin: number, Kmax: number, conditions: 'both'
     const h = 1e-3 * K;
     const b2 = ((chis(ctx, K + h, CW)[0] - chis(ctx, K - h, CW)[0]) / (2 * h)) / 2;
     const [cp, cq] = chis(ctx, K, CW);
-    const m4 = fourth(ctx, K);
+    const [m4] = fourth(ctx, K);
     const nu = (CW * CW * (m4 - p.s2 * p.s2)) / (K * K);
     const halfStable = Math.abs(b2) > 1e-12;
     res.points.push({
@@ -692,15 +692,18 @@ function searchPositive(ctx: Ctx, Kmin: number, Kmax: number, conditions: 'both'
   }
 }
 
-/** ⟨σ⁴⟩_K (for ν at a K* > 0 point): from the moment bundle (js) or the V recursion's source (wasm). */
-function fourth(ctx: Ctx, K: number): number {
-  if (ctx.backend === 'js') return computeMoments(quadrature(ctx.degree), ctx.act, K).s4;
-  // V⁽²⁾ = C_W²(⟨σ⁴⟩ − ⟨σ²⟩²) with C_W = 1, V⁽¹⁾ = 0
+/** [⟨σ⁴⟩_K, ⟨σ′⁴⟩_K]: from the moment bundle (js) or the sources of V and B at layer 2 (wasm). */
+function fourth(ctx: Ctx, K: number): [number, number] {
+  if (ctx.backend === 'js') {
+    const m = computeMoments(quadrature(ctx.degree), ctx.act, K);
+    return [m.s4, m.d4];
+  }
+  // V⁽²⁾ = C_W²(⟨σ⁴⟩ − ⟨σ²⟩²) and B⁽²⁾ = C_W²Θ⁽¹⁾²⟨σ′⁴⟩ with C_W = 1, Θ⁽¹⁾ = λ_b = 1, V⁽¹⁾ = B⁽¹⁾ = 0
   const r = theory(
-    { activation: ctx.act as unknown as ActivationSpec, depth: 2, widths: [1, 1], Cb: [K, 0], CW: [1, 1], lambdaB: 0, lambdaW: 0, input: { x2: 0 } },
+    { activation: ctx.act as unknown as ActivationSpec, depth: 2, widths: [1, 1], Cb: [K, 0], CW: [1, 1], lambdaB: 1, lambdaW: 0, input: { x2: 0 } },
     { degree: ctx.degree, backend: 'wasm' },
   );
-  return r.layers[1].V + r.layers[1].K ** 2;
+  return [r.layers[1].V + r.layers[1].K ** 2, r.layers[1].B];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -797,13 +800,14 @@ export function criticalAsymptotics(activation: ActivationSpec, options: Critica
     add('ℓ(1 − χ⊥) → p⊥', l2 * (1 - B.chiPerp), p.pPerp);
     add('ℓ(1 − χ∥) → pK + 1', l2 * (1 - B.chiParallel), p.pParallel);
     add('d(V/K²)/dℓ → ν', slope(vk), p.nu);
-    if (p.pK === 1 && p.pPerp > 0) {
-      // Θ′ = χ⊥Θ + λ_b + λ_W⟨σ²⟩, ⟨σ²⟩ ≈ κ/(C_Wℓ): Θ ≈ λ_bℓ/(1 + p⊥) + λ_Wκ/(C_W p⊥)
-      if (lb > 0) add('dΘ/dℓ → λ_b/(1 + p⊥)', slope((x) => x.Theta), lb / (1 + p.pPerp));
-      else add('Θ → λ_Wκ/(C_W p⊥)', B.Theta, (lw * p.kappa) / (p.CW * p.pPerp));
-    }
+    // Θ′ = χ⊥Θ + λ_b + λ_W⟨σ²⟩ with χ⊥ ≈ 1 − p⊥/ℓ, ⟨σ²⟩ ≈ κ/(C_Wℓ^pK):
+    // Θ ≈ λ_bℓ/(1 + p⊥) (λ_b > 0), else Θ ≈ Dℓ^{1−pK}, D = λ_Wκ/(C_W(1 − pK + p⊥)) (docs/theory/criticality.md)
+    if (lb > 0) add('dΘ/dℓ → λ_b/(1 + p⊥)', slope((x) => x.Theta), lb / (1 + p.pPerp));
+    else if (1 - p.pK + p.pPerp > 0) add('Θ·ℓ^(pK−1) → λ_Wκ/(C_W(1 − pK + p⊥))', B.Theta * Math.pow(l2, p.pK - 1), (lw * p.kappa) / (p.CW * (1 - p.pK + p.pPerp)));
+    // B′ = C_W²Θ²⟨σ′⁴⟩ + χ⊥²B, C_W²⟨σ′⁴⟩ → 1: with Θ ∝ ℓ^q, B/Θ² ≈ ℓ/(2q + 1 + 2p⊥)
+    const q = lb > 0 ? 1 : 1 - p.pK;
+    add('d(B/Θ²)/dℓ → 1/(2q + 1 + 2p⊥)', slope(bt2), 1 / (2 * q + 1 + 2 * p.pPerp));
     add('A/Θ² growth exponent', expo(at2), null);
-    add('B/Θ² growth exponent', expo(bt2), null);
   } else if (p.kind === 'scale-invariant') {
     const K = B.K;
     add('K constant (K⁽ᴸ⁾/K⁽¹⁾)', B.K / L[0].K, 1);
@@ -822,8 +826,11 @@ export function criticalAsymptotics(activation: ActivationSpec, options: Critica
     add('χ⊥ at depth', B.chiPerp, 1);
     add('d(V/K²)/dℓ → ν', slope(vk), p.nu);
     add('dΘ/dℓ = λ_b + λ_W⟨σ²⟩_K*', slope((x) => x.Theta), lb + (lw * (p.Kstar - p.Cb)) / p.CW);
-    add('A/Θ² growth exponent', expo(at2), null);
-    add('B/Θ² growth exponent', expo(bt2), null);
+    // χ⊥ depends on K (dχ⊥/dK ≠ 0 at K*), and K's fluctuations random-walk at χ∥ = 1: A/Θ² ∝ ℓ³
+    add('A/Θ² growth exponent', expo(at2), 3);
+    // B′ = C_W²Θ²⟨σ′⁴⟩ + B with Θ ≈ θℓ: B/Θ² ≈ C_W²⟨σ′⁴⟩ℓ/3
+    const [, d4] = fourth(context(activation, { degree: c.degree, backend: c.backend }, 'criticalAsymptotics()'), p.Kstar);
+    add('d(B/Θ²)/dℓ → C_W²⟨σ′⁴⟩/3', slope(bt2), (p.CW * p.CW * d4) / 3);
   }
   return { activation: c.activation, kind: p.kind, depth, point: p, checks, theory: r };
 }
@@ -865,7 +872,7 @@ export function learningRates(
   const { spec, critical: c } = criticalSpec(activation, { depth, width: 1, inputWidth: 1 }, { ...options, lambdaB: 1, lambdaW: 1 });
   const p = c.point!;
   const x2 = (spec.input as { x2: number }).x2;
-  const weightScale = p.kind === 'scale-invariant' ? c.CW! * x2 * (1 / c.CW!) : p.kind === 'K*>0' ? (p.Kstar - p.Cb) / p.CW : p.kappa / p.CW;
+  const weightScale = p.kind === 'scale-invariant' ? x2 : p.kind === 'K*>0' ? (p.Kstar - p.Cb) / p.CW : p.kappa / p.CW;
   const lambdaB: number[] = [];
   const lambdaW: number[] = [];
   if (mode === 'power-law') {
