@@ -107,7 +107,7 @@ export interface PositivePoint {
   Cb: number;
   CW: number;
   Kstar: number;
-  /** ΔK′ = ΔK + b·ΔK² + … with b = ½dχ∥/dK at K* (central difference, ~1e-7 relative). */
+  /** ΔK′ = ΔK + b·ΔK² + … with b = ½dχ∥/dK at K* (Richardson-extrapolated central differences, ~1e-9 absolute). */
   b: number;
   /** K is attracted to K* (as ΔK ≈ −1/(bℓ)) only from this side; from the other it flows away. */
   attractedFrom: 'above' | 'below' | 'both';
@@ -166,6 +166,8 @@ interface Probe {
 
 interface Ctx {
   act: Activation;
+  /** [a₊, a₋] for a custom scale-invariant σ (closed forms instead of quadrature across its kink). */
+  customSI: [number, number] | null;
   spec: ActivationSpec | Activation;
   degree: number;
   backend: Backend;
@@ -176,11 +178,13 @@ function context(activation: ActivationSpec | Activation, options: { degree?: nu
   const act = parseActivation(activation);
   const degree = checkDegree(options.degree);
   let backend: Backend;
+  let customSI: [number, number] | null = null;
   if (act.custom) {
     if (options.backend === 'wasm') throw new InvalidParameterError('backend', 'wasm', "'js' for a custom activation (the wasm core runs builtins only)");
     if (options.backend !== undefined && options.backend !== 'js') resolveBackend(options.backend, what);
     backend = 'js';
-    checkCustom(act);
+    customSI = scaleInvariance(act);
+    if (!customSI) checkCustom(act);
   } else backend = resolveBackend(options.backend, what);
   const cache = new Map<number, Probe>();
   const probe = (K: number): Probe => {
@@ -202,11 +206,15 @@ function context(activation: ActivationSpec | Activation, options: { degree?: nu
     cache.set(K, p);
     return p;
   };
-  return { act, spec: activation, degree, backend, probe };
+  return { act, customSI, spec: activation, degree, backend, probe };
 }
 
 /** χ∥ and χ⊥ at K with C_W, K = 0 by its limit from the Taylor data (one-sided at a kink). */
 function chis(ctx: Ctx, K: number, CW: number): [number, number] {
+  if (ctx.customSI) {
+    const g = (CW * (ctx.customSI[0] ** 2 + ctx.customSI[1] ** 2)) / 2;
+    return [g, g];
+  }
   if (K === 0) {
     const t = taylor(ctx.act);
     const [r1, r2] = t.right;
@@ -593,6 +601,10 @@ export function critical(activation: ActivationSpec, options: CriticalOptions = 
     backend: ctx.backend,
   };
   const reasons: string[] = [];
+  if (!ctx.customSI && ctx.probe(1).s2 === 0 && ctx.probe(1).d2 === 0) {
+    res.reason = 'σ ≡ 0 (⟨σ²⟩ = ⟨σ′²⟩ = 0): no signal propagates';
+    return res;
+  }
   const si = conditions === 'both' ? scaleInvariance(ctx.act) : null;
   if (si) {
     const [ap, am] = si;
@@ -663,14 +675,20 @@ function searchPositive(ctx: Ctx, Kmin: number, Kmax: number, conditions: 'both'
     const p = ctx.probe(K);
     const [cp1, cq1] = chis(ctx, K, 1);
     const CW = conditions === 'parallel' ? 1 / cp1 : 1 / cq1;
+    if (!(Number.isFinite(CW) && CW > 0)) {
+      res.rejected.push({ kind: 'K*>0', Cb: 0, CW: Number.isFinite(CW) ? CW : Infinity, Kstar: K, reason: `χ = 1 at K = ${K} would need C_W = ${CW}` });
+      continue;
+    }
     const Cb = conditions === 'both' ? K - CW * p.s2 : fixedCb;
     if (!(Cb >= -1e-14 * K)) {
       res.rejected.push({ kind: 'K*>0', Cb, CW, Kstar: K, reason: `χ∥ = χ⊥ = 1 at K* = ${K} needs C_b = ${Cb} < 0` });
       continue;
     }
-    // b = ½dχ∥/dK (central difference; h balances h² truncation against rounding/h)
-    const h = 1e-3 * K;
-    const b2 = ((chis(ctx, K + h, CW)[0] - chis(ctx, K - h, CW)[0]) / (2 * h)) / 2;
+    // b = ½dχ∥/dK: central differences at h and h/2, Richardson-extrapolated (O(h⁴) truncation;
+    // rounding ~1e-16/h): ~1e-9 absolute
+    const h = 0.02 * K;
+    const D = (hh: number) => (chis(ctx, K + hh, CW)[0] - chis(ctx, K - hh, CW)[0]) / (2 * hh);
+    const b2 = ((4 * D(h / 2) - D(h)) / 3) / 2;
     const [cp, cq] = chis(ctx, K, CW);
     const [m4] = fourth(ctx, K);
     const nu = (CW * CW * (m4 - p.s2 * p.s2)) / (K * K);
