@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { init, theory, erf, InvalidParameterError, ACTIVATIONS } from '../ts/node.js';
+import { init, theory, erf, InvalidParameterError, ACTIVATIONS, type ActivationSpec } from '../ts/node.js';
 import {
   critical,
   criticalAsymptotics,
@@ -93,6 +93,7 @@ describe('critical points against closed forms', () => {
         expect(p.residual).toBeLessThan(1e-13);
         // b = ½dχ∥/dK by extrapolated central differences: ~1e-9 absolute (swish's b ≈ 3e-6 is itself tiny)
         expect(Math.abs(p.b - Number(r.b))).toBeLessThan(1e-9);
+        expect(Math.abs(p.c3 - Number(r.c3))).toBeLessThan(1e-9);
         expect(p.stability).toBe('half-stable');
         expect(p.attractedFrom).toBe(Number(r.b) < 0 ? 'above' : 'below');
       }
@@ -100,6 +101,24 @@ describe('critical points against closed forms', () => {
       const c = critical(name);
       expect(c.rejected.map((x) => x.kind)).toContain('K*=0');
       expect(c.rejected[0].CW).toBe(4);
+    }
+  });
+
+  test('half-stability through the K recursion itself: one step from K* + δ moves by bδ² + c₃δ³ + O(δ⁴)', () => {
+    for (const name of ['gelu', 'swish']) {
+      const c = critical(name);
+      const p = c.point as PositivePoint;
+      for (const frac of [-0.05, 0.05]) {
+        const d = frac * p.quadraticRange;
+        const r = theory({ activation: name, depth: 2, width: 1, inputWidth: 1, Cb: p.Cb, CW: p.CW, lambdaB: 0, lambdaW: 0, input: { x2: (p.Kstar + d - p.Cb) / p.CW } });
+        const step = r.layers[1].K - r.layers[0].K;
+        const cubic = p.c3 * d ** 3;
+        // b is verified to 10% of the cubic term, i.e. to ~0.5% of bδ² (a 1% error in b fails)
+        expect(Math.abs(step - (p.b * d * d + cubic)), `${name} δ=${d}`).toBeLessThan(0.1 * Math.abs(cubic));
+        expect(Math.abs(step - (1.01 * p.b * d * d + cubic))).toBeGreaterThan(0.1 * Math.abs(cubic));
+        // the side of attraction: |ΔK| shrinks on one side only (for |δ| ≪ |b/c₃|)
+        expect(Math.sign(step) === -Math.sign(d)).toBe(p.attractedFrom === (d > 0 ? 'above' : 'below'));
+      }
     }
   });
 
@@ -248,11 +267,12 @@ describe('large-depth asymptotics at criticality (recursions to depth 10⁴ vs c
   // tolerances: K* = 0 class converges like log ℓ/ℓ (~1e-3 at 10⁴); scale-invariant and K* > 0 runs
   // sit exactly at the fixed point (1/ℓ corrections of the slopes only: ~1e-8); the ℓ³ exponent of
   // A/Θ² at K* > 0 converges like 1/ℓ from layers 5000–10000 (~5e-3).
-  const cases: Array<[string | { name: string; slope: number }, number]> = [
+  const cases: Array<[ActivationSpec, number]> = [
     ['tanh', 5e-3],
     ['sin', 5e-3],
     ['erf', 5e-3],
     ['elu', 5e-3],
+    [{ name: 'elu', alpha: 0.5 }, 1e-2], // σ′ and σ″ jump at 0: slowest convergence (~ℓ^{-1/2})
     ['relu', 1e-7],
     [{ name: 'leaky_relu', slope: 0.2 }, 1e-7],
     ['linear', 1e-7],
@@ -260,7 +280,7 @@ describe('large-depth asymptotics at criticality (recursions to depth 10⁴ vs c
     ['swish', 1e-2],
   ];
   for (const [spec, tol] of cases) {
-    test(`${typeof spec === 'string' ? spec : spec.name}: every derived law within ${tol}`, () => {
+    test(`${JSON.stringify(spec)}: every derived law within ${tol}`, () => {
       for (const lambdaB of [1, 0]) {
         const r = criticalAsymptotics(spec, { depth: 10_000, lambdaB, lambdaW: 1 });
         const checked = r.checks.filter((c) => c.predicted !== null);

@@ -20,3 +20,22 @@ export type { GaussianExpectations, GaussianExpectationsOptions, ExpectOptions, 
 export { ACTIVATIONS, parseActivation, erf, erfc } from './activation.js';
 export type { ActivationSpec, CustomActivationSpec, ActivationInfo } from './activation.js';
 export { Rng } from './rng.js';
+export { critical, susceptibilities, fixedPoints, criticalAsymptotics, criticalSpec, learningRates, depthToWidth } from './api/critical.js';
+export type {
+  CriticalOptions,
+  CriticalResult,
+  CriticalPoint,
+  ScaleInvariantPoint,
+  ZeroPoint,
+  PositivePoint,
+  RejectedCandidate,
+  TaylorAtZero,
+  FixedPoint,
+  FixedPointsResult,
+  AsymptoticCheck,
+  AsymptoticsResult,
+  CriticalNetworkOptions,
+  LearningRatesResult,
+  DepthToWidthResult,
+  DepthToWidthLayer,
+} from './api/critical.js';

@@ -12,7 +12,8 @@ digits from the definitions (PDLT §5), with no code shared with the library:
   χ⊥(K; C_W)  = C_W <σ′²>_K
   K>0 critical point: root of <σσ″>_K = 0 (a different, equivalent condition than the library's
                       χ∥ − χ⊥ = 0), then C_W = 1/<σ′²>, C_b = K* − C_W <σ²>
-  b           = ½ dχ∥/dK at K* (numerical derivative of the He₂ form): ΔK' = ΔK + b ΔK² + …
+  b, c3       = ½ dχ∥/dK and ⅙ d²χ∥/dK² at K* (mpmath numerical derivatives of the He₂ form):
+                ΔK' = ΔK + b ΔK² + c3 ΔK³ + …
   fixed points of K' = C_b + C_W <σ²>_K by findroot from given starting guesses.
 
 Derivatives of σ are written out by hand below. Run:  python3 bench/reference/critical_ref.py
@@ -90,9 +91,10 @@ def critical_pos(name, guess):
     Cb = Kstar - CW * s2
     chi_par = lambda K: CW * moments(name, K)[2] / (2 * K * K)
     b = diff(chi_par, Kstar) / 2
+    c3 = diff(chi_par, Kstar, 2) / 6
     cp, cq = chis(name, Kstar, CW)
     return {
-        'Kstar': Kstar, 'CW': CW, 'Cb': Cb, 'b': b, 'chiParallel': cp, 'chiPerp': cq,
+        'Kstar': Kstar, 'CW': CW, 'Cb': Cb, 'b': b, 'c3': c3, 'chiParallel': cp, 'chiPerp': cq,
     }
 
 

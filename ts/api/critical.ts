@@ -109,7 +109,14 @@ export interface PositivePoint {
   Kstar: number;
   /** ΔK′ = ΔK + b·ΔK² + … with b = ½dχ∥/dK at K* (Richardson-extrapolated central differences, ~1e-9 absolute). */
   b: number;
-  /** K is attracted to K* (as ΔK ≈ −1/(bℓ)) only from this side; from the other it flows away. */
+  /** c₃ = ⅙d²χ∥/dK² at K*: ΔK′ = ΔK + bΔK² + c₃ΔK³ + … (extrapolated second differences, ~1e-8 absolute). */
+  c3: number;
+  /**
+   * |b/c₃|: the half-stable picture (attracted from one side as ΔK ≈ −1/(bℓ)) holds for |ΔK| well below
+   * this; gelu and swish have tiny b, so farther out the cubic term decides the direction of the flow.
+   */
+  quadraticRange: number;
+  /** K is attracted to K* (as ΔK ≈ −1/(bℓ)) only from this side, for |ΔK| ≪ quadraticRange; from the other it flows away. */
   attractedFrom: 'above' | 'below' | 'both';
   stability: 'half-stable' | 'marginal';
   /** ν = C_W²(⟨σ⁴⟩ − ⟨σ²⟩²)/K*²: V⁽ℓ⁾/(nK²) ≈ ν ℓ/n at K = K*. */
@@ -689,6 +696,10 @@ function searchPositive(ctx: Ctx, Kmin: number, Kmax: number, conditions: 'both'
     const h = 0.02 * K;
     const D = (hh: number) => (chis(ctx, K + hh, CW)[0] - chis(ctx, K - hh, CW)[0]) / (2 * hh);
     const b2 = ((4 * D(h / 2) - D(h)) / 3) / 2;
+    // c₃ = ⅙ d²χ∥/dK² (extrapolated second differences): the cubic term of the same map
+    const chi0 = chis(ctx, K, CW)[0];
+    const D2 = (hh: number) => (chis(ctx, K + hh, CW)[0] - 2 * chi0 + chis(ctx, K - hh, CW)[0]) / (hh * hh);
+    const c3 = ((4 * D2(h / 2) - D2(h)) / 3) / 6;
     const [cp, cq] = chis(ctx, K, CW);
     const [m4] = fourth(ctx, K);
     const nu = (CW * CW * (m4 - p.s2 * p.s2)) / (K * K);
@@ -699,12 +710,14 @@ function searchPositive(ctx: Ctx, Kmin: number, Kmax: number, conditions: 'both'
       CW,
       Kstar: K,
       b: b2,
+      c3,
+      quadraticRange: c3 === 0 ? Infinity : Math.abs(b2 / c3),
       attractedFrom: !halfStable ? 'both' : b2 < 0 ? 'above' : 'below',
       stability: halfStable ? 'half-stable' : 'marginal',
       nu,
       residual: Math.max(Math.abs(cp - 1), Math.abs(cq - 1)),
       note: halfStable
-        ? `half-stable (PDLT §5.3.4): ΔK′ = ΔK + bΔK², so K⁽ℓ⁾ → K* (ΔK ≈ −1/(bℓ)) only from ${b2 < 0 ? 'above' : 'below'} K*; from ${b2 < 0 ? 'below' : 'above'} it drifts away`
+        ? `half-stable (PDLT §5.3.4): ΔK′ = ΔK + bΔK² + c₃ΔK³, so for |ΔK| ≪ |b/c₃| = ${Math.abs(b2 / c3).toPrecision(3)} K⁽ℓ⁾ → K* (ΔK ≈ −1/(bℓ)) only from ${b2 < 0 ? 'above' : 'below'} K*; from ${b2 < 0 ? 'below' : 'above'} it drifts away`
         : 'marginal to second order',
     });
   }
@@ -822,9 +835,10 @@ export function criticalAsymptotics(activation: ActivationSpec, options: Critica
     // Θ ≈ λ_bℓ/(1 + p⊥) (λ_b > 0), else Θ ≈ Dℓ^{1−pK}, D = λ_Wκ/(C_W(1 − pK + p⊥)) (docs/theory/criticality.md)
     if (lb > 0) add('dΘ/dℓ → λ_b/(1 + p⊥)', slope((x) => x.Theta), lb / (1 + p.pPerp));
     else if (1 - p.pK + p.pPerp > 0) add('Θ·ℓ^(pK−1) → λ_Wκ/(C_W(1 − pK + p⊥))', B.Theta * Math.pow(l2, p.pK - 1), (lw * p.kappa) / (p.CW * (1 - p.pK + p.pPerp)));
-    // B′ = C_W²Θ²⟨σ′⁴⟩ + χ⊥²B, C_W²⟨σ′⁴⟩ → 1: with Θ ∝ ℓ^q, B/Θ² ≈ ℓ/(2q + 1 + 2p⊥)
+    // B′ = C_W²Θ²⟨σ′⁴⟩ + χ⊥²B, C_W²⟨σ′⁴⟩ → A₄/A₂² = ν + ⅓ (1 unless σ′ jumps at 0): with Θ ∝ ℓ^q,
+    // B/Θ² ≈ (ν + ⅓)ℓ/(2q + 1 + 2p⊥)
     const q = lb > 0 ? 1 : 1 - p.pK;
-    add('d(B/Θ²)/dℓ → 1/(2q + 1 + 2p⊥)', slope(bt2), 1 / (2 * q + 1 + 2 * p.pPerp));
+    add('d(B/Θ²)/dℓ → (ν + ⅓)/(2q + 1 + 2p⊥)', slope(bt2), (p.nu + 1 / 3) / (2 * q + 1 + 2 * p.pPerp));
     add('A/Θ² growth exponent', expo(at2), null);
   } else if (p.kind === 'scale-invariant') {
     const K = B.K;
