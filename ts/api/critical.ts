@@ -839,7 +839,15 @@ export function criticalAsymptotics(activation: ActivationSpec, options: Critica
     // B/Θ² ≈ (ν + ⅓)ℓ/(2q + 1 + 2p⊥)
     const q = lb > 0 ? 1 : 1 - p.pK;
     add('d(B/Θ²)/dℓ → (ν + ⅓)/(2q + 1 + 2p⊥)', slope(bt2), (p.nu + 1 / 3) / (2 * q + 1 + 2 * p.pPerp));
-    add('A/Θ² growth exponent', expo(at2), null);
+    if (lb > 0) {
+      // λ_b > 0: A grows through 2ωD with ω ≈ Θ·dχ⊥/dK (docs/theory/criticality.md §2):
+      // analytic: (4/3)p⊥²/((3 + p⊥)(3 + 2p⊥)); σ″ jump at 0: (ν − 2/5)/7
+      const aSlope = p.pK === 1 ? ((4 / 3) * p.pPerp * p.pPerp) / ((3 + p.pPerp) * (3 + 2 * p.pPerp)) : (p.nu - 2 / 5) / 7;
+      add('d(A/Θ²)/dℓ (λ_b > 0)', slope(at2), aSlope);
+    } else {
+      // λ_b = 0: Θ → λ_Wκ/(C_W p⊥) makes the leading source of A cancel; no closed form derived
+      add('A/Θ² local exponent (λ_b = 0)', expo(at2), null);
+    }
   } else if (p.kind === 'scale-invariant') {
     const K = B.K;
     add('K constant (K⁽ᴸ⁾/K⁽¹⁾)', B.K / L[0].K, 1);
