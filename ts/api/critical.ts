@@ -111,6 +111,8 @@ export interface PositivePoint {
   b: number;
   /** c₃ = ⅙d²χ∥/dK² at K*: ΔK′ = ΔK + bΔK² + c₃ΔK³ + … (extrapolated second differences, ~1e-8 absolute). */
   c3: number;
+  /** dχ⊥/dK at K* (extrapolated central differences): couples the NTK to the kernel's fluctuations (A/(nΘ²) ∝ ℓ³). */
+  dChiPerp: number;
   /**
    * |b/c₃|: the half-stable picture (attracted from one side as ΔK ≈ −1/(bℓ)) holds for |ΔK| well below
    * this; gelu and swish have tiny b, so farther out the cubic term decides the direction of the flow.
@@ -700,6 +702,8 @@ function searchPositive(ctx: Ctx, Kmin: number, Kmax: number, conditions: 'both'
     const chi0 = chis(ctx, K, CW)[0];
     const D2 = (hh: number) => (chis(ctx, K + hh, CW)[0] - 2 * chi0 + chis(ctx, K - hh, CW)[0]) / (hh * hh);
     const c3 = ((4 * D2(h / 2) - D2(h)) / 3) / 6;
+    const Dp = (hh: number) => (chis(ctx, K + hh, CW)[1] - chis(ctx, K - hh, CW)[1]) / (2 * hh);
+    const dChiPerp = (4 * Dp(h / 2) - Dp(h)) / 3;
     const [cp, cq] = chis(ctx, K, CW);
     const [m4] = fourth(ctx, K);
     const nu = (CW * CW * (m4 - p.s2 * p.s2)) / (K * K);
@@ -711,6 +715,7 @@ function searchPositive(ctx: Ctx, Kmin: number, Kmax: number, conditions: 'both'
       Kstar: K,
       b: b2,
       c3,
+      dChiPerp,
       quadraticRange: c3 === 0 ? Infinity : Math.abs(b2 / c3),
       attractedFrom: !halfStable ? 'both' : b2 < 0 ? 'above' : 'below',
       stability: halfStable ? 'half-stable' : 'marginal',
@@ -866,8 +871,12 @@ export function criticalAsymptotics(activation: ActivationSpec, options: Critica
     add('χ⊥ at depth', B.chiPerp, 1);
     add('d(V/K²)/dℓ → ν', slope(vk), p.nu);
     add('dΘ/dℓ = λ_b + λ_W⟨σ²⟩_K*', slope((x) => x.Theta), lb + (lw * (p.Kstar - p.Cb)) / p.CW);
-    // χ⊥ depends on K (dχ⊥/dK ≠ 0 at K*), and K's fluctuations random-walk at χ∥ = 1: A/Θ² ∝ ℓ³
+    // χ⊥ depends on K (dχ⊥/dK ≠ 0 at K*), and K's fluctuations random-walk at χ∥ = 1: A/Θ² ∝ ℓ³ with
+    // A/Θ² ≈ (2/15)(dχ⊥/dK)²νK*²ℓ³ (docs/theory/criticality.md §3); the 1/ℓ correction is removed by
+    // extrapolating from layers L/2 and L: f∞ ≈ 2f(L) − f(L/2)
     add('A/Θ² growth exponent', expo(at2), 3);
+    const a3 = (x: typeof A, l: number) => at2(x) / (l * l * l);
+    add('A/(Θ²ℓ³) → (2/15)(dχ⊥/dK)²νK*² (extrapolated)', 2 * a3(B, l2) - a3(A, l1), (2 / 15) * p.dChiPerp ** 2 * p.nu * p.Kstar ** 2);
     // B′ = C_W²Θ²⟨σ′⁴⟩ + B with Θ ≈ θℓ: B/Θ² ≈ C_W²⟨σ′⁴⟩ℓ/3
     const [, d4] = fourth(context(activation, { degree: c.degree, backend: c.backend }, 'criticalAsymptotics()'), p.Kstar);
     add('d(B/Θ²)/dℓ → C_W²⟨σ′⁴⟩/3', slope(bt2), (p.CW * p.CW * d4) / 3);
