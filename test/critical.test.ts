@@ -158,6 +158,15 @@ describe('critical points against closed forms', () => {
     expect(critical({ name: 'monomial', p: 3 }).reason).toMatch(/σ′\(0\) = 0/);
   });
 
+  test('near-scale-invariant σ: no spurious roots from rounding (elu α = 0 is relu; α = 1e-9 has χ∥ − χ⊥ ~ 1e-18)', () => {
+    const relu = critical({ name: 'elu', alpha: 0 });
+    expect(relu.kind).toBe('scale-invariant');
+    expect(relu.CW).toBe(2);
+    const tiny = critical({ name: 'elu', alpha: 1e-9 });
+    expect(tiny.points.filter((p) => p.kind === 'K*>0')).toHaveLength(0);
+    expect(tiny.reason ?? '').toMatch(/to rounding/);
+  });
+
   test('every builtin gives a result on both backends, and the backends agree to 1e-12', () => {
     for (const name of Object.keys(ACTIVATIONS)) {
       const a = critical(name, { backend: 'wasm' });

@@ -356,25 +356,31 @@ export function brent(f: (x: number) => number, a: number, b: number, fa = f(a),
   return b;
 }
 
-/** Sign-changing brackets of f on a grid (zeros on the grid are returned as [x, x]). */
-function brackets(f: (x: number) => number, grid: number[]): Array<[number, number, number, number]> {
+/**
+ * Sign-changing brackets [a, b, f(a), f(b)] of f on a grid. Exact zeros: with `zerosAsRoots` each is returned
+ * as [x, x, 0, 0]; otherwise a run of zeros between opposite signs becomes one bracket across it (and between
+ * equal signs, a touching point, is dropped). Non-finite values break the chain.
+ */
+function brackets(f: (x: number) => number, grid: number[], zerosAsRoots: boolean): Array<[number, number, number, number]> {
   const out: Array<[number, number, number, number]> = [];
-  let xp = grid[0];
-  let fp = f(xp);
-  for (let i = 1; i < grid.length; i++) {
-    const x = grid[i];
+  let last: [number, number] | null = null;
+  let zeroRun = false;
+  for (const x of grid) {
     const fx = f(x);
-    if (!Number.isFinite(fx) || !Number.isFinite(fp)) {
-      xp = x;
-      fp = fx;
+    if (!Number.isFinite(fx)) {
+      last = null;
+      zeroRun = false;
       continue;
     }
-    if (fp === 0) out.push([xp, xp, 0, 0]);
-    else if (fx !== 0 && Math.sign(fx) !== Math.sign(fp)) out.push([xp, x, fp, fx]);
-    xp = x;
-    fp = fx;
+    if (fx === 0) {
+      if (zerosAsRoots) out.push([x, x, 0, 0]);
+      zeroRun = true;
+      continue;
+    }
+    if (last && Math.sign(fx) !== Math.sign(last[1]) && !(zeroRun && zerosAsRoots)) out.push([last[0], x, last[1], fx]);
+    last = [x, fx];
+    zeroRun = false;
   }
-  if (fp === 0) out.push([xp, xp, 0, 0]);
   return out;
 }
 
@@ -407,6 +413,7 @@ function scaleInvariance(act: Activation): [number, number] | null {
     if (act.kind === 1) return [1, 0];
     if (act.kind === 2) return [1, act.a];
     if (act.kind === 12 && act.a === 1) return [1, 1];
+    if (act.kind === 10 && act.a === 0) return [1, 0]; // elu with α = 0 is relu
     return null;
   }
   const v = new Float64Array(4);
@@ -558,7 +565,7 @@ export function fixedPoints(
   const grid = [0, ...logGrid(Math.min(1e-6, Kmax / 10), Kmax, 12)];
   const F0 = Cb + CW * t.sigma0 * t.sigma0;
   const Fg = (K: number) => (K === 0 ? F0 : F(K));
-  for (const [a, b, fa, fb] of brackets(Fg, grid)) {
+  for (const [a, b, fa, fb] of brackets(Fg, grid, true)) {
     const K = a === b ? a : brent(Fg, a, b, fa, fb);
     const [cp, cq] = chis(ctx, K, CW);
     res.points.push({ K, chiParallel: cp, chiPerp: cq, stability: stab(cp) });
@@ -670,7 +677,22 @@ function searchPositive(ctx: Ctx, Kmin: number, Kmax: number, conditions: 'both'
           const CW = 1 / (conditions === 'parallel' ? a : b);
           return fixedCb + CW * ctx.probe(K).s2 - K;
         };
-  const found = brackets(g, logGrid(Kmin, Kmax, 16));
+  // χ∥ − χ⊥ within rounding of zero (≤ 1e-13 of the susceptibilities) is not a sign: a σ with χ∥ ≈ χ⊥ at every K
+  // (near-scale-invariant) would otherwise produce a root at every grid step
+  const noise = (K: number) => {
+    const [a, b] = chis(ctx, K, 1);
+    return 1e-13 * (Math.abs(a) + Math.abs(b)) + 1e-300;
+  };
+  const gq = (K: number) => {
+    const v = g(K);
+    return conditions === 'both' && Math.abs(v) <= noise(K) ? 0 : v;
+  };
+  const grid = logGrid(Kmin, Kmax, 16);
+  if (conditions === 'both' && grid.every((K) => gq(K) === 0)) {
+    reasons.push(`χ∥ = χ⊥ to rounding at every K in [${Kmin}, ${Kmax}] (σ is numerically scale-invariant there): no isolated K* > 0`);
+    return;
+  }
+  const found = brackets(gq, grid, false);
   if (!found.length) {
     const g1 = g(Kmin);
     reasons.push(
@@ -679,8 +701,8 @@ function searchPositive(ctx: Ctx, Kmin: number, Kmax: number, conditions: 'both'
         : `no K in [${Kmin}, ${Kmax}] satisfies the fixed point with χ${conditions === 'parallel' ? '∥' : '⊥'} = 1 at C_b = ${fixedCb}`,
     );
   }
-  for (const [a, b, fa, fb] of found) {
-    const K = a === b ? a : brent(g, a, b, fa, fb);
+  for (const [a, b] of found) {
+    const K = brent(g, a, b);
     const p = ctx.probe(K);
     const [cp1, cq1] = chis(ctx, K, 1);
     const CW = conditions === 'parallel' ? 1 / cp1 : 1 / cq1;
