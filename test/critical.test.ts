@@ -375,6 +375,10 @@ describe('CLI', () => {
     expect(s.out).toMatch(/no critical point/);
     const l = JSON.parse(run('critical', '--activation', 'leaky_relu', '--slope', '0.3', '--json').out);
     expect(rel(l.CW, 2 / 1.09)).toBeLessThan(1e-15);
+    const all = run('critical', '--all');
+    expect(all.code).toBe(0);
+    expect(all.out.trim().split('\n')).toHaveLength(1 + Object.keys(ACTIVATIONS).length);
+    expect(all.out).toMatch(/gelu\s+K\*>0/);
     const e = run('critical');
     expect(e.code).toBe(1);
     expect(e.err).toMatch(/--activation/);

@@ -4,6 +4,7 @@
  */
 import { init } from '../../backend.js';
 import { critical, criticalAsymptotics, type CriticalPoint } from '../../api/critical.js';
+import { ACTIVATIONS } from '../../activation.js';
 import { helpText, parseArgs, type Command } from '../args.js';
 import { activationFromArgs, activationOptions, fmt } from '../spec-options.js';
 import { InvalidParameterError } from '../../errors.js';
@@ -11,6 +12,7 @@ import { InvalidParameterError } from '../../errors.js';
 const options = {
   ...activationOptions,
   json: { type: 'boolean', description: 'machine-readable output on stdout' },
+  all: { type: 'boolean', description: 'one line per builtin activation (default parameters) instead of --activation' },
   asymptotics: { type: 'boolean', description: 'also run the recursions to --depth at the critical point and compare with the closed forms' },
   depth: { type: 'number', description: 'depth for --asymptotics (default 10000)' },
   'lambda-b': { type: 'number', description: 'λ_b for --asymptotics (default 1)' },
@@ -42,14 +44,27 @@ export const command: Command = {
   async run(argv, io) {
     const args = parseArgs(argv, options);
     if (args.help) {
-      io.out(helpText('wideflow critical --activation gelu [--json] [--asymptotics --depth 10000]', options));
+      io.out(helpText('wideflow critical --activation gelu [--json] [--asymptotics --depth 10000]   |   wideflow critical --all', options));
       return 0;
     }
-    const activation = activationFromArgs(args);
     const backend = (args.backend as 'wasm' | 'js' | undefined) ?? 'wasm';
     if (backend !== 'wasm' && backend !== 'js') throw new InvalidParameterError('--backend', backend, "'wasm' or 'js'");
     if (backend === 'wasm') await init();
     const opts = { backend, degree: args.degree as number | undefined, Kmin: args.kmin as number | undefined, Kmax: args.kmax as number | undefined };
+    if (args.all) {
+      const all = Object.keys(ACTIVATIONS).map((name) => critical(name, opts));
+      if (args.json) {
+        io.out(JSON.stringify(all));
+        return 0;
+      }
+      io.out(`${'activation'.padEnd(13)}${'class'.padEnd(17)}${'C_b'.padStart(22)}${'C_W'.padStart(22)}${'K*'.padStart(22)}  stability`);
+      for (const c of all) {
+        const v = (x: number | null) => (x === null ? (c.kind === 'scale-invariant' ? 'line' : '—') : String(x)).padStart(22);
+        io.out(`${c.activation.padEnd(13)}${c.kind.padEnd(17)}${v(c.Cb)}${v(c.CW)}${v(c.Kstar)}  ${c.point?.stability ?? ''}`);
+      }
+      return 0;
+    }
+    const activation = activationFromArgs(args);
     const c = critical(activation, opts);
     const asy =
       args.asymptotics && c.kind !== 'none'
