@@ -178,7 +178,6 @@ interface Ctx {
   act: Activation;
   /** [a₊, a₋] for a custom scale-invariant σ (closed forms instead of quadrature across its kink). */
   customSI: [number, number] | null;
-  spec: ActivationSpec | Activation;
   degree: number;
   backend: Backend;
   probe: (K: number) => Probe;
@@ -216,7 +215,7 @@ function context(activation: ActivationSpec | Activation, options: { degree?: nu
     cache.set(K, p);
     return p;
   };
-  return { act, customSI, spec: activation, degree, backend, probe };
+  return { act, customSI, degree, backend, probe };
 }
 
 /** χ∥ and χ⊥ at K with C_W, K = 0 by its limit from the Taylor data (one-sided at a kink). */
@@ -928,11 +927,12 @@ export interface LearningRatesResult {
  * scale-invariant and K* > 0: λ_b = λ̃_b/L, λ_W = λ̃_W/L; K* = 0:
  * λ_b⁽ℓ⁾ = λ̃_b L^{p⊥−1}/ℓ^{p⊥}, λ_W⁽ℓ⁾ = λ̃_W L^{p⊥−1} ℓ^{pK−p⊥}. Mode 'exact' instead equalizes the
  * contributions (λ_b⁽ℓ⁾ + λ_W⁽ℓ⁾⟨σ²⟩_{ℓ−1})·Π_{ℓ′≥ℓ}χ⊥⁽ℓ′⁾ using the infinite-width recursion itself, so
- * that Θ⁽ᴸ⁾ = λ̃_b + λ̃_W·c exactly. Check either against `theory(result.spec)`.
+ * that Θ⁽ᴸ⁾ = λ̃_b + λ̃_W·c exactly. Check either against `theory(result.spec)` (width/inputWidth only enter
+ * its 1/n statistics; default 1).
  */
 export function learningRates(
   activation: ActivationSpec,
-  options: CriticalOptions & { depth: number; lambdaB?: number; lambdaW?: number; x2?: number; mode?: 'power-law' | 'exact' },
+  options: CriticalOptions & { depth: number; width?: number; inputWidth?: number; lambdaB?: number; lambdaW?: number; x2?: number; mode?: 'power-law' | 'exact' },
 ): LearningRatesResult {
   if (options === null || typeof options !== 'object') throw new InvalidParameterError('options', options, 'an object { depth, … }');
   const depth = options.depth;
@@ -941,7 +941,7 @@ export function learningRates(
   if (mode !== 'power-law' && mode !== 'exact') throw new InvalidParameterError('mode', mode, "'power-law' or 'exact'");
   const lbT = options.lambdaB === undefined ? 1 : checkFinite('lambdaB', options.lambdaB, 0, false);
   const lwT = options.lambdaW === undefined ? 1 : checkFinite('lambdaW', options.lambdaW, 0, false);
-  const { spec, critical: c } = criticalSpec(activation, { depth, width: 1, inputWidth: 1 }, { ...options, lambdaB: 1, lambdaW: 1 });
+  const { spec, critical: c } = criticalSpec(activation, { depth, width: options.width ?? 1, inputWidth: options.inputWidth ?? 1 }, { ...options, lambdaB: 1, lambdaW: 1 });
   const p = c.point!;
   const x2 = (spec.input as { x2: number }).x2;
   const weightScale = p.kind === 'scale-invariant' ? x2 : p.kind === 'K*>0' ? (p.Kstar - p.Cb) / p.CW : p.kappa / p.CW;
@@ -975,7 +975,7 @@ export function learningRates(
 
 export interface DepthToWidthLayer {
   layer: number;
-  /** r_ℓ = Σ_{ℓ′ ≤ ℓ} 1/n_{ℓ′−1} over the layers so far (= ℓ/n at constant width): the aspect ratio. */
+  /** r_ℓ = Σ_{ℓ′=2}^{ℓ} 1/n_{ℓ′−1} (layer 1 has no 1/n terms; = (ℓ − 1)/n at constant width): the aspect ratio so far. */
   r: number;
   /** V/(nK²), A/(nΘ²), B/(nΘ²) (n = n_{ℓ−1}): the relative 1/n corrections (PDLT §5.4, §9). */
   V: number;
@@ -984,7 +984,7 @@ export interface DepthToWidthLayer {
 }
 
 export interface DepthToWidthResult {
-  /** L/n for equal widths: Σ_ℓ 1/n_{ℓ−1} over the hidden layers. */
+  /** r = Σ_{ℓ=2}^{L} 1/n_{ℓ−1} (= (L − 1)/n for equal widths): the depth-to-width ratio of the whole network. */
   ratio: number;
   layers: DepthToWidthLayer[];
   /** Largest |V/(nK²)|, |A/(nΘ²)|, |B/(nΘ²)| and where. */
