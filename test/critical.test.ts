@@ -383,6 +383,11 @@ describe('CLI', () => {
     expect(e.code).toBe(1);
     expect(e.err).toMatch(/--activation/);
   });
+  test('the README criticality table is the library's output (scripts/criticality-table.mjs --check)', () => {
+    const script = fileURLToPath(new URL('../scripts/criticality-table.mjs', import.meta.url));
+    const r = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+  });
   test('wideflow theory --critical runs at the critical point and reports depth-to-width diagnostics', () => {
     const j = JSON.parse(run('theory', '--activation', 'relu', '--critical', '--depth', '30', '--width', '100', '--input-width', '4', '--json').out);
     expect(j.CW).toBe(2);
