@@ -383,7 +383,7 @@ describe('CLI', () => {
     expect(e.code).toBe(1);
     expect(e.err).toMatch(/--activation/);
   });
-  test('the README criticality table is the library's output (scripts/criticality-table.mjs --check)', () => {
+  test('the README criticality table is the output of the library (scripts/criticality-table.mjs --check)', () => {
     const script = fileURLToPath(new URL('../scripts/criticality-table.mjs', import.meta.url));
     const r = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
