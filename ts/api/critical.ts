@@ -14,13 +14,14 @@
  * `computeMoments`, or the wasm core through `theory()`), so χ∥ is always in Stein form (no
  * cancelling ⟨σ²(z² − K)⟩ integral; relu-type kinks contribute their φ_K(0)·[(σ²)′]₀ term).
  */
-import { Branch, parseActivation, type Activation, type ActivationSpec } from '../activation.js';
-import { resolveBackend, type Backend } from '../backend.js';
-import { InvalidParameterError, WideflowError } from '../errors.js';
-import { quadrature } from '../quadrature.js';
-import { computeMoments } from '../recursion.js';
-import { theory, normalized, checkDegree, type TheoryResult } from '../theory.js';
-import type { NetworkSpec } from '../spec.js';
+import { Branch, parseActivation, type Activation, type ActivationSpec } from './activation.js';
+import { resolveBackend, type Backend } from './backend.js';
+import { InvalidParameterError, WideflowError } from './errors.js';
+import { quadrature } from '../twin/numerics/quadrature/expect.js';
+import { computeMoments } from '../twin/theory/moments.js';
+import { theory, normalized, type TheoryResult } from './theory.js';
+import { checkDegree } from './gauss.js';
+import type { NetworkSpec } from './spec.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options and results

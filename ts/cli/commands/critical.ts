@@ -2,12 +2,13 @@
  * `wideflow critical --activation gelu [--json]`: the critical point(s) and universality class of σ
  * (PDLT ch. 5), optionally with the large-depth asymptotics checked against the class's closed forms.
  */
-import { init } from '../../backend.js';
+import { init } from '../../api/backend.js';
 import { critical, criticalAsymptotics, type CriticalPoint } from '../../api/critical.js';
-import { ACTIVATIONS } from '../../activation.js';
+import { ACTIVATIONS } from '../../api/activation.js';
 import { helpText, parseArgs, type Command } from '../args.js';
-import { activationFromArgs, activationOptions, fmt } from '../spec-options.js';
-import { InvalidParameterError } from '../../errors.js';
+import { activationFromArgs, activationOptions } from '../options.js';
+import { fmt } from '../format.js';
+import { InvalidParameterError } from '../../api/errors.js';
 
 const options = {
   ...activationOptions,
