@@ -20,3 +20,5 @@ export type { GaussianExpectations, GaussianExpectationsOptions, ExpectOptions, 
 export { ACTIVATIONS, parseActivation, erf, erfc } from './activation.js';
 export type { ActivationSpec, CustomActivationSpec, ActivationInfo } from './activation.js';
 export { Rng } from './rng.js';
+export { predict, predictFromKernels, MAX_TRAIN } from './api/predict.js';
+export type { PredictSpec, PredictProblem, PredictResult, PredictLabels, JointKernels } from './api/predict.js';
