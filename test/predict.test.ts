@@ -1,4 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init, kernels, predict, predictFromKernels, InvalidParameterError, type PredictSpec, type PredictProblem } from '../ts/node.js';
 import { matmul, matmulT, symmetricEigen } from '../ts/twin/numerics/linalg.js';
@@ -34,7 +38,7 @@ describe('symmetricEigen (Jacobi)', () => {
     const r = stream(7);
     const lam = Array.from({ length: n }, (_, i) => 10 ** (-i * 1.5)); // 1 … 1e-12
     // Q = H₁H₂H₃ with H = 1 − 2vvᵀ/vᵀv: orthogonal by construction, independent of the solver.
-    let Q = new Float64Array(n * n);
+    let Q: Float64Array = new Float64Array(n * n);
     for (let i = 0; i < n; i++) Q[i * n + i] = 1;
     for (let h = 0; h < 3; h++) {
       const v = Array.from({ length: n }, r);
@@ -196,9 +200,9 @@ describe('predict(): limits', () => {
       const N = 5, M = 3, P = 8, k = 2;
       const D = kernel === 'ntk' ? p.Theta : p.K;
       // z(T) = L z(0) + q over all P inputs: L ← (1 − ηD_{·,d}S) L, q ← q − ηD_{·,d}(S q − y).
-      let L = new Float64Array(P * P);
+      let L: Float64Array = new Float64Array(P * P);
       for (let i = 0; i < P; i++) L[i * P + i] = 1;
-      let q = new Float64Array(P * k);
+      let q: Float64Array = new Float64Array(P * k);
       for (let s = 0; s < T; s++) {
         const U = new Float64Array(P * P);
         for (let i = 0; i < P; i++) {
@@ -375,5 +379,73 @@ describe('predict(): bad input gets typed errors', () => {
     const k = kernels({ ...spec, inputs: [...Xtr, ...Xte] });
     expect(Array.from(p.K)).toEqual(Array.from(k.layers[2].K));
     expect(Array.from(p.Theta)).toEqual(Array.from(k.layers[2].Theta));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The CLI as users run it: the built bin (npm test builds first).
+
+describe('wideflow predict (CLI)', () => {
+  const cli = fileURLToPath(new URL('../dist/ts/cli.js', import.meta.url));
+  const run = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [cli, 'predict', ...args], { encoding: 'utf8' });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'wf-predict-cli-'));
+  const file = (name: string, text: string) => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+  const csv = (m: number[][]) => m.map((r) => r.map((v) => v.toPrecision(17)).join(',')).join('\n') + '\n';
+  const trainCsv = file('train.csv', '# x1,x2,x3 then two labels\nx1,x2,x3,y1,y2\n' + csv(Xtr.map((x, a) => [...x, ...ytr[a]])));
+  const testCsv = file('test.csv', csv(Xte));
+  const net = ['--activation', 'tanh', '--depth', '3', '--cb', '0.1', '--cw', '1.4', '--lambda-b', '0.3', '--lambda-w', '1.1'];
+
+  test('--json equals predict() on the same data (gradient descent, two outputs)', () => {
+    const r = run('--train', trainCsv, '--test', testCsv, '--outputs', '2', ...net, '--steps', '40', '--eta', '0.2', '--json');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    const p = predict(spec, { ...base, steps: 40, eta: 0.2 });
+    expect(j.mean.flat()).toEqual(Array.from(p.mean!));
+    expect(j.covariance.flat()).toEqual(Array.from(p.covariance!));
+    expect(j.etaMax).toBe(p.etaMax);
+    expect(j.diverges).toBe(false);
+  });
+
+  test('the NNGP posterior at --t inf, and the human-readable table', () => {
+    const j = JSON.parse(run('--train', trainCsv, '--test', testCsv, '--outputs', '2', ...net, '--kernel', 'nngp', '--t', 'inf', '--ridge', '0.01', '--json').out);
+    const p = predict(spec, { ...base, kernel: 'nngp', ridge: 0.01 });
+    expect(j.t).toBe('Infinity');
+    expect(j.mean.flat()).toEqual(Array.from(p.mean!));
+    const h = run('--train', trainCsv, '--test', testCsv, '--outputs', '2', ...net, '--t', '3');
+    expect(h.code).toBe(0);
+    expect(h.out).toMatch(/NTK prediction, gradient flow to t = 3/);
+    expect(h.out).toMatch(/η_max = 2\/λ_max/);
+    expect(h.out.trim().split('\n')).toHaveLength(3 + 3);
+  });
+
+  test('divergence is a flag and a warning, not an error or NaN', () => {
+    const r = run('--train', trainCsv, '--test', testCsv, '--outputs', '2', ...net, '--steps', '10', '--eta', '100', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.diverges).toBe(true);
+    expect(r.out).not.toMatch(/NaN/);
+    expect(r.err).toMatch(/warning: eta = 100 > etaMax/);
+  });
+
+  test('bad files and options: exit 1 with a message naming the place', () => {
+    const nan = file('nan.csv', '1,2,3,4,NaN\n1,2,3,4,5\n');
+    expect(run('--train', nan, '--test', testCsv, '--outputs', '2', ...net).err).toMatch(/nan\.csv:1 column 5 must be a finite number/);
+    const ragged = file('ragged.csv', '1,2,3,4,5\n1,2,3,4\n');
+    expect(run('--train', ragged, '--test', testCsv, '--outputs', '2', ...net).err).toMatch(/ragged\.csv:2 must be 5 columns/);
+    const wide = file('wide.csv', '1,2,3,4\n');
+    const w = run('--train', trainCsv, '--test', wide, '--outputs', '2', ...net);
+    expect(w.code).toBe(1);
+    expect(w.err).toMatch(/--test must be n₀ = 3 columns/);
+    expect(run('--train', trainCsv, '--test', testCsv, '--outputs', '2', ...net, '--t', '-1').err).toMatch(/\bt must be a number ≥ 0/);
+    expect(run('--train', trainCsv, '--test', testCsv, '--outputs', '2', ...net, '--steps', '1.5', '--eta', '0.1').err).toMatch(/steps must be an integer/);
+    expect(run('--train', join(dir, 'missing.csv'), '--test', testCsv, ...net).err).toMatch(/--train must be a readable file/);
+    expect(run('--train', trainCsv, '--test', testCsv, ...net, '--etta', '1').code).toBe(1);
   });
 });
