@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init, kernels, predict, predictFromKernels, InvalidParameterError, type PredictSpec, type PredictProblem } from '../ts/node.js';
-import { matmul, matmulT, symmetricEigen } from '../ts/twin/numerics/linalg.js';
+import { JACOBI_MAX, matmul, matmulT, symmetricEigen } from '../ts/twin/numerics/linalg.js';
 
 beforeAll(async () => {
   await init();
@@ -32,8 +32,8 @@ function stream(seed: number): () => number {
 }
 const rows = (r: () => number, n: number, m: number) => Array.from({ length: n }, () => Array.from({ length: m }, r));
 
-describe('symmetricEigen (Jacobi)', () => {
-  test('recovers a prescribed spectrum Q diag(λ) Qᵀ (Q a product of Householder reflections), 12 decades', () => {
+describe('symmetricEigen (Jacobi; Householder + tridiagonal QR)', () => {
+  test.each(['jacobi', 'tridiagonal'] as const)('%s recovers a prescribed spectrum Q diag(λ) Qᵀ (Q a product of Householder reflections), 12 decades', (method) => {
     const n = 9;
     const r = stream(7);
     const lam = Array.from({ length: n }, (_, i) => 10 ** (-i * 1.5)); // 1 … 1e-12
@@ -49,16 +49,41 @@ describe('symmetricEigen (Jacobi)', () => {
     }
     const QL = Q.map((q, idx) => q * lam[idx % n]);
     const A = matmulT(QL, Q, n, n, n);
-    const e = symmetricEigen(A, n);
+    const e = symmetricEigen(A, n, method);
     const sorted = [...lam].sort((a, b) => a - b);
-    // Relative accuracy of every eigenvalue, even 1e-12 next to 1 (Jacobi on a PSD matrix); the
-    // bound is a few ε times the conditioning of the rounded A (~n·ε‖A‖/λ for the smallest).
-    for (let k = 0; k < n; k++) expect(Math.abs(e.values[k] - sorted[k]), `λ_${k}`).toBeLessThan(1e-14 + 1e-13 * sorted[k]);
+    // Jacobi on a PSD matrix: every eigenvalue to high relative accuracy, even 1e-12 next to 1.
+    // Tridiagonal QR: absolute accuracy ~n·ε‖A‖ (as LAPACK's), so only 1e-14 absolute.
+    for (let k = 0; k < n; k++) expect(Math.abs(e.values[k] - sorted[k]), `λ_${k}`).toBeLessThan(method === 'jacobi' ? 1e-16 + 1e-13 * sorted[k] : 1e-14);
     // V orthonormal and A V = V Λ.
     const VtV = matmul(Float64Array.from({ length: n * n }, (_, i) => e.vectors[(i % n) * n + Math.floor(i / n)]), e.vectors, n, n, n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(Math.abs(VtV[i * n + j] - (i === j ? 1 : 0))).toBeLessThan(1e-14);
     const AV = matmul(A, e.vectors, n, n, n);
     for (let i = 0; i < n * n; i++) expect(Math.abs(AV[i] - e.vectors[i] * e.values[i % n])).toBeLessThan(1e-15);
+  });
+
+  test(`the two methods agree on a 150 × 150 kernel matrix (auto picks QR above N = ${JACOBI_MAX}): eigenvalues, A V = V Λ, VᵀV = 1`, () => {
+    const n = 150;
+    const r = stream(3);
+    const X = rows(r, n, 4);
+    const A = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const d2 = X[i].reduce((s, v, k) => s + (v - X[j][k]) ** 2, 0);
+        A[i * n + j] = Math.exp(-d2) + 0.3 * X[i].reduce((s, v, k) => s + v * X[j][k], 0);
+      }
+    }
+    const q = symmetricEigen(A, n);
+    const jac = symmetricEigen(A, n, 'jacobi');
+    const lmax = q.values[n - 1];
+    for (let k = 0; k < n; k++) expect(Math.abs(q.values[k] - jac.values[k]) / lmax).toBeLessThan(1e-13);
+    const AV = matmul(A, q.vectors, n, n, n);
+    let res = 0, orth = 0;
+    for (let i = 0; i < n * n; i++) res = Math.max(res, Math.abs(AV[i] - q.vectors[i] * q.values[i % n]));
+    const Vt = Float64Array.from({ length: n * n }, (_, i) => q.vectors[(i % n) * n + Math.floor(i / n)]);
+    const VtV = matmul(Vt, q.vectors, n, n, n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) orth = Math.max(orth, Math.abs(VtV[i * n + j] - (i === j ? 1 : 0)));
+    expect(res / lmax).toBeLessThan(1e-13);
+    expect(orth).toBeLessThan(1e-12);
   });
 
   test('2 × 2 closed form and a diagonal matrix (no rotation)', () => {
@@ -236,6 +261,12 @@ describe('predict(): limits', () => {
       const scale = Math.max(...p.K);
       expect(Math.max(...p.covariance!.map(Math.abs)) / scale, kernel).toBeLessThan(1e-10);
     }
+    // Also with N = 90 > JACOBI_MAX training inputs (the tridiagonal QR path).
+    const r9 = stream(5);
+    const X9 = rows(r9, 90, 8), y9 = Array.from({ length: 90 }, r9);
+    const p9 = predict({ ...spec, Cb: 0.5 }, { train: { X: X9, y: y9 }, test: { X: X9.slice(0, 7) }, kernel: 'nngp' });
+    // κ(K̃) ≈ 8e4 here: the solve loses ~κε ≈ 2e-11.
+    expect(relErr(p9.mean!, y9.slice(0, 7))).toBeLessThan(1e-9);
     // With noise (ridge) the posterior no longer interpolates.
     const noisy = predict(spec, { train: { X: Xtr, y: ytr }, test: { X: Xtr }, kernel: 'nngp', ridge: 0.1 });
     expect(relErr(noisy.mean!, ytr.flat())).toBeGreaterThan(1e-3);
