@@ -368,6 +368,16 @@ describe('predict(): η_max, divergence, singular kernels', () => {
     expect(predict(spec, { train: { X, y }, test: { X: Xte }, ridge: 1e-3 }).nullModes).toBe(0);
   });
 
+  test('a slightly indefinite kernel (−1e-12·λ_max, as quadrature error of nearly equal inputs) is a null mode with a warning', () => {
+    const d = 1e-12;
+    const M = [1, 1 + d, 0.5, 1 + d, 1, 0.5, 0.5, 0.5, 1];
+    const p = predictFromKernels({ nTrain: 2, nTest: 1, K: M, Theta: M }, { y: [1, 1], outputs: 1 });
+    expect(p.nullModes).toBe(1);
+    expect(p.warnings.join()).toMatch(/slightly indefinite/);
+    // The one kept mode (1,1)/√2 with λ ≈ 2: mean = Θ_td Θ̃⁺ y = (0.5, 0.5)·(1, 1)/2 = 0.5.
+    expect(p.mean![0]).toBeCloseTo(0.5, 10);
+  });
+
   test('the js and wasm kernels give the same predictions (≤ 1e-12)', () => {
     const a = predict(spec, { ...base, t: 2 }, { backend: 'js' });
     const b = predict(spec, { ...base, t: 2 }, { backend: 'wasm' });
@@ -397,6 +407,7 @@ describe('predict(): bad input gets typed errors', () => {
     ['bad loss', () => predict(spec, { ...base, loss: 'l1' as never }), /loss/],
     ['bad CW (from kernels)', () => predict({ ...spec, CW: -1 }, base), /CW/],
     ['indefinite kernel', () => predictFromKernels({ nTrain: 2, nTest: 1, K: [1, 2, 0, 2, 1, 0, 0, 0, 1], Theta: [1, 2, 0, 2, 1, 0, 0, 0, 1] }, { y: [1, 1], outputs: 1 }), /positive semidefinite/],
+    ['indefinite kernel (just beyond −1e-9·λ_max)', () => predictFromKernels({ nTrain: 2, nTest: 1, K: [1, 1 + 3e-9, 0, 1 + 3e-9, 1, 0, 0, 0, 1], Theta: [1, 1 + 3e-9, 0, 1 + 3e-9, 1, 0, 0, 0, 1] }, { y: [1, 1], outputs: 1 }), /positive semidefinite/],
   ];
   for (const [what, f, msg] of bad) {
     test(what, () => {

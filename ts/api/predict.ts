@@ -36,7 +36,8 @@
  * A singular Θ̃ (duplicate training inputs): eigenvalues below 10·N·ε·λ_max are dropped — the
  * Moore–Penrose pseudo-inverse. This is exact, not an approximation, when the joint kernel over
  * train + test is positive semidefinite: then Θ_td v = 0 for every null vector v of Θ̃, so those
- * modes never reach the test outputs. The result reports it (`nullModes`, a warning).
+ * modes never reach the test outputs. The result reports it (`nullModes`, a warning). Eigenvalues
+ * down to −1e-9·λ_max (rounding/quadrature) are null modes too; below, the kernel is refused.
  */
 import { kernels, type KernelInputs, type KernelsOptions, type KernelsSpec } from '../kernels.js';
 import { InvalidParameterError } from '../errors.js';
@@ -125,6 +126,11 @@ export interface JointKernels {
 const EPS = 2.220446049250313e-16;
 /** Relative eigenvalue cut of the pseudo-inverse, times N (as LAPACK's rank decisions). */
 const RCOND = 10 * EPS;
+/**
+ * Negative eigenvalues down to −NEG_TOL·λ_max are rounding or quadrature error of a PSD kernel (nearly
+ * equal inputs) and become null modes; below that the kernel is refused as indefinite.
+ */
+const NEG_TOL = 1e-9;
 /** Above this condition number of the kept spectrum we warn (digits lost in Θ̃⁻¹ ≈ log10 κ). */
 const COND_WARN = 1e10;
 /** Most training inputs (the eigensolver is O(N³): ~1 s at N = 400, ~8 s at 800). */
@@ -209,8 +215,11 @@ export function predictFromKernels(
   const lmax = Math.max(Math.abs(lam[0]), Math.abs(lam[N - 1]));
   const cut = RCOND * N * lmax;
   const name = s.kernel === 'ntk' ? 'Θ̃' : 'K̃';
+  if (lam[0] < -NEG_TOL * lmax) {
+    throw new InvalidParameterError(s.kernel === 'ntk' ? 'Theta' : 'K', `smallest training-block eigenvalue ${lam[0]}`, `positive semidefinite (eigenvalues ≥ −${NEG_TOL}·λ_max = −${(NEG_TOL * lmax).toExponential(2)})`);
+  }
   if (lam[0] < -cut) {
-    throw new InvalidParameterError(s.kernel === 'ntk' ? 'Theta' : 'K', `smallest training-block eigenvalue ${lam[0]}`, `positive semidefinite (eigenvalues ≥ −${cut.toExponential(2)})`);
+    warnings.push(`the training kernel ${name} is slightly indefinite (λ_min = ${lam[0].toExponential(2)}, λ_max = ${lmax.toExponential(2)}; quadrature error of nearly equal inputs?): negative eigenvalues are treated as null modes`);
   }
   // The dynamics sees λ/norm: the 'mean' loss divides the gradient by N·n_out.
   const norm = s.loss === 'mean' ? N * k : 1;
@@ -226,6 +235,7 @@ export function predictFromKernels(
   for (let a = 0; a < N; a++) {
     const l = lam[a];
     if (l <= cut) {
+      // Includes the (slightly) negative eigenvalues tolerated above.
       nullModes++;
       continue;
     }
