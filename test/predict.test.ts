@@ -251,6 +251,13 @@ describe('predict(): limits', () => {
       for (let i = 0; i < M; i++) for (let j = 0; j < M; j++) cov[i * M + j] = C[(N + i) * P + N + j];
       expect(relErr(p.mean!, mean), kernel).toBeLessThan(1e-12);
       expect(relErr(p.covariance!, cov), kernel).toBeLessThan(1e-12);
+      // E[L] = ½ Σ (E[z̃ − y]² + Var z̃) over the training block of the same iteration.
+      let loss = 0;
+      for (let a = 0; a < N; a++) {
+        for (let o = 0; o < k; o++) loss += (q[a * k + o] - ytr[a][o]) ** 2;
+        loss += k * C[a * P + a];
+      }
+      expect(Math.abs(p.trainLoss! / (0.5 * loss) - 1), kernel).toBeLessThan(1e-11);
     }
   });
 
@@ -307,9 +314,11 @@ describe('predict(): limits', () => {
     }
   });
 
-  test("steps = 0 (and t = 0) is the initialization: mean 0, covariance K_tt", () => {
+  test("steps = 0 (and t = 0) is the initialization: mean 0, covariance K_tt, E[L] = ½‖y‖² + ½ n_out tr K̃", () => {
     for (const p of [predict(spec, { ...base, steps: 0, eta: 0.1 }), predict(spec, { ...base, t: 0 })]) {
       expect(Array.from(p.mean!).every((v) => v === 0)).toBe(true);
+      const l0 = 0.5 * ytr.flat().reduce((s, v) => s + v * v, 0) + 0.5 * 2 * [0, 1, 2, 3, 4].reduce((s, a) => s + p.K[a * 8 + a], 0);
+      expect(Math.abs(p.trainLoss! / l0 - 1)).toBeLessThan(1e-14);
       for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) expect(p.covariance![i * 3 + j]).toBeCloseTo(p.K[(5 + i) * 8 + 5 + j], 14);
     }
   });
@@ -357,7 +366,10 @@ describe('predict(): η_max, divergence, singular kernels', () => {
     const dup = predict(spec, { train: { X, y }, test: { X: Xte } });
     expect(dup.nullModes).toBe(1);
     expect(dup.warnings.join()).toMatch(/singular.*pseudo-inverse/);
+    // The conflicting labels 0.3, 0.9 of the same input leave the residual ±0.3 forever: E[L] = ½(0.3² + 0.3²).
+    expect(dup.trainLoss).toBeCloseTo(0.09, 12);
     const one = predict(spec, { train: { X: [Xtr[0], Xtr[1], Xtr[2]], y: [0.6, -0.4, 0.1] }, test: { X: Xte } });
+    expect(one.trainLoss).toBeLessThan(1e-20);
     expect(one.nullModes).toBe(0);
     expect(relErr(dup.mean!, one.mean!)).toBeLessThan(1e-10);
     expect(relErr(dup.covariance!, one.covariance!)).toBeLessThan(1e-10);

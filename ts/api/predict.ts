@@ -96,6 +96,13 @@ export interface PredictResult {
   /** Σ_δ̇₁δ̇₂ = Cov[z_δ̇₁;i, z_δ̇₂;i] for each output i, M × M row-major (null as for `mean`). */
   covariance: Float64Array | null;
   /**
+   * E[L] over the initialization at the end of training, in the chosen loss normalization: with the
+   * training residual z̃ − y = g(Θ̃)(z̃(0) − y), E[L_sum] = ½ Σ_i ‖g(Θ̃) y_i‖² + ½ n_out tr(g(Θ̃) K̃ g(Θ̃))
+   * (null modes keep g = 1: they are not trained). The theory for a trainer's loss curve. Null when
+   * it overflows (divergence).
+   */
+  trainLoss: number | null;
+  /**
    * η_max = 2/λ_max of the training kernel that drives the dynamics (Θ̃ or K̃, + ridge), times N·n_out
    * for `loss: 'mean'`: gradient descent converges for η < η_max and diverges for η > η_max.
    */
@@ -279,6 +286,17 @@ export function predictFromKernels(
     }
   }
   symmetrize(cov, M);
+  // Training residual map G = g(D̃) (null modes: g = 1), for E[L].
+  const gv = new Float64Array(N);
+  for (let a = 0; a < N; a++) gv[a] = lam[a] <= cut ? 1 : residualG(s, lam[a] / norm);
+  const G = scaled(gv);
+  const GY = matmul(G, labels.y, N, N, k);
+  const GKG = matmul(matmul(G, block(K, 0, N, 0, N), N, N, N), G, N, N, N);
+  let loss2 = 0;
+  for (let i = 0; i < GY.length; i++) loss2 += GY[i] * GY[i];
+  for (let a = 0; a < N; a++) loss2 += k * GKG[a * N + a];
+  let trainLoss: number | null = (0.5 * loss2) / norm;
+  if (!Number.isFinite(trainLoss)) trainLoss = null;
   if (!mean.every(Number.isFinite) || !cov.every(Number.isFinite)) {
     warnings.push(diverges ? 'the diverging modes overflow float64 at this T: mean and covariance are null' : 'non-finite mean or covariance (overflowing kernels?)');
     mean = null;
@@ -289,7 +307,7 @@ export function predictFromKernels(
     t: s.dynamics === 'gd' ? (s.eta as number) * (s.steps as number) : s.t,
     steps: s.steps, eta: s.eta, ridge: s.ridge,
     nTrain: N, nTest: M, outputs: k,
-    mean, covariance: cov, etaMax, diverges, spectrum: lam, nullModes,
+    mean, covariance: cov, trainLoss, etaMax, diverges, spectrum: lam, nullModes,
     K: Float64Array.from(K), Theta: Float64Array.from(Theta), warnings,
   };
 }
@@ -312,6 +330,14 @@ function oneMinusG(s: Settings, c: number, p: number): number {
   const T = p * (s.steps as number);
   // (1 − x)^T = e^{T log1p(−x)} keeps its digits when x is tiny (T large, η small).
   return x < 1 ? -Math.expm1(T * Math.log1p(-x)) : 1 - Math.pow(1 - x, T);
+}
+
+/** g(c) itself (not 1 − g: keeps its relative digits when the residual is small). */
+function residualG(s: Settings, c: number): number {
+  if (s.dynamics === 'converged') return 0;
+  if (s.dynamics === 'flow') return Math.exp(-c * s.t);
+  const x = (s.eta as number) * c;
+  return x < 1 ? Math.exp((s.steps as number) * Math.log1p(-x)) : Math.pow(1 - x, s.steps as number);
 }
 
 function readSettings(p: Omit<PredictProblem, 'train' | 'test'> & Partial<Pick<PredictProblem, 'train' | 'test'>>): Settings {

@@ -91,13 +91,13 @@ export const command: Command = {
     if (args.json) {
       io.out(JSON.stringify({
         dynamics: r.dynamics, kernel: r.kernel, loss: r.loss, t: r.t, steps: r.steps, eta: r.eta, ridge: r.ridge,
-        nTrain: r.nTrain, nTest: r.nTest, outputs: k, etaMax: r.etaMax, diverges: r.diverges, nullModes: r.nullModes,
+        nTrain: r.nTrain, nTest: r.nTest, outputs: k, trainLoss: r.trainLoss, etaMax: r.etaMax, diverges: r.diverges, nullModes: r.nullModes,
         mean, covariance: cov, spectrum: Array.from(r.spectrum), warnings: r.warnings,
       }, jsonNumber));
     } else {
       const how = r.dynamics === 'gd' ? `${r.steps} GD steps at η = ${r.eta} (t = ηT = ${r.t})` : r.dynamics === 'flow' ? `gradient flow to t = ${r.t}` : 't = ∞';
       io.out(`${r.kernel === 'ntk' ? 'NTK' : 'NNGP'} prediction, ${how}, loss ${r.loss}, ridge ${r.ridge}; N = ${r.nTrain}, M = ${M}, n_out = ${k}`);
-      io.out(`η_max = 2/λ_max = ${fmt(r.etaMax, 0)}${r.diverges ? '   DIVERGES (η > η_max)' : ''}${r.nullModes ? `   pseudo-inverse: ${r.nullModes} null mode(s)` : ''}`);
+      io.out(`E[training loss] = ${fmt(r.trainLoss ?? undefined, 0)}   η_max = 2/λ_max = ${fmt(r.etaMax, 0)}${r.diverges ? '   DIVERGES (η > η_max)' : ''}${r.nullModes ? `   pseudo-inverse: ${r.nullModes} null mode(s)` : ''}`);
       io.out(['test'.padStart(6), ...Array.from({ length: k }, (_, i) => `mean[${i}]`.padStart(12)), 'std'.padStart(12)].join(''));
       for (let i = 0; i < M; i++) {
         io.out([String(i).padStart(6), ...(mean ? mean[i].map((v) => fmt(v)) : Array(k).fill('—'.padStart(12))), cov ? fmt(Math.sqrt(Math.max(cov[i][i], 0))) : '—'.padStart(12)].join(''));
