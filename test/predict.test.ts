@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init, kernels, predict, predictFromKernels, InvalidParameterError, type PredictSpec, type PredictProblem } from '../ts/node.js';
-import { JACOBI_MAX, matmul, matmulT, symmetricEigen } from '../ts/twin/numerics/linalg.js';
+import { JACOBI_MAX, matmul, matmulT, symmetricEigen } from '../ts/api/linalg.js';
 
 beforeAll(async () => {
   await init();

@@ -9,7 +9,8 @@
  *    L = ½·mean = L_sum / (N·n_out), neural-tangents' convention; it rescales every step/time by
  *    1/(N·n_out) in the dynamics below (and multiplies η_max by N·n_out).
  *  - Update: θ_μ ← θ_μ − η λ_μν ∂L/∂θ_ν with the learning-rate tensor of `kernels()` (λ_b on biases,
- *    λ_W/n_{ℓ−1} on weights), so that the NTK is Θ_δ₁δ₂ = Σ_μν λ_μν ∂_μz_δ₁ ∂_νz_δ₂ (PDLT §7.2, §8.1).
+ *    λ_W/n_{ℓ−1} on weights), so that the NTK is Θ_δ₁δ₂ = Σ_μν λ_μν ∂_μz_δ₁ ∂_νz_δ₂ (PDLT §7.1, §8.0;
+ *    docs/theory/conventions.md).
  *    Gradient flow is the limit η → 0 with t = η·T fixed.
  *  - K, Θ are the layer-L kernels of `kernels()` over the inputs [train; test].
  *
@@ -39,9 +40,9 @@
  * modes never reach the test outputs. The result reports it (`nullModes`, a warning). Eigenvalues
  * down to −1e-9·λ_max (rounding/quadrature) are null modes too; below, the kernel is refused.
  */
-import { kernels, type KernelInputs, type KernelsOptions, type KernelsSpec } from '../kernels.js';
-import { InvalidParameterError } from '../errors.js';
-import { matmul, matmulT, symmetricEigen, symmetrize } from '../twin/numerics/linalg.js';
+import { kernels, type KernelInputs, type KernelsOptions, type KernelsSpec } from './kernels.js';
+import { InvalidParameterError } from './errors.js';
+import { matmul, matmulT, symmetricEigen, symmetrize } from './linalg.js';
 
 /** The network: as for `kernels()`, without the inputs (they come from the problem). */
 export interface PredictSpec extends Omit<KernelsSpec, 'inputs'> {

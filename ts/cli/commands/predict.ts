@@ -9,11 +9,12 @@
  * input columns (label columns after them, if present, are ignored).
  */
 import { readFileSync } from 'node:fs';
-import { init } from '../../backend.js';
-import { InvalidParameterError } from '../../errors.js';
+import { init } from '../../api/backend.js';
+import { InvalidParameterError } from '../../api/errors.js';
 import { predict, type PredictProblem } from '../../api/predict.js';
 import { helpText, parseArgs, type Command, type Parsed } from '../args.js';
-import { activationFromArgs, activationOptions, fmt } from '../spec-options.js';
+import { activationFromArgs, activationOptions } from '../options.js';
+import { fmt, jsonNumber } from '../format.js';
 
 const options = {
   train: { type: 'string', description: 'training set CSV: n₀ input columns, then the label columns' },
@@ -154,9 +155,4 @@ function readCsv(file: string, option: string): { rows: number[][]; cols: number
   });
   if (rows.length === 0) throw new InvalidParameterError(option, file, 'a CSV file with at least one row of numbers');
   return { rows, cols };
-}
-
-/** JSON has no Infinity: ±Infinity as strings (t = ∞, η_max of a zero kernel). */
-function jsonNumber(_k: string, v: unknown): unknown {
-  return typeof v === 'number' && !Number.isFinite(v) ? String(v) : v;
 }
