@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { init, kernels, predict, predictFromKernels, InvalidParameterError, type PredictSpec, type PredictProblem } from '../ts/node.js';
+import { init, kernels, predict, predictFromKernels, InvalidParameterError, Rng, type PredictSpec, type PredictProblem } from '../ts/node.js';
 import { JACOBI_MAX, matmul, matmulT, symmetricEigen } from '../ts/api/linalg.js';
 
 beforeAll(async () => {
@@ -433,6 +433,88 @@ describe('predict(): bad input gets typed errors', () => {
     const k = kernels({ ...spec, inputs: [...Xtr, ...Xte] });
     expect(Array.from(p.K)).toEqual(Array.from(k.layers[2].K));
     expect(Array.from(p.Theta)).toEqual(Array.from(k.layers[2].Theta));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Real networks: an independent check of the conventions (sum loss, λ_b and λ_W/n_{ℓ−1}, η).
+
+describe('predict() vs an ensemble of finite networks trained by explicit gradient descent', () => {
+  /**
+   * R networks of depth 2 (width n, one output) trained by full-batch GD on L = ½Σ(z − y)² with the
+   * learning rates η·λ_b on biases and η·λ_W/n_{ℓ−1} on weights; returns z on the test inputs.
+   */
+  function trainEnsemble(sp: { Cb: number; CW: number; lambdaB: number; lambdaW: number }, X: number[][], y: number[], Xt: number[][], n: number, eta: number, T: number, R: number): Float64Array[] {
+    const n0 = X[0].length, N = X.length, all = [...X, ...Xt], P = all.length;
+    const rng = new Rng(20261206, 0);
+    const out = Xt.map(() => new Float64Array(R));
+    const W1 = new Float64Array(n * n0), b1 = new Float64Array(n), W2 = new Float64Array(n);
+    const s = new Float64Array(P * n), z = new Float64Array(P);
+    for (let net = 0; net < R; net++) {
+      rng.fillNormal(W1, Math.sqrt(sp.CW / n0));
+      rng.fillNormal(b1, Math.sqrt(sp.Cb));
+      rng.fillNormal(W2, Math.sqrt(sp.CW / n));
+      let b2 = rng.normal() * Math.sqrt(sp.Cb);
+      const forward = () => {
+        for (let a = 0; a < P; a++) {
+          let za = b2;
+          for (let j = 0; j < n; j++) {
+            let h = b1[j];
+            for (let k = 0; k < n0; k++) h += W1[j * n0 + k] * all[a][k];
+            const t = Math.tanh(h);
+            s[a * n + j] = t;
+            za += W2[j] * t;
+          }
+          z[a] = za;
+        }
+      };
+      for (let step = 0; step < T; step++) {
+        forward();
+        let gb2 = 0;
+        for (let a = 0; a < N; a++) gb2 += z[a] - y[a];
+        for (let j = 0; j < n; j++) {
+          let gW2 = 0, gb1 = 0;
+          const gW1 = new Array(n0).fill(0);
+          for (let a = 0; a < N; a++) {
+            const r = z[a] - y[a], t = s[a * n + j];
+            gW2 += r * t;
+            const d = r * W2[j] * (1 - t * t);
+            gb1 += d;
+            for (let k = 0; k < n0; k++) gW1[k] += d * X[a][k];
+          }
+          W2[j] -= ((eta * sp.lambdaW) / n) * gW2;
+          b1[j] -= eta * sp.lambdaB * gb1;
+          for (let k = 0; k < n0; k++) W1[j * n0 + k] -= ((eta * sp.lambdaW) / n0) * gW1[k];
+        }
+        b2 -= eta * sp.lambdaB * gb2;
+      }
+      forward();
+      Xt.forEach((_, i) => (out[i][net] = z[N + i]));
+    }
+    return out;
+  }
+
+  test('tanh, depth 2, n = 512, 1000 networks, 12 GD steps at η = η_max/2: test mean and variance within 4σ; a wrong loss normalization or λ is rejected', () => {
+    const sp = { activation: 'tanh' as const, depth: 2, Cb: 0.1, CW: 1.5, lambdaB: 0.3, lambdaW: 1.1 };
+    const X = [[1, 0.2, -0.5], [-0.3, 0.8, 0.4], [0.5, -1, 0.1]], y = [0.8, -0.5, 0.3];
+    const Xt = [[0.7, 0.1, -0.2], [-0.6, -0.4, 0.9]];
+    const T = 12, R = 1000;
+    const eta = 0.5 * predict(sp, { train: { X, y }, test: { X: Xt } }).etaMax;
+    const theory = predict(sp, { train: { X, y }, test: { X: Xt }, steps: T, eta });
+    const z = trainEnsemble(sp, X, y, Xt, 512, eta, T, R);
+    const zScores = (p: typeof theory) => z.flatMap((zi, i) => {
+      const m = zi.reduce((a, b) => a + b, 0) / R;
+      const v = zi.reduce((a, b) => a + (b - m) ** 2, 0) / (R - 1);
+      // Standard errors: √(v/R) for the mean; √(2/(R−1))·v for the variance (near-Gaussian outputs).
+      return [(m - p.mean![i]) / Math.sqrt(v / R), (v - p.covariance![i * 2 + i]) / (Math.sqrt(2 / (R - 1)) * v)];
+    });
+    const ok = zScores(theory);
+    for (const zs of ok) expect(Math.abs(zs)).toBeLessThan(4);
+    // The check can fail: neural-tangents' ½·mean loss (dynamics 3× slower here), or λ = C.
+    const wrongLoss = zScores(predict(sp, { train: { X, y }, test: { X: Xt }, steps: T, eta, loss: 'mean' }));
+    expect(Math.max(...wrongLoss.map(Math.abs))).toBeGreaterThan(8);
+    const wrongLambda = zScores(predict({ ...sp, lambdaB: sp.Cb, lambdaW: sp.CW }, { train: { X, y }, test: { X: Xt }, steps: T, eta }));
+    expect(Math.max(...wrongLambda.map(Math.abs))).toBeGreaterThan(4);
   });
 });
 
