@@ -39,3 +39,5 @@ export type {
   DepthToWidthResult,
   DepthToWidthLayer,
 } from './api/critical.js';
+export { predict, predictFromKernels, MAX_TRAIN } from './api/predict.js';
+export type { PredictSpec, PredictProblem, PredictResult, PredictLabels, JointKernels } from './api/predict.js';

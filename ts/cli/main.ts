@@ -16,6 +16,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   merge: () => import('./commands/merge.js'),
   report: () => import('./commands/report.js'),
   critical: () => import('./commands/critical.js'),
+  predict: () => import('./commands/predict.js'),
 };
 
 async function main(argv: string[]): Promise<number> {
