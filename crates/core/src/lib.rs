@@ -12,3 +12,4 @@ pub mod recursion;
 pub mod network;
 pub mod memory;
 pub mod kernel_matrix;
+pub mod train;

@@ -1,0 +1,809 @@
+//! Trained networks: full-batch gradient descent on the MSE loss, per sampled network, recording the
+//! outputs on training and test inputs, the loss curve and the empirical NTK on the data
+//! (PDLT §7.2, §10.1; conventions in docs/theory/training.md).
+//!
+//! ```text
+//! network  z⁽¹⁾_δ = b⁽¹⁾ + W⁽¹⁾x_δ,  z⁽ᵐ⁺¹⁾_δ = b⁽ᵐ⁺¹⁾ + W⁽ᵐ⁺¹⁾σ(z⁽ᵐ⁾_δ)      (network i = RNG stream i,
+//!          drawn exactly as `network.rs` draws it: W⁽ᵐ⁾ then b⁽ᵐ⁾ for m = 1 … L)
+//! loss     𝓛 = ½ Σ_{α ∈ train} Σ_i (z⁽ᴸ⁾_{i;α} − y_{i;α})²
+//! step     θ_μ ← θ_μ − η λ_μ ∂𝓛/∂θ_μ,   λ = λ_b⁽ᵐ⁾ on b⁽ᵐ⁾,  λ_W⁽ᵐ⁾/n_{m−1} on W⁽ᵐ⁾
+//! NTK      Θ̂_{ij;δδ'} = Σ_μ λ_μ ∂z_{i;δ}/∂θ_μ ∂z_{j;δ'}/∂θ_μ
+//! ```
+//!
+//! # Algorithm (one step; rows of every matrix are inputs, N = number of training inputs)
+//! Forward: Z⁽ᵐ⁾ = A⁽ᵐ⁻¹⁾W⁽ᵐ⁾ᵀ + 1b⁽ᵐ⁾ᵀ (`gemm_nt`), A⁽ᵐ⁾ = σ(Z⁽ᵐ⁾), A⁽⁰⁾ = X.
+//! Back-propagation with Δ⁽ᴸ⁾ = Z⁽ᴸ⁾ − Y (N × n_L):
+//! ```text
+//! ∂𝓛/∂b⁽ᵐ⁾ = Σ_α Δ⁽ᵐ⁾_α,   ∂𝓛/∂W⁽ᵐ⁾ = Δ⁽ᵐ⁾ᵀ A⁽ᵐ⁻¹⁾ (`gemm_nn`),   Δ⁽ᵐ⁻¹⁾ = (Δ⁽ᵐ⁾ W⁽ᵐ⁾) ⊙ σ′(Z⁽ᵐ⁻¹⁾) (`gemm_nn`)
+//! ```
+//! all with the weights of the current step (W⁽ᵐ⁾ is updated only after Δ⁽ᵐ⁻¹⁾ is formed).
+//! NTK: back-propagate one row per (output neuron i < k, input δ) — δ⁽ᴸ⁾_{iδ} = e_i,
+//! δ⁽ᵐ⁻¹⁾_{iδ} = (δ⁽ᵐ⁾_{iδ} W⁽ᵐ⁾) ⊙ σ′(z⁽ᵐ⁻¹⁾_δ) — then
+//! ```text
+//! Θ̂_{(iδ),(jδ')} = Σ_{m=L…1} (δ⁽ᵐ⁾_{iδ}·δ⁽ᵐ⁾_{jδ'}) (λ_b⁽ᵐ⁾ + λ_W⁽ᵐ⁾/n_{m−1} · σ⁽ᵐ⁻¹⁾_δ·σ⁽ᵐ⁻¹⁾_{δ'})
+//! ```
+//! (σ⁽⁰⁾ = x), i.e. Gram matrices of the back-propagated rows and of the activations.
+//!
+//! # Reproducibility
+//! Every product uses the fixed summation orders of `gemm.rs`; `ts/twin/sampling/train/train.ts` performs
+//! the same operations in the same order, so the two backends agree bit for bit.
+#![allow(clippy::needless_range_loop)]
+
+use crate::activation::Activation;
+use crate::gemm::{gemm_nn, gemm_nt, transpose};
+use crate::rng::Rng;
+use std::cell::RefCell;
+
+/// Status codes of [`wf_train_chunk`] (0 = success). Codes shared with `wf_ensemble_chunk` keep
+/// their meaning there.
+pub mod err {
+    pub use crate::network::err::{ACTIVATION, ALLOC, HYPER, INPUT, LENGTH, NULL, RANGE, SEED, WIDTH};
+    /// A training parameter is invalid: N_train < 1, steps, η ≤ 0, tol < 0, divergence factor ≤ 0,
+    /// record steps not strictly increasing in 0 … T, loss stride < 1, or k > n_L.
+    pub const TRAIN: i32 = -12;
+}
+
+const MAX_DEPTH: usize = 4096;
+const MAX_WIDTH: usize = 1 << 24;
+/// Largest number of training or test inputs, and of steps.
+const MAX_COUNT: usize = 1 << 30;
+/// Largest workspace we try to allocate (doubles).
+const MAX_WORK: u128 = 1 << 29;
+
+/// Fixed slots at the start of every per-network record.
+pub mod slot {
+    /// The step t at which training stopped (T, or the first step whose loss met tol or diverged).
+    pub const STOP: usize = 0;
+    /// 0 = ran all T steps without meeting tol, 1 = loss < tol at STOP, 2 = diverged at STOP.
+    pub const STATUS: usize = 1;
+    /// 𝓛 at STOP (for a diverged network, the offending value).
+    pub const LOSS: usize = 2;
+    /// Number of fixed slots.
+    pub const HEAD: usize = 3;
+}
+
+/// A decoded training config (layout documented on [`wf_train_chunk`]).
+#[derive(Clone, Debug)]
+pub struct TrainConfig {
+    /// n₀ … n_L
+    pub widths: Vec<usize>,
+    pub cb: Vec<f64>,
+    pub cw: Vec<f64>,
+    pub lambda_b: Vec<f64>,
+    pub lambda_w: Vec<f64>,
+    pub act: Activation,
+    pub seed: u64,
+    pub n_train: usize,
+    pub n_test: usize,
+    pub steps: usize,
+    pub eta: f64,
+    pub tol: f64,
+    pub blowup: f64,
+    pub record: Vec<usize>,
+    pub stride: usize,
+    /// Output neurons 0 … k−1 whose NTK blocks are recorded (0: none).
+    pub k: usize,
+    /// (N + M) × n₀: training inputs, then test inputs.
+    pub x: Vec<f64>,
+    /// N × n_L targets.
+    pub y: Vec<f64>,
+}
+
+fn as_int(v: f64, lo: usize, hi: usize) -> Option<usize> {
+    if v.is_finite() && v.fract() == 0.0 && v >= lo as f64 && v <= hi as f64 {
+        Some(v as usize)
+    } else {
+        None
+    }
+}
+
+/// Offsets of the parts of one per-network record.
+#[derive(Clone, Copy, Debug)]
+pub struct Layout {
+    /// loss at the recorded steps
+    pub loss_rec: usize,
+    /// loss every `stride` steps: t = 0, s, 2s, … ≤ T
+    pub curve: usize,
+    pub curve_len: usize,
+    /// z⁽ᴸ⁾ on the training inputs at the recorded steps: R × N × n_L
+    pub z_train: usize,
+    /// z⁽ᴸ⁾ on the test inputs at the recorded steps: R × M × n_L
+    pub z_test: usize,
+    /// Θ̂ at step 0, (kP)² with P = N + M, index (i·P + δ)·kP + (j·P + δ')
+    pub ntk0: usize,
+    /// Θ̂ at the stop step
+    pub ntk1: usize,
+    /// total length
+    pub len: usize,
+}
+
+impl TrainConfig {
+    /// Decodes and validates a config buffer; Err carries an [`err`] code.
+    pub fn parse(cfg: &[f64]) -> Result<TrainConfig, i32> {
+        if cfg.len() < 2 {
+            return Err(err::LENGTH);
+        }
+        let l = as_int(cfg[0], 1, MAX_DEPTH).ok_or(err::LENGTH)?;
+        let n0 = as_int(cfg[1], 1, MAX_WIDTH).ok_or(err::WIDTH)?;
+        let ot = 2 + 5 * l + 4;
+        if cfg.len() < ot + 9 {
+            return Err(err::LENGTH);
+        }
+        let mut widths = vec![n0];
+        for i in 0..l {
+            widths.push(as_int(cfg[2 + i], 1, MAX_WIDTH).ok_or(err::WIDTH)?);
+        }
+        let nl = widths[l];
+        let oh = 2 + l;
+        let (mut cb, mut cw, mut lambda_b, mut lambda_w) = (vec![], vec![], vec![], vec![]);
+        for i in 0..l {
+            let h = &cfg[oh + 4 * i..oh + 4 * i + 4];
+            if !(h[0] >= 0.0 && h[0].is_finite() && h[1] >= 0.0 && h[1].is_finite() && h[2].is_finite() && h[3].is_finite()) {
+                return Err(err::HYPER);
+            }
+            cb.push(h[0]);
+            cw.push(h[1]);
+            lambda_b.push(h[2]);
+            lambda_w.push(h[3]);
+        }
+        let oa = 2 + 5 * l;
+        let kind = as_int(cfg[oa], 0, u32::MAX as usize).ok_or(err::ACTIVATION)?;
+        if !cfg[oa + 1].is_finite() {
+            return Err(err::ACTIVATION);
+        }
+        let act = Activation::from_raw(kind as u32, cfg[oa + 1]).ok_or(err::ACTIVATION)?;
+        let lo = as_int(cfg[oa + 2], 0, u32::MAX as usize).ok_or(err::SEED)? as u64;
+        let hi = as_int(cfg[oa + 3], 0, u32::MAX as usize).ok_or(err::SEED)? as u64;
+        let t = &cfg[ot..ot + 9];
+        let n_train = as_int(t[0], 1, MAX_COUNT).ok_or(err::TRAIN)?;
+        let n_test = as_int(t[1], 0, MAX_COUNT).ok_or(err::TRAIN)?;
+        let steps = as_int(t[2], 0, MAX_COUNT).ok_or(err::TRAIN)?;
+        let (eta, tol, blowup) = (t[3], t[4], t[5]);
+        if !(eta.is_finite() && eta > 0.0 && tol.is_finite() && tol >= 0.0 && blowup > 0.0 && !blowup.is_nan()) {
+            return Err(err::TRAIN);
+        }
+        let r = as_int(t[6], 1, steps + 1).ok_or(err::TRAIN)?;
+        let stride = as_int(t[7], 1, steps.max(1)).ok_or(err::TRAIN)?;
+        let k = as_int(t[8], 0, nl).ok_or(err::TRAIN)?;
+        let or = ot + 9;
+        let p = n_train + n_test;
+        let need = or as u128 + r as u128 + p as u128 * n0 as u128 + n_train as u128 * nl as u128;
+        if cfg.len() as u128 != need {
+            return Err(err::LENGTH);
+        }
+        let mut record = Vec::with_capacity(r);
+        for i in 0..r {
+            let s = as_int(cfg[or + i], 0, steps).ok_or(err::TRAIN)?;
+            if i > 0 && s <= record[i - 1] {
+                return Err(err::TRAIN);
+            }
+            record.push(s);
+        }
+        let ox = or + r;
+        let (xt, rest) = cfg[ox..].split_at(n_train * n0);
+        let (y, xs) = rest.split_at(n_train * nl);
+        if xt.iter().chain(y.iter()).chain(xs.iter()).any(|v| !v.is_finite()) {
+            return Err(err::INPUT);
+        }
+        let mut x = Vec::with_capacity(p * n0);
+        x.extend_from_slice(xt);
+        x.extend_from_slice(xs);
+        Ok(TrainConfig {
+            widths, cb, cw, lambda_b, lambda_w, act, seed: lo | (hi << 32), n_train, n_test, steps, eta, tol, blowup, record, stride, k, x,
+            y: y.to_vec(),
+        })
+    }
+
+    pub fn depth(&self) -> usize {
+        self.widths.len() - 1
+    }
+
+    /// The per-network record layout; None when it would not fit in a usize.
+    pub fn layout(&self) -> Option<Layout> {
+        let nl = self.widths[self.depth()] as u128;
+        let r = self.record.len() as u128;
+        let (n, m) = (self.n_train as u128, self.n_test as u128);
+        let kp = self.k as u128 * (n + m);
+        let curve_len = self.steps as u128 / self.stride as u128 + 1;
+        let loss_rec = slot::HEAD as u128;
+        let curve = loss_rec + r;
+        let z_train = curve + curve_len;
+        let z_test = z_train + r * n * nl;
+        let ntk0 = z_test + r * m * nl;
+        let ntk1 = ntk0 + kp * kp;
+        let len = ntk1 + kp * kp;
+        if len > (u32::MAX as u128) {
+            return None;
+        }
+        let u = |v: u128| v as usize;
+        Some(Layout {
+            loss_rec: u(loss_rec), curve: u(curve), curve_len: u(curve_len), z_train: u(z_train), z_test: u(z_test), ntk0: u(ntk0), ntk1: u(ntk1),
+            len: u(len),
+        })
+    }
+}
+
+fn zeros(n: usize) -> Result<Vec<f64>, i32> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| err::ALLOC)?;
+    v.resize(n, 0.0);
+    Ok(v)
+}
+
+/// All buffers of one config shape (widths, N, M, k), reused across networks and calls.
+struct Work {
+    widths: Vec<usize>,
+    n_train: usize,
+    n_test: usize,
+    k: usize,
+    /// W⁽ᵐ⁾ (n_m × n_{m−1}) and b⁽ᵐ⁾ for m = 1 … L (index 0 unused)
+    w: Vec<Vec<f64>>,
+    b: Vec<Vec<f64>>,
+    /// Z⁽ᵐ⁾: P × n_m (training rows first)
+    z: Vec<Vec<f64>>,
+    /// A⁽ᵐ⁾ = σ(Z⁽ᵐ⁾) for m < L, A⁽⁰⁾ = X: P × n_m
+    a: Vec<Vec<f64>>,
+    /// σ′(Z⁽ᵐ⁾) for 1 ≤ m < L
+    d1: Vec<Vec<f64>>,
+    /// Δ rows (N × n) and the next layer's
+    del: Vec<f64>,
+    del2: Vec<f64>,
+    /// Δᵀ (n × N)
+    delt: Vec<f64>,
+    /// ∂𝓛/∂W⁽ᵐ⁾ and ∂𝓛/∂b⁽ᵐ⁾ of the layer being updated
+    gw: Vec<f64>,
+    gb: Vec<f64>,
+    /// NTK rows δ⁽ᵐ⁾_{iδ} (kP × n), their Gram (kP × kP), the activation Gram (P × P)
+    nd: Vec<f64>,
+    nd2: Vec<f64>,
+    gk: Vec<f64>,
+    sg: Vec<f64>,
+}
+
+impl Work {
+    fn new(cfg: &TrainConfig) -> Result<Work, i32> {
+        let wd = &cfg.widths;
+        let l = cfg.depth();
+        let (n, p, k) = (cfg.n_train, cfg.n_train + cfg.n_test, cfg.k);
+        let nmax = *wd.iter().max().unwrap();
+        let (n128, p128, kp128, nm128) = (n as u128, p as u128, (k * p) as u128, nmax as u128);
+        let mut total = 3 * n128 * nm128 + 2 * nm128 * nm128 + nm128 + 2 * kp128 * nm128 + kp128 * kp128 + p128 * p128 + p128 * wd[0] as u128;
+        for m in 1..=l {
+            let (nn, np) = (wd[m] as u128, wd[m - 1] as u128);
+            total += nn * np + nn + 3 * p128 * nn;
+        }
+        if total > MAX_WORK {
+            return Err(err::ALLOC);
+        }
+        let mut s = Work {
+            widths: wd.clone(),
+            n_train: cfg.n_train,
+            n_test: cfg.n_test,
+            k,
+            w: vec![vec![]],
+            b: vec![vec![]],
+            z: vec![vec![]],
+            a: vec![zeros(p * wd[0])?],
+            d1: vec![vec![]],
+            del: zeros(n * nmax)?,
+            del2: zeros(n * nmax)?,
+            delt: zeros(n * nmax)?,
+            gw: zeros(nmax * nmax)?,
+            gb: zeros(nmax)?,
+            nd: zeros(k * p * nmax)?,
+            nd2: zeros(k * p * nmax)?,
+            gk: zeros(k * p * k * p)?,
+            sg: zeros(if k > 0 { p * p } else { 0 })?,
+        };
+        for m in 1..=l {
+            let (nn, np) = (wd[m], wd[m - 1]);
+            s.w.push(zeros(nn * np)?);
+            s.b.push(zeros(nn)?);
+            s.z.push(zeros(p * nn)?);
+            let hidden = if m < l { p * nn } else { 0 };
+            s.a.push(zeros(hidden)?);
+            s.d1.push(zeros(hidden)?);
+        }
+        Ok(s)
+    }
+
+    fn fits(&self, cfg: &TrainConfig) -> bool {
+        self.widths == cfg.widths && self.n_train == cfg.n_train && self.n_test == cfg.n_test && self.k == cfg.k
+    }
+
+    /// Draws network `index`: W⁽ᵐ⁾ ~ N(0, C_W/n_{m−1}) then b⁽ᵐ⁾ ~ N(0, C_b) for m = 1 … L from
+    /// `Rng::new(seed, index)` — the same draws, in the same order, as `network.rs`.
+    fn draw(&mut self, cfg: &TrainConfig, index: u64) {
+        let wd = &cfg.widths;
+        let mut rng = Rng::new(cfg.seed, index);
+        for m in 1..=cfg.depth() {
+            rng.fill_normal(&mut self.w[m], (cfg.cw[m - 1] / wd[m - 1] as f64).sqrt());
+            rng.fill_normal(&mut self.b[m], cfg.cb[m - 1].sqrt());
+        }
+    }
+
+    /// Z⁽ᵐ⁾, A⁽ᵐ⁾, σ′ for input rows r0 … r1−1 (every element's value is independent of the range).
+    fn forward(&mut self, cfg: &TrainConfig, r0: usize, r1: usize) {
+        let wd = &cfg.widths;
+        let l = cfg.depth();
+        let rows = r1 - r0;
+        if rows == 0 {
+            return;
+        }
+        for m in 1..=l {
+            let (n, np) = (wd[m], wd[m - 1]);
+            gemm_nt(rows, n, np, &self.a[m - 1][r0 * np..], np, &self.w[m], np, &mut self.z[m][r0 * n..], n);
+            let (z, b) = (&mut self.z[m], &self.b[m]);
+            for r in r0..r1 {
+                for i in 0..n {
+                    z[r * n + i] += b[i];
+                }
+            }
+            if m < l {
+                let (z, a, d1) = (&self.z[m], &mut self.a[m], &mut self.d1[m]);
+                for idx in r0 * n..r1 * n {
+                    let d = cfg.act.eval(z[idx]);
+                    a[idx] = d[0];
+                    d1[idx] = d[1];
+                }
+            }
+        }
+    }
+
+    /// Δ⁽ᴸ⁾ = Z⁽ᴸ⁾ − Y on the training rows (into `del`) and 𝓛 = ½ Σ Δ².
+    fn residual(&mut self, cfg: &TrainConfig) -> f64 {
+        let nl = cfg.widths[cfg.depth()];
+        let z = &self.z[cfg.depth()];
+        let mut s = 0.0;
+        for idx in 0..cfg.n_train * nl {
+            let e = z[idx] - cfg.y[idx];
+            self.del[idx] = e;
+            s += e * e;
+        }
+        0.5 * s
+    }
+
+    /// One gradient-descent step from the residual in `del` (see the module docs).
+    fn step(&mut self, cfg: &TrainConfig) {
+        let wd = &cfg.widths;
+        let n = cfg.n_train;
+        for m in (1..=cfg.depth()).rev() {
+            let (nn, np) = (wd[m], wd[m - 1]);
+            let gb = &mut self.gb[..nn];
+            gb.fill(0.0);
+            for r in 0..n {
+                for i in 0..nn {
+                    gb[i] += self.del[r * nn + i];
+                }
+            }
+            transpose(n, nn, &self.del, nn, &mut self.delt, n);
+            gemm_nn(nn, np, n, &self.delt, n, &self.a[m - 1], np, &mut self.gw, np);
+            if m > 1 {
+                gemm_nn(n, np, nn, &self.del, nn, &self.w[m], np, &mut self.del2, np);
+                let d1 = &self.d1[m - 1];
+                for idx in 0..n * np {
+                    self.del2[idx] *= d1[idx];
+                }
+            }
+            let cb = cfg.eta * cfg.lambda_b[m - 1];
+            let cw = cfg.eta * (cfg.lambda_w[m - 1] / np as f64);
+            let (b, w) = (&mut self.b[m], &mut self.w[m]);
+            for i in 0..nn {
+                b[i] -= cb * self.gb[i];
+            }
+            for idx in 0..nn * np {
+                w[idx] -= cw * self.gw[idx];
+            }
+            std::mem::swap(&mut self.del, &mut self.del2);
+        }
+    }
+
+    /// Θ̂_{(iδ),(jδ')} for i, j < k over all P inputs (forward must be current on all rows).
+    fn ntk(&mut self, cfg: &TrainConfig, out: &mut [f64]) {
+        let wd = &cfg.widths;
+        let l = cfg.depth();
+        let (p, k) = (cfg.n_train + cfg.n_test, cfg.k);
+        let kp = k * p;
+        let out = &mut out[..kp * kp];
+        out.fill(0.0);
+        for m in (1..=l).rev() {
+            let np = wd[m - 1];
+            gemm_nt(p, p, np, &self.a[m - 1], np, &self.a[m - 1], np, &mut self.sg, p);
+            let (lb, mu) = (cfg.lambda_b[m - 1], cfg.lambda_w[m - 1] / np as f64);
+            if m == l {
+                for i in 0..k {
+                    for d in 0..p {
+                        for e in 0..p {
+                            out[(i * p + d) * kp + i * p + e] += lb + mu * self.sg[d * p + e];
+                        }
+                    }
+                }
+            } else {
+                let n = wd[m];
+                gemm_nt(kp, kp, n, &self.nd, n, &self.nd, n, &mut self.gk, kp);
+                for u in 0..kp {
+                    let d = u % p;
+                    for v in 0..kp {
+                        out[u * kp + v] += self.gk[u * kp + v] * (lb + mu * self.sg[d * p + v % p]);
+                    }
+                }
+            }
+            if m > 1 {
+                let d1 = &self.d1[m - 1];
+                if m == l {
+                    let wl = &self.w[l];
+                    for i in 0..k {
+                        for d in 0..p {
+                            for j in 0..np {
+                                self.nd[(i * p + d) * np + j] = wl[i * np + j] * d1[d * np + j];
+                            }
+                        }
+                    }
+                } else {
+                    gemm_nn(kp, np, wd[m], &self.nd, wd[m], &self.w[m], np, &mut self.nd2, np);
+                    for u in 0..kp {
+                        let d = u % p;
+                        for j in 0..np {
+                            self.nd2[u * np + j] *= d1[d * np + j];
+                        }
+                    }
+                    std::mem::swap(&mut self.nd, &mut self.nd2);
+                }
+            }
+        }
+    }
+
+    /// Copies z⁽ᴸ⁾ on the training and test rows and the loss into record slot `ri`.
+    fn write_record(&self, cfg: &TrainConfig, lay: &Layout, ri: usize, loss: f64, rec: &mut [f64]) {
+        let nl = cfg.widths[cfg.depth()];
+        let z = &self.z[cfg.depth()];
+        let (nt, ns) = (cfg.n_train * nl, cfg.n_test * nl);
+        rec[lay.loss_rec + ri] = loss;
+        rec[lay.z_train + ri * nt..lay.z_train + (ri + 1) * nt].copy_from_slice(&z[..nt]);
+        rec[lay.z_test + ri * ns..lay.z_test + (ri + 1) * ns].copy_from_slice(&z[nt..nt + ns]);
+    }
+
+    /// Trains network `index` and writes its record (see [`Layout`]) into `rec`.
+    fn train(&mut self, cfg: &TrainConfig, lay: &Layout, index: u64, rec: &mut [f64]) {
+        self.draw(cfg, index);
+        self.a[0].copy_from_slice(&cfg.x);
+        let (n, p) = (cfg.n_train, cfg.n_train + cfg.n_test);
+        let r = cfg.record.len();
+        let mut half_y2 = 0.0;
+        for v in &cfg.y {
+            half_y2 += v * v;
+        }
+        half_y2 *= 0.5;
+        let mut bound = f64::INFINITY;
+        let mut ri = 0;
+        let mut t = 0;
+        loop {
+            self.forward(cfg, 0, n);
+            let loss = self.residual(cfg);
+            if t == 0 {
+                // Divergence is measured against the loss scale of this network's start and of the
+                // zero predictor, so a bound never depends on other networks.
+                bound = cfg.blowup * (loss + half_y2);
+            }
+            let diverged = !(loss <= bound); // also true for NaN
+            let converged = !diverged && loss < cfg.tol;
+            let stop = diverged || converged || t == cfg.steps;
+            let recording = ri < r && cfg.record[ri] == t;
+            if t == 0 || (stop && !diverged) || recording {
+                self.forward(cfg, n, p);
+            }
+            if t == 0 && cfg.k > 0 {
+                let (a, b) = (lay.ntk0, lay.ntk1);
+                self.ntk(cfg, &mut rec[a..b]);
+            }
+            if diverged {
+                rec[slot::STOP] = t as f64;
+                rec[slot::STATUS] = 2.0;
+                rec[slot::LOSS] = loss;
+                for c in t.div_ceil(cfg.stride)..lay.curve_len {
+                    rec[lay.curve + c] = f64::NAN;
+                }
+                for q in ri..r {
+                    rec[lay.loss_rec + q] = f64::NAN;
+                }
+                let nl = cfg.widths[cfg.depth()];
+                let (nt, ns) = (n * nl, cfg.n_test * nl);
+                rec[lay.z_train + ri * nt..lay.z_train + r * nt].fill(f64::NAN);
+                rec[lay.z_test + ri * ns..lay.z_test + r * ns].fill(f64::NAN);
+                rec[lay.ntk1..lay.len].fill(f64::NAN);
+                return;
+            }
+            if t % cfg.stride == 0 {
+                rec[lay.curve + t / cfg.stride] = loss;
+            }
+            if recording {
+                self.write_record(cfg, lay, ri, loss, rec);
+                ri += 1;
+            }
+            if stop {
+                rec[slot::STOP] = t as f64;
+                rec[slot::STATUS] = if converged { 1.0 } else { 0.0 };
+                rec[slot::LOSS] = loss;
+                // A stopped network keeps its parameters: later records and loss points hold its state.
+                for c in t / cfg.stride + 1..lay.curve_len {
+                    rec[lay.curve + c] = loss;
+                }
+                while ri < r {
+                    self.write_record(cfg, lay, ri, loss, rec);
+                    ri += 1;
+                }
+                if cfg.k > 0 {
+                    let (a, b) = (lay.ntk1, lay.len);
+                    self.ntk(cfg, &mut rec[a..b]);
+                }
+                return;
+            }
+            self.step(cfg);
+            t += 1;
+        }
+    }
+}
+
+thread_local! {
+    static WORK: RefCell<Option<Work>> = const { RefCell::new(None) };
+}
+
+/// Safe core of [`wf_train_chunk`]: trains networks first … first+count−1 and writes their records
+/// one after the other into `out`.
+pub fn train_chunk(cfg: &[f64], first: f64, count: u32, out: &mut [f64]) -> Result<(), i32> {
+    let cfg = TrainConfig::parse(cfg)?;
+    let lay = cfg.layout().ok_or(err::ALLOC)?;
+    const LIMIT: u64 = 1 << 53;
+    if !(first >= 0.0 && first <= LIMIT as f64 && first.fract() == 0.0) || first as u64 + count as u64 > LIMIT {
+        return Err(err::RANGE);
+    }
+    if (out.len() as u128) < lay.len as u128 * count as u128 {
+        return Err(err::LENGTH);
+    }
+    let first = first as u64;
+    WORK.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if !slot.as_ref().is_some_and(|w| w.fits(&cfg)) {
+            *slot = None;
+            *slot = Some(Work::new(&cfg)?);
+        }
+        let work = slot.as_mut().unwrap();
+        for i in 0..count as usize {
+            let rec = &mut out[i * lay.len..(i + 1) * lay.len];
+            rec.fill(0.0);
+            work.train(&cfg, &lay, first + i as u64, rec);
+        }
+        Ok(())
+    })
+}
+
+/// Trains networks `first … first+count−1` (network i drawn from `Rng::new(seed, i)`, exactly the
+/// network `wf_ensemble_chunk` samples for index i) by full-batch gradient descent and WRITES their
+/// records (`count` × record length, layout in [`TrainConfig::layout`] and `ts/twin/sampling/train/train.ts`)
+/// into `out` (`out_len` doubles).
+///
+/// `cfg`:
+/// ```text
+/// [0] L   [1] n0   [2 .. 2+L) n_1 … n_L
+/// [oh = 2+L]  for ℓ = 1..L: Cb, CW, lambdaB, lambdaW
+/// [oa = 2+5L] activation kind, activation parameter a, seed_lo, seed_hi
+/// [ot = oa+4] N_train, N_test, steps T, eta, tol, blowup, R, loss stride, k (NTK output neurons)
+/// [or = ot+9] R record steps, strictly increasing in 0 … T
+/// [ox = or+R] X_train (N·n0), Y (N·n_L), X_test (M·n0), row-major
+/// ```
+/// Returns 0, or a negative code of [`err`] (checked before any work; nothing traps).
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
+#[no_mangle]
+pub extern "C" fn wf_train_chunk(cfg: *const f64, cfg_len: u32, first: f64, count: u32, out: *mut f64, out_len: u32) -> i32 {
+    if cfg.is_null() || out.is_null() {
+        return err::NULL;
+    }
+    let cfg = unsafe { crate::memory::slice(cfg, cfg_len as usize) };
+    let out = unsafe { crate::memory::slice_mut(out, out_len as usize) };
+    match train_chunk(cfg, first, count, out) {
+        Ok(()) => 0,
+        Err(e) => e,
+    }
+}
+
+/// Drops the cached workspace of [`wf_train_chunk`].
+#[no_mangle]
+pub extern "C" fn wf_train_release() {
+    WORK.with(|cell| *cell.borrow_mut() = None);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A config buffer: L from `widths`, tanh-like `kind`, N training and M test inputs.
+    #[allow(clippy::too_many_arguments)]
+    fn pack(widths: &[usize], kind: u32, n: usize, m: usize, steps: usize, eta: f64, record: &[usize], k: usize) -> Vec<f64> {
+        let l = widths.len() - 1;
+        let mut c = vec![l as f64];
+        c.extend(widths.iter().map(|&w| w as f64));
+        for i in 0..l {
+            c.extend_from_slice(&[0.1 + 0.05 * i as f64, 1.3, 0.7 + 0.1 * i as f64, 1.1]);
+        }
+        c.extend_from_slice(&[kind as f64, 0.0, 12345.0, 7.0]);
+        c.extend_from_slice(&[n as f64, m as f64, steps as f64, eta, 0.0, 1e6, record.len() as f64, 1.0, k as f64]);
+        c.extend(record.iter().map(|&r| r as f64));
+        let (n0, nl) = (widths[0], widths[l]);
+        let mut s = 0.37f64;
+        let mut next = || {
+            s = (s * 9301.0 + 49297.0) % 233280.0;
+            s / 233280.0 * 2.0 - 1.0
+        };
+        for _ in 0..n * n0 + n * nl + m * n0 {
+            c.push(next());
+        }
+        c
+    }
+
+    fn tanh_kind() -> u32 {
+        (0..64).find(|&k| Activation::from_raw(k, 0.0).is_some_and(|a| (a.eval(0.5)[0] - 0.5f64.tanh()).abs() < 1e-15)).unwrap()
+    }
+
+    /// The loss at the current parameters (forward over the training rows).
+    fn loss(w: &mut Work, cfg: &TrainConfig) -> f64 {
+        w.forward(cfg, 0, cfg.n_train);
+        w.residual(cfg)
+    }
+
+    #[test]
+    fn gradient_step_equals_central_finite_differences() {
+        let widths = [3, 5, 4, 2];
+        let c = pack(&widths, tanh_kind(), 3, 0, 1, 1.0, &[0], 0);
+        let cfg = TrainConfig::parse(&c).unwrap();
+        let mut w = Work::new(&cfg).unwrap();
+        w.draw(&cfg, 3);
+        w.a[0].copy_from_slice(&cfg.x);
+        let (w0, b0) = (w.w.clone(), w.b.clone());
+        // one step with η = 1 moves θ by −λ ∂𝓛/∂θ: recover the gradient from the update
+        loss(&mut w, &cfg);
+        w.step(&cfg);
+        let h = 1e-5;
+        for m in 1..=3 {
+            let mu = cfg.lambda_w[m - 1] / widths[m - 1] as f64;
+            for idx in 0..w0[m].len() {
+                let g = (w0[m][idx] - w.w[m][idx]) / mu;
+                let mut v = Work::new(&cfg).unwrap();
+                v.w = w0.clone();
+                v.b = b0.clone();
+                v.a[0].copy_from_slice(&cfg.x);
+                v.w[m][idx] += h;
+                let lp = loss(&mut v, &cfg);
+                v.w[m][idx] -= 2.0 * h;
+                let lm = loss(&mut v, &cfg);
+                let fd = (lp - lm) / (2.0 * h);
+                assert!((g - fd).abs() < 1e-7 * (1.0 + fd.abs()), "W{m}[{idx}]: {g} vs {fd}");
+            }
+            for idx in 0..b0[m].len() {
+                let g = (b0[m][idx] - w.b[m][idx]) / cfg.lambda_b[m - 1];
+                let mut v = Work::new(&cfg).unwrap();
+                v.w = w0.clone();
+                v.b = b0.clone();
+                v.a[0].copy_from_slice(&cfg.x);
+                v.b[m][idx] += h;
+                let lp = loss(&mut v, &cfg);
+                v.b[m][idx] -= 2.0 * h;
+                let lm = loss(&mut v, &cfg);
+                let fd = (lp - lm) / (2.0 * h);
+                assert!((g - fd).abs() < 1e-7 * (1.0 + fd.abs()), "b{m}[{idx}]: {g} vs {fd}");
+            }
+        }
+    }
+
+    #[test]
+    fn initial_outputs_are_the_ensemble_networks() {
+        // The trainer's step-0 outputs on one input equal the z of wf_ensemble_chunk's network i:
+        // mean_a z_a² over all n_L outputs, bit for bit.
+        let widths = [3, 6, 5, 4];
+        let kind = tanh_kind();
+        let c = pack(&widths, kind, 1, 0, 0, 0.1, &[0], 0);
+        let cfg = TrainConfig::parse(&c).unwrap();
+        let lay = cfg.layout().unwrap();
+        let mut ens = vec![3.0, 3.0, 6.0, 5.0, 4.0];
+        for i in 0..3 {
+            ens.extend_from_slice(&[cfg.cb[i], cfg.cw[i], cfg.lambda_b[i], cfg.lambda_w[i]]);
+        }
+        ens.extend_from_slice(&[kind as f64, 0.0, 0.0, 12345.0, 7.0, 2.0, 2.0, 4.0]);
+        ens.extend_from_slice(&cfg.x[..3]);
+        for index in [0u64, 5, 17] {
+            let mut out = vec![0.0; lay.len];
+            train_chunk(&c, index as f64, 1, &mut out).unwrap();
+            let z = &out[lay.z_train..lay.z_train + 4];
+            let mut s = 0.0;
+            for &v in z {
+                s += v * v;
+            }
+            let mut e = vec![0.0; 3 * crate::network::NQ];
+            crate::network::ensemble_chunk(&ens, index as f64, 1, &mut e).unwrap();
+            assert_eq!((s / 4.0).to_bits(), e[2 * crate::network::NQ].to_bits(), "network {index}");
+        }
+    }
+
+    #[test]
+    fn ntk_equals_the_jacobian_gram_by_finite_differences() {
+        let widths = [2, 4, 3, 2];
+        let c = pack(&widths, tanh_kind(), 2, 1, 0, 0.1, &[0], 2);
+        let cfg = TrainConfig::parse(&c).unwrap();
+        let lay = cfg.layout().unwrap();
+        let mut out = vec![0.0; lay.len];
+        train_chunk(&c, 9.0, 1, &mut out).unwrap();
+        let mut w = Work::new(&cfg).unwrap();
+        w.draw(&cfg, 9);
+        w.a[0].copy_from_slice(&cfg.x);
+        let p = 3;
+        let kp = 2 * p;
+        // J[(i δ)][μ]·√λ_μ by central differences
+        let h = 1e-6;
+        let mut jac: Vec<Vec<f64>> = vec![vec![]; kp];
+        let outs = |w: &mut Work| {
+            w.forward(&cfg, 0, p);
+            let z = &w.z[3];
+            let mut v = vec![0.0; kp];
+            for i in 0..2 {
+                for d in 0..p {
+                    v[i * p + d] = z[d * 2 + i];
+                }
+            }
+            v
+        };
+        for m in 1..=3 {
+            let sl = (cfg.lambda_w[m - 1] / widths[m - 1] as f64).sqrt();
+            for idx in 0..w.w[m].len() {
+                w.w[m][idx] += h;
+                let a = outs(&mut w);
+                w.w[m][idx] -= 2.0 * h;
+                let b = outs(&mut w);
+                w.w[m][idx] += h;
+                for u in 0..kp {
+                    jac[u].push(sl * (a[u] - b[u]) / (2.0 * h));
+                }
+            }
+            let sb = cfg.lambda_b[m - 1].sqrt();
+            for idx in 0..w.b[m].len() {
+                w.b[m][idx] += h;
+                let a = outs(&mut w);
+                w.b[m][idx] -= 2.0 * h;
+                let b = outs(&mut w);
+                w.b[m][idx] += h;
+                for u in 0..kp {
+                    jac[u].push(sb * (a[u] - b[u]) / (2.0 * h));
+                }
+            }
+        }
+        for u in 0..kp {
+            for v in 0..kp {
+                let fd: f64 = jac[u].iter().zip(&jac[v]).map(|(x, y)| x * y).sum();
+                let got = out[lay.ntk0 + u * kp + v];
+                assert!((got - fd).abs() < 1e-7 * (1.0 + fd.abs()), "Θ[{u},{v}] {got} vs {fd}");
+                // step 0 with T = 0: the final NTK is the initial one
+                assert_eq!(got, out[lay.ntk1 + u * kp + v]);
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_configs_are_refused_with_codes() {
+        let good = pack(&[2, 3, 1], tanh_kind(), 2, 1, 5, 0.1, &[0, 5], 1);
+        assert!(TrainConfig::parse(&good).is_ok());
+        let ot = 2 + 5 * 2 + 4;
+        let mut c = good.clone();
+        c[ot + 3] = 0.0; // η = 0
+        assert_eq!(TrainConfig::parse(&c).err(), Some(err::TRAIN));
+        let mut c = good.clone();
+        c[ot + 9 + 1] = 0.0; // record steps not increasing
+        assert_eq!(TrainConfig::parse(&c).err(), Some(err::TRAIN));
+        let mut c = good.clone();
+        let last = c.len() - 1;
+        c[last] = f64::NAN;
+        assert_eq!(TrainConfig::parse(&c).err(), Some(err::INPUT));
+        let mut c = good.clone();
+        c.pop();
+        assert_eq!(TrainConfig::parse(&c).err(), Some(err::LENGTH));
+        let mut out = vec![0.0; 3];
+        assert_eq!(train_chunk(&good, 0.0, 1, &mut out), Err(err::LENGTH));
+    }
+}
