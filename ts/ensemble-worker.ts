@@ -6,9 +6,10 @@
 import { parentPort } from 'node:worker_threads';
 import { init } from './node.js';
 import { chunkRunner } from './ensemble.js';
-import type { ChunkTask } from './parallel.js';
+import { trainChunkRunner } from './api/train.js';
+import type { ChunkTask, WorkerJob } from './parallel.js';
 
-type Message = { type: 'config'; cfg: Float64Array; backend: 'wasm' | 'js' } | ({ type: 'task' } & ChunkTask);
+type Message = { type: 'config'; cfg: Float64Array; backend: 'wasm' | 'js'; job?: WorkerJob } | ({ type: 'task' } & ChunkTask);
 const port = parentPort!;
 let run: ReturnType<typeof chunkRunner> | null = null;
 port.on('message', async (m: Message) => {
@@ -17,7 +18,7 @@ port.on('message', async (m: Message) => {
       run?.free();
       run = null;
       if (m.backend === 'wasm') await init();
-      run = chunkRunner(m.cfg, m.backend);
+      run = m.job === 'train' ? trainChunkRunner(m.cfg, m.backend) : chunkRunner(m.cfg, m.backend);
       port.postMessage({ type: 'ready' });
     } else {
       const sums = run!(m);

@@ -20,3 +20,5 @@ export type { GaussianExpectations, GaussianExpectationsOptions, ExpectOptions, 
 export { ACTIVATIONS, parseActivation, erf, erfc } from './activation.js';
 export type { ActivationSpec, CustomActivationSpec, ActivationInfo } from './activation.js';
 export { Rng } from './rng.js';
+export { train, mergeTrainings, MemoryBudgetError, trainChunkSize } from './api/train.js';
+export type { TrainSpec, TrainOptions, TrainResult, TrainedNetwork, TrainSummary, TrainStepSummary, TrainState, ArrayEstimate, Matrix } from './api/train.js';

@@ -21,7 +21,10 @@ export interface ChunkWorker {
   terminate?(): Promise<void> | void;
 }
 
-export type WorkerFactory = (cfg: Float64Array, backend: Backend, workers: number) => Promise<ChunkWorker[]>;
+/** What the workers compute: ensemble chunk sums (`wf_ensemble_chunk`) or trained-network records (`wf_train_chunk`). */
+export type WorkerJob = 'ensemble' | 'train';
+
+export type WorkerFactory = (cfg: Float64Array, backend: Backend, workers: number, job?: WorkerJob) => Promise<ChunkWorker[]>;
 
 let factory: WorkerFactory | null = null;
 
