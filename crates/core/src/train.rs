@@ -14,9 +14,13 @@
 //! Forward: Z⁽ᵐ⁾ = A⁽ᵐ⁻¹⁾W⁽ᵐ⁾ᵀ + 1b⁽ᵐ⁾ᵀ (`gemm_nt`), A⁽ᵐ⁾ = σ(Z⁽ᵐ⁾), A⁽⁰⁾ = X.
 //! Back-propagation with Δ⁽ᴸ⁾ = Z⁽ᴸ⁾ − Y (N × n_L):
 //! ```text
-//! ∂𝓛/∂b⁽ᵐ⁾ = Σ_α Δ⁽ᵐ⁾_α,   ∂𝓛/∂W⁽ᵐ⁾ = Δ⁽ᵐ⁾ᵀ A⁽ᵐ⁻¹⁾ (`gemm_nn`),   Δ⁽ᵐ⁻¹⁾ = (Δ⁽ᵐ⁾ W⁽ᵐ⁾) ⊙ σ′(Z⁽ᵐ⁻¹⁾) (`gemm_nn`)
+//! ∂𝓛/∂b⁽ᵐ⁾ = Σ_α Δ⁽ᵐ⁾_α,   ∂𝓛/∂W⁽ᵐ⁾ = Δ⁽ᵐ⁾ᵀ A⁽ᵐ⁻¹⁾,   Δ⁽ᵐ⁻¹⁾ = (Δ⁽ᵐ⁾ W⁽ᵐ⁾) ⊙ σ′(Z⁽ᵐ⁻¹⁾)
 //! ```
 //! all with the weights of the current step (W⁽ᵐ⁾ is updated only after Δ⁽ᵐ⁻¹⁾ is formed).
+//! Δ⁽ᵐ⁾W⁽ᵐ⁾ is a dot-form `gemm_nt` against a kept copy of W⁽ᵐ⁾ᵀ (N is small, and an axpy-form
+//! product with few rows would stream W⁽ᵐ⁾ with a power-of-two stride), and the weight gradient is
+//! never stored: [`update`] forms g_ij = Σ_α Δ_αi A_αj (α increasing, from 0) and applies
+//! W_ij ← W_ij − ημ g_ij in one pass over W.
 //! NTK: back-propagate one row per (output neuron i < k, input δ) — δ⁽ᴸ⁾_{iδ} = e_i,
 //! δ⁽ᵐ⁻¹⁾_{iδ} = (δ⁽ᵐ⁾_{iδ} W⁽ᵐ⁾) ⊙ σ′(z⁽ᵐ⁻¹⁾_δ) — then
 //! ```text
@@ -30,7 +34,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use crate::activation::Activation;
-use crate::gemm::{gemm_nn, gemm_nt, transpose};
+use crate::gemm::{gemm_nt, transpose};
 use crate::rng::Rng;
 use std::cell::RefCell;
 
@@ -238,6 +242,8 @@ struct Work {
     k: usize,
     /// W⁽ᵐ⁾ (n_m × n_{m−1}) and b⁽ᵐ⁾ for m = 1 … L (index 0 unused)
     w: Vec<Vec<f64>>,
+    /// W⁽ᵐ⁾ᵀ for 2 ≤ m ≤ L (back-propagation below layer m)
+    wt: Vec<Vec<f64>>,
     b: Vec<Vec<f64>>,
     /// Z⁽ᵐ⁾: P × n_m (training rows first)
     z: Vec<Vec<f64>>,
@@ -248,10 +254,7 @@ struct Work {
     /// Δ rows (N × n) and the next layer's
     del: Vec<f64>,
     del2: Vec<f64>,
-    /// Δᵀ (n × N)
-    delt: Vec<f64>,
-    /// ∂𝓛/∂W⁽ᵐ⁾ and ∂𝓛/∂b⁽ᵐ⁾ of the layer being updated
-    gw: Vec<f64>,
+    /// ∂𝓛/∂b⁽ᵐ⁾ of the layer being updated
     gb: Vec<f64>,
     /// NTK rows δ⁽ᵐ⁾_{iδ} (kP × n), their Gram (kP × kP), the activation Gram (P × P)
     nd: Vec<f64>,
@@ -267,10 +270,10 @@ impl Work {
         let (n, p, k) = (cfg.n_train, cfg.n_train + cfg.n_test, cfg.k);
         let nmax = *wd.iter().max().unwrap();
         let (n128, p128, kp128, nm128) = (n as u128, p as u128, (k * p) as u128, nmax as u128);
-        let mut total = 3 * n128 * nm128 + 2 * nm128 * nm128 + nm128 + 2 * kp128 * nm128 + kp128 * kp128 + p128 * p128 + p128 * wd[0] as u128;
+        let mut total = 3 * n128 * nm128 + nm128 + 2 * kp128 * nm128 + kp128 * kp128 + p128 * p128 + p128 * wd[0] as u128;
         for m in 1..=l {
             let (nn, np) = (wd[m] as u128, wd[m - 1] as u128);
-            total += nn * np + nn + 3 * p128 * nn;
+            total += 2 * nn * np + nn + 3 * p128 * nn;
         }
         if total > MAX_WORK {
             return Err(err::ALLOC);
@@ -281,14 +284,13 @@ impl Work {
             n_test: cfg.n_test,
             k,
             w: vec![vec![]],
+            wt: vec![vec![]],
             b: vec![vec![]],
             z: vec![vec![]],
             a: vec![zeros(p * wd[0])?],
             d1: vec![vec![]],
             del: zeros(n * nmax)?,
             del2: zeros(n * nmax)?,
-            delt: zeros(n * nmax)?,
-            gw: zeros(nmax * nmax)?,
             gb: zeros(nmax)?,
             nd: zeros(k * p * nmax)?,
             nd2: zeros(k * p * nmax)?,
@@ -298,6 +300,7 @@ impl Work {
         for m in 1..=l {
             let (nn, np) = (wd[m], wd[m - 1]);
             s.w.push(zeros(nn * np)?);
+            s.wt.push(if m >= 2 { zeros(nn * np)? } else { vec![] });
             s.b.push(zeros(nn)?);
             s.z.push(zeros(p * nn)?);
             let hidden = if m < l { p * nn } else { 0 };
@@ -319,6 +322,9 @@ impl Work {
         for m in 1..=cfg.depth() {
             rng.fill_normal(&mut self.w[m], (cfg.cw[m - 1] / wd[m - 1] as f64).sqrt());
             rng.fill_normal(&mut self.b[m], cfg.cb[m - 1].sqrt());
+        }
+        for m in 2..=cfg.depth() {
+            transpose(wd[m], wd[m - 1], &self.w[m], wd[m - 1], &mut self.wt[m], wd[m]);
         }
     }
 
@@ -376,10 +382,8 @@ impl Work {
                     gb[i] += self.del[r * nn + i];
                 }
             }
-            transpose(n, nn, &self.del, nn, &mut self.delt, n);
-            gemm_nn(nn, np, n, &self.delt, n, &self.a[m - 1], np, &mut self.gw, np);
             if m > 1 {
-                gemm_nn(n, np, nn, &self.del, nn, &self.w[m], np, &mut self.del2, np);
+                gemm_nt(n, np, nn, &self.del, nn, &self.wt[m], nn, &mut self.del2, np);
                 let d1 = &self.d1[m - 1];
                 for idx in 0..n * np {
                     self.del2[idx] *= d1[idx];
@@ -387,12 +391,13 @@ impl Work {
             }
             let cb = cfg.eta * cfg.lambda_b[m - 1];
             let cw = cfg.eta * (cfg.lambda_w[m - 1] / np as f64);
-            let (b, w) = (&mut self.b[m], &mut self.w[m]);
+            let b = &mut self.b[m];
             for i in 0..nn {
                 b[i] -= cb * self.gb[i];
             }
-            for idx in 0..nn * np {
-                w[idx] -= cw * self.gw[idx];
+            update(nn, np, n, &self.del, &self.a[m - 1], cw, &mut self.w[m]);
+            if m >= 2 {
+                transpose(nn, np, &self.w[m], np, &mut self.wt[m], nn);
             }
             std::mem::swap(&mut self.del, &mut self.del2);
         }
@@ -440,7 +445,7 @@ impl Work {
                         }
                     }
                 } else {
-                    gemm_nn(kp, np, wd[m], &self.nd, wd[m], &self.w[m], np, &mut self.nd2, np);
+                    gemm_nt(kp, np, wd[m], &self.nd, wd[m], &self.wt[m], wd[m], &mut self.nd2, np);
                     for u in 0..kp {
                         let d = u % p;
                         for j in 0..np {
@@ -540,6 +545,42 @@ impl Work {
             }
             self.step(cfg);
             t += 1;
+        }
+    }
+}
+
+/// W ← W − c·g with g_ij = Σ_α u_αi v_αj (α = 0 … k−1 in increasing order, from 0), for W (m × n),
+/// u (k × m), v (k × n), all dense row-major: the weight gradient Δᵀ A applied without storing it.
+/// Blocks of 8 columns keep their 8 partial sums in registers (LLVM vectorizes the block loops to
+/// f64x2 without reordering any sum).
+pub fn update(m: usize, n: usize, k: usize, u: &[f64], v: &[f64], c: f64, w: &mut [f64]) {
+    assert!(u.len() >= k * m && v.len() >= k * n && w.len() >= m * n);
+    const B: usize = 8;
+    for i in 0..m {
+        let row = &mut w[i * n..(i + 1) * n];
+        let mut j = 0;
+        while j + B <= n {
+            let mut g = [0.0f64; B];
+            for a in 0..k {
+                let x = u[a * m + i];
+                let vr = &v[a * n + j..a * n + j + B];
+                for q in 0..B {
+                    g[q] += x * vr[q];
+                }
+            }
+            let wr = &mut row[j..j + B];
+            for q in 0..B {
+                wr[q] -= c * g[q];
+            }
+            j += B;
+        }
+        while j < n {
+            let mut g = 0.0;
+            for a in 0..k {
+                g += u[a * m + i] * v[a * n + j];
+            }
+            row[j] -= c * g;
+            j += 1;
         }
     }
 }

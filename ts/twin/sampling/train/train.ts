@@ -13,7 +13,7 @@
  */
 import { ACTIVATIONS, activationName, Branch, parseActivation, type Activation } from '../../../activation.js';
 import { InvalidParameterError, WideflowError } from '../../../errors.js';
-import { gemmNN, gemmNT, transpose } from '../../../gemm.js';
+import { gemmNT, transpose } from '../../../gemm.js';
 import { Rng } from '../../../rng.js';
 
 /** Status codes of the wasm export `wf_train_chunk` (0 = success), with what they mean. */
@@ -281,14 +281,14 @@ const f64 = (n: number) => new Float64Array(n);
 export class TrainWorkspace {
   readonly key: string;
   readonly w: Float64Array[] = [f64(0)];
+  /** W⁽ᵐ⁾ᵀ for 2 ≤ m ≤ L. */
+  readonly wt: Float64Array[] = [f64(0)];
   readonly b: Float64Array[] = [f64(0)];
   readonly z: Float64Array[] = [f64(0)];
   readonly a: Float64Array[];
   readonly d1: Float64Array[] = [f64(0)];
   del: Float64Array;
   del2: Float64Array;
-  readonly delt: Float64Array;
-  readonly gw: Float64Array;
   readonly gb: Float64Array;
   nd: Float64Array;
   nd2: Float64Array;
@@ -305,8 +305,6 @@ export class TrainWorkspace {
     this.a = [f64(P * wd[0])];
     this.del = f64(N * nmax);
     this.del2 = f64(N * nmax);
-    this.delt = f64(N * nmax);
-    this.gw = f64(nmax * nmax);
     this.gb = f64(nmax);
     this.nd = f64(k * P * nmax);
     this.nd2 = f64(k * P * nmax);
@@ -315,6 +313,7 @@ export class TrainWorkspace {
     for (let m = 1; m <= L; m++) {
       const n = wd[m], np = wd[m - 1];
       this.w.push(f64(n * np));
+      this.wt.push(f64(m >= 2 ? n * np : 0));
       this.b.push(f64(n));
       this.z.push(f64(P * n));
       const hidden = m < L ? P * n : 0;
@@ -331,6 +330,7 @@ export class TrainWorkspace {
       rng.fillNormal(this.w[m], Math.sqrt(d.cw[m - 1] / wd[m - 1]));
       rng.fillNormal(this.b[m], Math.sqrt(d.cb[m - 1]));
     }
+    for (let m = 2; m < wd.length; m++) transpose(wd[m], wd[m - 1], this.w[m], 0, wd[m - 1], this.wt[m], 0, wd[m]);
   }
 
   /** Z⁽ᵐ⁾, A⁽ᵐ⁾, σ′ for input rows r0 … r1−1. */
@@ -383,19 +383,18 @@ export class TrainWorkspace {
       for (let r = 0; r < N; r++) {
         for (let i = 0; i < nn; i++) gb[i] += del[r * nn + i];
       }
-      transpose(N, nn, del, 0, nn, this.delt, 0, N);
-      gemmNN(nn, np, N, this.delt, 0, N, this.a[m - 1], 0, np, this.gw, 0, np);
       if (m > 1) {
         const del2 = this.del2;
-        gemmNN(N, np, nn, del, 0, nn, this.w[m], 0, np, del2, 0, np);
+        gemmNT(N, np, nn, del, 0, nn, this.wt[m], 0, nn, del2, 0, np);
         const d1 = this.d1[m - 1];
         for (let idx = 0; idx < N * np; idx++) del2[idx] *= d1[idx];
       }
       const cb = d.eta * d.lb[m - 1];
       const cw = d.eta * (d.lw[m - 1] / np);
-      const b = this.b[m], w = this.w[m], gw = this.gw;
+      const b = this.b[m];
       for (let i = 0; i < nn; i++) b[i] -= cb * gb[i];
-      for (let idx = 0; idx < nn * np; idx++) w[idx] -= cw * gw[idx];
+      update(nn, np, N, del, this.a[m - 1], cw, this.w[m]);
+      if (m >= 2) transpose(nn, np, this.w[m], 0, np, this.wt[m], 0, nn);
       const t = this.del;
       this.del = this.del2;
       this.del2 = t;
@@ -439,7 +438,7 @@ export class TrainWorkspace {
           }
         } else {
           const nd2 = this.nd2;
-          gemmNN(kp, np, wd[m], this.nd, 0, wd[m], this.w[m], 0, np, nd2, 0, np);
+          gemmNT(kp, np, wd[m], this.nd, 0, wd[m], this.wt[m], 0, wd[m], nd2, 0, np);
           for (let u = 0; u < kp; u++) {
             const a = u % P;
             for (let j = 0; j < np; j++) nd2[u * np + j] *= d1[a * np + j];
@@ -507,6 +506,21 @@ export class TrainWorkspace {
         return;
       }
       this.step(d);
+    }
+  }
+}
+
+/**
+ * W ← W − c·g with g_ij = Σ_α u_αi v_αj (α increasing, from 0), for W (m × n), u (k × m), v (k × n)
+ * dense row-major: the weight gradient Δᵀ A applied without storing it (twin of `update` in Rust).
+ */
+export function update(m: number, n: number, k: number, u: Float64Array, v: Float64Array, c: number, w: Float64Array): void {
+  for (let i = 0; i < m; i++) {
+    const row = i * n;
+    for (let j = 0; j < n; j++) {
+      let g = 0;
+      for (let a = 0; a < k; a++) g += u[a * m + i] * v[a * n + j];
+      w[row + j] -= c * g;
     }
   }
 }
