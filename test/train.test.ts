@@ -1,0 +1,328 @@
+/**
+ * train(): ensembles of networks trained by full-batch gradient descent (ts/api/train.ts, the twin
+ * ts/twin/sampling/train/train.ts and crates/core/src/train.rs).
+ *
+ * Independent references: central finite differences of the loss and of the outputs (gradients and
+ * the NTK), the sampler of ensemble() (same networks), the linearized model driven by each network's
+ * own initial NTK (tiny-η dynamics), and the infinite-width kernels of kernels() (ensemble mean).
+ */
+import { beforeAll, describe, expect, test } from 'vitest';
+import { parseActivation } from '../ts/activation.js';
+import { init } from '../ts/backend.js';
+import { InvalidParameterError, AbortError } from '../ts/errors.js';
+import { kernels } from '../ts/kernels.js';
+import { ensembleChunkJs, packConfig } from '../ts/network.js';
+import { MemoryBudgetError, mergeTrainings, train, type TrainOptions, type TrainSpec } from '../ts/api/train.js';
+import { decodeTrainConfig, packTrainConfig, trainChunkJs, trainLayout, TrainWorkspace, type TrainNetConfig } from '../ts/twin/sampling/train/train.js';
+import '../ts/node.js';
+
+beforeAll(async () => {
+  await init();
+});
+
+/** Deterministic test numbers in (−1, 1) from a small LCG (not the library RNG). */
+function numbers(n: number, seed: number): number[] {
+  let s = seed * 7919 + 17;
+  return Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return (2 * s) / 2147483648 - 1;
+  });
+}
+
+function netConfig(widths: number[], act: string, N: number, M: number, over: Partial<TrainNetConfig> = {}): TrainNetConfig {
+  const L = widths.length - 1;
+  const a = parseActivation(act);
+  const per = (f: (l: number) => number) => Array.from({ length: L }, (_, l) => f(l));
+  return {
+    widths, Cb: per((l) => 0.1 + 0.05 * l), CW: per(() => 1.4), lambdaB: per((l) => 0.6 + 0.2 * l), lambdaW: per((l) => 1.2 - 0.1 * l),
+    kind: a.kind, a: a.a, seed: 4242,
+    xTrain: numbers(N * widths[0], 1), yTrain: numbers(N * widths[L], 2), xTest: numbers(M * widths[0], 3),
+    nTrain: N, nTest: M, steps: 1, eta: 1, tol: 0, blowup: 1e6, record: [0], stride: 1, k: 0,
+    ...over,
+  };
+}
+
+describe('twin kernels against finite differences', () => {
+  for (const act of ['tanh', 'gelu', 'relu', 'sin']) {
+    test(`${act}: one step with η = 1 moves θ by −λ ∂𝓛/∂θ (central differences of 𝓛)`, () => {
+      const c = netConfig([3, 5, 4, 2], act, 3, 0);
+      const d = decodeTrainConfig(packTrainConfig(c));
+      const sigma = parseActivation(act);
+      const ws = new TrainWorkspace(d);
+      ws.draw(d, c.seed, 3);
+      ws.a[0].set(d.x);
+      const w0 = ws.w.map((v) => v.slice()), b0 = ws.b.map((v) => v.slice());
+      const loss = (w: Float64Array[], b: Float64Array[]) => {
+        const v = new TrainWorkspace(d);
+        v.a[0].set(d.x);
+        w.forEach((x, m) => v.w[m].set(x));
+        b.forEach((x, m) => v.b[m].set(x));
+        v.forward(d, sigma, 0, d.nTrain);
+        return v.residual(d);
+      };
+      ws.forward(d, sigma, 0, d.nTrain);
+      ws.residual(d);
+      ws.step(d);
+      const h = 1e-5;
+      let worst = 0;
+      for (let m = 1; m <= 3; m++) {
+        const mu = c.lambdaW[m - 1] / c.widths[m - 1];
+        for (const [theta, now, rate] of [[w0, ws.w, mu], [b0, ws.b, c.lambdaB[m - 1]]] as const) {
+          for (let i = 0; i < theta[m].length; i++) {
+            const g = (theta[m][i] - now[m][i]) / rate;
+            const p = theta.map((v) => v.slice());
+            p[m][i] += h;
+            const lp = theta === w0 ? loss(p, b0) : loss(w0, p);
+            p[m][i] -= 2 * h;
+            const lm = theta === w0 ? loss(p, b0) : loss(w0, p);
+            const fd = (lp - lm) / (2 * h);
+            worst = Math.max(worst, Math.abs(g - fd) / (1 + Math.abs(fd)));
+          }
+        }
+      }
+      expect(worst).toBeLessThan(act === 'relu' ? 1e-6 : 1e-8);
+      expect(worst).toBeGreaterThan(0); // the comparison is not vacuous
+    });
+  }
+
+  test('the recorded NTK is the λ-weighted Gram of the Jacobian (central differences), all output pairs i, j < k', () => {
+    const c = netConfig([2, 4, 3, 2], 'tanh', 2, 1, { steps: 0, k: 2 });
+    const cfg = packTrainConfig(c);
+    const d = decodeTrainConfig(cfg);
+    const lay = trainLayout(d);
+    const out = new Float64Array(lay.len);
+    trainChunkJs(cfg, 9, 1, out);
+    const sigma = parseActivation('tanh');
+    const ws = new TrainWorkspace(d);
+    ws.draw(d, c.seed, 9);
+    ws.a[0].set(d.x);
+    const P = 3, kp = 6;
+    const outs = () => {
+      ws.forward(d, sigma, 0, P);
+      const z = ws.z[3];
+      return Array.from({ length: kp }, (_, u) => z[(u % P) * 2 + Math.floor(u / P)]);
+    };
+    const jac: number[][] = Array.from({ length: kp }, () => []);
+    const h = 1e-6;
+    for (let m = 1; m <= 3; m++) {
+      for (const [theta, rate] of [[ws.w[m], c.lambdaW[m - 1] / c.widths[m - 1]], [ws.b[m], c.lambdaB[m - 1]]] as const) {
+        for (let i = 0; i < theta.length; i++) {
+          theta[i] += h;
+          const a = outs();
+          theta[i] -= 2 * h;
+          const b = outs();
+          theta[i] += h;
+          for (let u = 0; u < kp; u++) jac[u].push((Math.sqrt(rate) * (a[u] - b[u])) / (2 * h));
+        }
+      }
+    }
+    for (let u = 0; u < kp; u++) {
+      for (let v = 0; v < kp; v++) {
+        const fd = jac[u].reduce((s, x, q) => s + x * jac[v][q], 0);
+        expect(Math.abs(out[lay.ntk0 + u * kp + v] - fd)).toBeLessThan(1e-8 * (1 + Math.abs(fd)));
+      }
+    }
+    // the off-diagonal output blocks (i ≠ j) are nonzero at finite width: they are really computed
+    expect(Math.abs(out[lay.ntk0 + 0 * kp + P])).toBeGreaterThan(1e-6);
+  });
+});
+
+describe('backends and the sampler', () => {
+  const cases: Array<[string, TrainNetConfig]> = [
+    ['tanh L=3, records, stride, NTK', netConfig([3, 24, 20, 2], 'tanh', 4, 2, { steps: 30, eta: 0.2, record: [0, 7, 30], stride: 3, k: 2 })],
+    ['gelu L=2, stops at tol', netConfig([2, 33, 1], 'gelu', 3, 1, { steps: 400, eta: 0.3, tol: 1e-4, record: [0, 50, 400], stride: 7, k: 1 })],
+    ['relu L=4, diverges', netConfig([2, 9, 8, 7, 3], 'relu', 5, 2, { steps: 40, eta: 40, record: [0, 1, 2, 40], k: 3 })],
+  ];
+  for (const [name, c] of cases) {
+    test(`wasm and the js twin agree bit for bit: ${name}`, async () => {
+      const cfg = packTrainConfig(c);
+      const { wasmCore } = await import('../ts/backend.js');
+      const core = wasmCore('test');
+      const len = trainLayout(decodeTrainConfig(cfg)).len;
+      const js = new Float64Array(3 * len);
+      trainChunkJs(cfg, 5, 3, js);
+      const cb = core.allocF64(cfg);
+      const ob = core.allocF64(3 * len);
+      expect(core.call('wf_train_chunk', cb.ptr, cfg.length, 5, 3, ob.ptr, 3 * len)).toBe(0);
+      const wasm = core.readF64(ob, 3 * len);
+      core.free(cb);
+      core.free(ob);
+      let same = 0;
+      for (let i = 0; i < js.length; i++) if (Object.is(js[i], wasm[i])) same++;
+      expect(same).toBe(js.length);
+    });
+  }
+
+  test('the flags of the cases above: stopped at tol, diverged, ran', () => {
+    const status = (c: TrainNetConfig) => {
+      const cfg = packTrainConfig(c);
+      const lay = trainLayout(decodeTrainConfig(cfg));
+      const out = new Float64Array(lay.len);
+      trainChunkJs(cfg, 0, 1, out);
+      return [out[0], out[1], out[2]];
+    };
+    const [t1, s1, l1] = status(cases[1][1]);
+    expect(s1).toBe(1);
+    expect(l1).toBeLessThan(1e-4);
+    expect(t1).toBeLessThan(400);
+    const [, s2] = status(cases[2][1]);
+    expect(s2).toBe(2);
+    expect(status(cases[0][1])[1]).toBe(0);
+  });
+
+  test("network i is ensemble()'s network i: the same z at step 0 (bit for bit)", async () => {
+    const c = netConfig([3, 6, 5, 4], 'tanh', 1, 0, { steps: 0 });
+    const cfg = packTrainConfig(c);
+    const lay = trainLayout(decodeTrainConfig(cfg));
+    const ens = packConfig({ widths: c.widths, Cb: c.Cb, CW: c.CW, lambdaB: c.lambdaB, lambdaW: c.lambdaW, kind: c.kind, a: c.a, order: 0, seed: c.seed, neurons: [2, 2, 4], x: c.xTrain });
+    for (const index of [0, 5, 17]) {
+      const rec = new Float64Array(lay.len);
+      trainChunkJs(cfg, index, 1, rec);
+      let s = 0;
+      for (let i = 0; i < 4; i++) s += rec[lay.zTrain + i] ** 2;
+      const e = new Float64Array(3 * 17);
+      ensembleChunkJs(ens, index, 1, e);
+      expect(s / 4).toBe(e[2 * 17]); // ZZ of layer 3 = mean_a z_a²
+    }
+  });
+});
+
+const smallSpec: TrainSpec = { activation: 'tanh', depth: 3, width: 16, Cb: 0.1, CW: 1.5, lambdaB: 1, lambdaW: 1 };
+const smallData: Pick<TrainOptions, 'train' | 'test'> = {
+  train: { X: [[1, 0.2], [-0.3, 0.8], [0.5, -0.6]], y: [[0.4, -0.1], [-0.2, 0.3], [0.1, 0.2]] },
+  test: { X: [[0.6, 0.6], [-0.9, 0.1]] },
+};
+
+describe('train(): determinism, flags, errors', () => {
+  test('bit-identical for 1 and 2 workers and for 3 merged shards', async () => {
+    const o: TrainOptions = { ...smallData, steps: 40, eta: 0.1, record: [0, 10, 40], samples: 26, seed: 9, ntkNeurons: 2 };
+    const a = await train(smallSpec, { ...o, workers: 1 });
+    const b = await train(smallSpec, { ...o, workers: 2 });
+    const parts = await Promise.all([1, 2, 3].map((index) => train(smallSpec, { ...o, shard: { index, count: 3 } })));
+    const m = mergeTrainings(parts.reverse());
+    for (const r of [b, m]) {
+      expect(Array.from(r.state.records as Float64Array)).toEqual(Array.from(a.state.records as Float64Array));
+      expect(r.summary).toEqual(a.summary);
+    }
+    expect(a.networks.map((n) => n.index)).toEqual(Array.from({ length: 26 }, (_, i) => i));
+    // and through JSON (what --out writes): null stands for NaN
+    const back = mergeTrainings([JSON.parse(JSON.stringify({ ...a.state, records: Array.from(a.state.records as Float64Array) }))]);
+    expect(back.summary).toEqual(a.summary);
+    expect(() => mergeTrainings([parts[0], parts[0]])).toThrow(InvalidParameterError);
+    expect(() => mergeTrainings([parts[0]])).toThrow(/missing shards/);
+  });
+
+  test('the loss decreases monotonically at a small step and reaches a small value', async () => {
+    const r = await train({ ...smallSpec, width: 128 }, { ...smallData, steps: 300, eta: 0.05, samples: 4, lossStride: 1 });
+    for (const n of r.networks) {
+      for (let t = 1; t < n.lossCurve.length; t++) expect(n.lossCurve[t]).toBeLessThanOrEqual(n.lossCurve[t - 1]);
+      expect(n.lossCurve[300]).toBeLessThan(1e-3 * n.lossCurve[0]);
+      expect(n.status).toBe('ran');
+    }
+  });
+
+  test('divergence is an explicit flag; diverged networks are left out of the statistics (never NaN)', async () => {
+    const r = await train(smallSpec, { ...smallData, steps: 50, eta: 6, samples: 12, seed: 3 });
+    expect(r.summary.diverged).toBeGreaterThan(0);
+    expect(r.summary.used).toBe(r.summary.networks - r.summary.diverged);
+    expect(r.warnings.join()).toMatch(/diverged/);
+    const div = r.networks.find((n) => n.status === 'diverged')!;
+    expect(Number.isNaN(div.zTest[1][0])).toBe(true);
+    for (const s of r.summary.steps) {
+      for (const v of [...s.testMean.mean, ...s.testMean.stderr, ...s.testCov.mean, s.loss.mean]) expect(Number.isFinite(v)).toBe(true);
+    }
+  });
+
+  test('tol: networks stop when 𝓛 < tol, and those that do not are counted', async () => {
+    const ok = await train(smallSpec, { ...smallData, steps: 2000, eta: 0.2, tol: 1e-3, samples: 6, record: [0, 2000] });
+    for (const n of ok.networks) {
+      expect(n.status).toBe('converged');
+      expect(n.finalLoss).toBeLessThan(1e-3);
+      expect(n.stoppedAt).toBeLessThan(2000);
+      expect(n.loss[1]).toBe(n.finalLoss); // a stopped network keeps its state
+    }
+    const short = await train(smallSpec, { ...smallData, steps: 3, eta: 0.01, tol: 1e-9, samples: 4 });
+    expect(short.summary.notConverged).toBe(4);
+    expect(short.warnings.join()).toMatch(/did not reach/);
+  });
+
+  test('bad input gets typed errors naming the parameter', async () => {
+    const o = { ...smallData, steps: 5, eta: 0.1, samples: 4 };
+    await expect(train(smallSpec, { ...o, train: { X: smallData.train.X, y: [1, 2] } })).rejects.toThrow(/train.y/);
+    await expect(train(smallSpec, { ...o, train: { X: smallData.train.X, y: [[0, 0], [NaN, 0], [1, 1]] } })).rejects.toThrow(InvalidParameterError);
+    await expect(train(smallSpec, { ...o, test: { X: [[1, 2, 3]] } })).rejects.toThrow(/test.X/);
+    await expect(train({ ...smallSpec, inputWidth: 3 }, o)).rejects.toThrow(/train.X/);
+    await expect(train(smallSpec, { ...o, eta: -1 })).rejects.toThrow(/eta/);
+    await expect(train(smallSpec, { ...o, record: [0, 9] })).rejects.toThrow(/record/);
+    await expect(train(smallSpec, { ...o, ntkNeurons: 3 })).rejects.toThrow(/ntkNeurons/);
+    await expect(train(smallSpec, { ...o, samples: 10_000_000 })).rejects.toThrow(MemoryBudgetError);
+    await expect(train(smallSpec, { ...o, samples: 100, memoryBudget: 1000 })).rejects.toThrow(/memory budget/);
+    const ac = new AbortController();
+    ac.abort();
+    await expect(train(smallSpec, { ...o, signal: ac.signal })).rejects.toThrow(AbortError);
+  });
+});
+
+describe('train() against theory', () => {
+  test('tiny η: each network follows the linearized model of its own initial NTK, closer as the width grows', async () => {
+    const X = [[1, 0.3], [-0.4, 1], [0.5, -0.9]], y = [0.6, -0.4, 0.3], Xt = [[0.8, 0.6]];
+    const N = 3, P = 4, T = 200, eta = 0.02;
+    const dev: number[] = [];
+    for (const width of [32, 512]) {
+      const r = await train({ activation: 'tanh', depth: 2, width, Cb: 0.1, CW: 1.5, lambdaB: 1, lambdaW: 1 },
+        { train: { X, y }, test: { X: Xt }, steps: T, eta, samples: 6, record: [0, T], ntkNeurons: 1, seed: 5 });
+      let num = 0, den = 0;
+      for (const n of r.networks) {
+        const th = n.ntkInitial!;
+        // linear model: r_{t+1} = r_t − ηΘ̃ r_t on the training residual, z_test moves by −ηΘ_{tα} r_t
+        let res = Array.from(n.zTrain[0], (z, a) => z - y[a]);
+        let zt = n.zTest[0][0];
+        for (let t = 0; t < T; t++) {
+          zt -= eta * res.reduce((s, v, b) => s + th[N * P + b] * v, 0);
+          res = res.map((v, a) => v - eta * res.reduce((s, w, b) => s + th[a * P + b] * w, 0));
+        }
+        num += (n.zTest[1][0] - zt) ** 2;
+        den += (n.zTest[1][0] - n.zTest[0][0]) ** 2;
+      }
+      dev.push(Math.sqrt(num / den));
+    }
+    // Measured: 0.0159 at n = 32, 0.0020 at n = 512 (≈ 1/n here; the bound allows the 1/√n of the
+    // worst case: the NTK of one network moves by O(1/√n) during training).
+    expect(dev[1]).toBeLessThan(0.006);
+    expect(dev[1]).toBeLessThan(dev[0] / 3);
+    expect(dev[0]).toBeGreaterThan(1e-3); // at small width the deviation is visible: the check can fail
+  });
+
+  test('at width 512 the ensemble mean of trained test outputs matches the infinite-width NTK prediction (4σ), and the NNGP one is rejected', async () => {
+    const X = [[1, 0.3], [-0.4, 1], [0.5, -0.9]], y = [0.6, -0.4, 0.3], Xt = [[0.8, 0.6], [0.1, -0.7]];
+    const hyp = { activation: 'relu', depth: 2, Cb: 0.1, CW: 1.5, lambdaB: 1, lambdaW: 1 } as const;
+    const N = 3, M = 2, P = 5, T = 100;
+    const kr = kernels({ ...hyp, inputs: [...X, ...Xt] });
+    const Th = kr.layers[1].Theta, K = kr.layers[1].K;
+    let lmax = 0;
+    for (let a = 0; a < N; a++) lmax = Math.max(lmax, [0, 1, 2].reduce((s, b) => s + Math.abs(Th[a * P + b]), 0));
+    const eta = 1 / lmax; // below 2/λ_max (Gershgorin bound)
+    // The infinite-width mean follows the linear dynamics exactly (E z₀ = 0): T discrete steps.
+    const meanAfter = (ker: Float64Array) => {
+      let mtr = [0, 0, 0];
+      const mte = [0, 0];
+      for (let t = 0; t < T; t++) {
+        const r = mtr.map((v, a) => v - y[a]);
+        for (let d = 0; d < M; d++) mte[d] -= eta * r.reduce((s, v, b) => s + ker[(N + d) * P + b] * v, 0);
+        mtr = mtr.map((v, a) => v - eta * r.reduce((s, w, b) => s + ker[a * P + b] * w, 0));
+      }
+      return mte;
+    };
+    const ntk = meanAfter(Th), nngp = meanAfter(K);
+    const r = await train({ ...hyp, width: 512 }, { train: { X, y }, test: { X: Xt }, steps: T, eta, samples: 400, seed: 1, ntkNeurons: 0 });
+    const s = r.summary.steps.at(-1)!;
+    expect(s.step).toBe(T);
+    expect(r.summary.used).toBe(400);
+    const zs = ntk.map((v, d) => (s.testMean.mean[d] - v) / s.testMean.stderr[d]);
+    const wrong = nngp.map((v, d) => (s.testMean.mean[d] - v) / s.testMean.stderr[d]);
+    for (const z of zs) expect(Math.abs(z)).toBeLessThan(4);
+    expect(Math.max(...wrong.map(Math.abs))).toBeGreaterThan(4);
+    // at step 0 the ensemble mean is E z₀ = 0 within errors
+    for (let d = 0; d < M; d++) expect(Math.abs(r.summary.steps[0].testMean.mean[d])).toBeLessThan(4 * r.summary.steps[0].testMean.stderr[d]);
+  });
+});
