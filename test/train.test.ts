@@ -6,6 +6,11 @@
  * the NTK), the sampler of ensemble() (same networks), the linearized model driven by each network's
  * own initial NTK (tiny-η dynamics), and the infinite-width kernels of kernels() (ensemble mean).
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parseActivation } from '../ts/activation.js';
 import { init } from '../ts/backend.js';
@@ -324,5 +329,42 @@ describe('train() against theory', () => {
     expect(Math.max(...wrong.map(Math.abs))).toBeGreaterThan(4);
     // at step 0 the ensemble mean is E z₀ = 0 within errors
     for (let d = 0; d < M; d++) expect(Math.abs(r.summary.steps[0].testMean.mean[d])).toBeLessThan(4 * r.summary.steps[0].testMean.stderr[d]);
+  });
+});
+
+describe('wideflow train (CLI)', () => {
+  const cli = fileURLToPath(new URL('../dist/ts/cli.js', import.meta.url));
+  const run = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [cli, 'train', ...args], { encoding: 'utf8' });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'wf-train-'));
+  writeFileSync(join(dir, 'train.csv'), 'x1,x2,y\n1,0.3,0.6\n-0.4,1,-0.4\n0.5,-0.9,0.3\n');
+  writeFileSync(join(dir, 'test.csv'), '0.8,0.6\n0.1,-0.7\n');
+  writeFileSync(join(dir, 'bad.csv'), '1,0.3,0.6\n-0.4,nan,-0.4\n');
+  const net = ['--train', join(dir, 'train.csv'), '--test', join(dir, 'test.csv'), '--activation', 'tanh', '--depth', '2', '--width', '32',
+    '--steps', '50', '--eta', '0.1', '--samples', '12', '--record', '0,10,50'];
+
+  test('--json summary; --shard … --out parts merge into the unsharded result', () => {
+    const full = run(...net, '--json');
+    expect(full.code).toBe(0);
+    const j = JSON.parse(full.out);
+    expect(j.summary.steps.map((s: { step: number }) => s.step)).toEqual([0, 10, 50]);
+    expect(j.summary.steps[2].testMean.mean).toHaveLength(2);
+    expect(j.widths).toEqual([2, 32, 1]);
+    for (const i of [1, 2]) expect(run(...net, '--shard', `${i}/2`, '--out', join(dir, `p${i}.json`)).code).toBe(0);
+    const merged = run('--merge', join(dir, 'p2.json'), join(dir, 'p1.json'), '--json');
+    expect(merged.code).toBe(0);
+    expect(JSON.parse(merged.out).summary).toEqual(j.summary);
+    const table = run(...net);
+    expect(table.out).toMatch(/step.*loss.*z\(test 0\)/);
+  });
+
+  test('bad files and options exit 1 with a message naming them', () => {
+    const r = run(...net.slice(2), '--train', join(dir, 'bad.csv'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/bad\.csv:2/);
+    expect(run(...net, '--eta', '0').err).toMatch(/eta/);
+    expect(run(...net, '--outputs', '3').err).toMatch(/--outputs/);
   });
 });

@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   compare: () => import('./cli/compare.js'),
   merge: () => import('./cli/merge.js'),
   report: () => import('./cli/report.js'),
+  train: () => import('./cli/commands/train.js'),
 };
 
 async function main(argv: string[]): Promise<number> {
