@@ -17,7 +17,7 @@
  * same seed gives bit-identical results whatever the number of workers, and shards merge exactly.
  */
 import type { Activation } from '../activation.js';
-import { resolveBackend, wasmCore, type Backend } from '../backend.js';
+import { registerWarmUp, resolveBackend, wasmCore, type Backend } from '../backend.js';
 import { AbortError, InvalidParameterError, WideflowError } from '../errors.js';
 import type { Estimate } from '../estimator.js';
 import { workerFactory, type ChunkTask } from '../parallel.js';
@@ -665,3 +665,24 @@ export function mergeTrainings(parts: ReadonlyArray<TrainState | TrainResult>): 
 }
 
 export { STATUS as TRAIN_STATUS_CODES };
+
+// V8 runs the first long call of an export in its baseline tier; one tiny call at init starts the
+// optimizing compile of wf_train_chunk early (as ts/network.ts does for wf_ensemble_chunk).
+registerWarmUp((core) => {
+  try {
+    const cfg = packTrainConfig({
+      widths: [2, 8, 8, 1], Cb: [0.1, 0.1, 0.1], CW: [1, 1, 1], lambdaB: [1, 1, 1], lambdaW: [1, 1, 1], kind: 3, a: 0, seed: 0,
+      xTrain: [1, 0, 0, 1], yTrain: [0.5, -0.5], xTest: [1, 1], nTrain: 2, nTest: 1, steps: 2, eta: 0.1, tol: 0, blowup: 1e6,
+      record: [0, 2], stride: 1, k: 1,
+    });
+    const len = trainLayout(decodeTrainConfig(cfg)).len;
+    const cb = core.allocF64(cfg);
+    const ob = core.allocF64(len);
+    core.call('wf_train_chunk', cb.ptr, cfg.length, 0, 1, ob.ptr, len);
+    core.call('wf_train_release');
+    core.free(cb);
+    core.free(ob);
+  } catch {
+    // an older artifact without the export: the first real call reports it
+  }
+});

@@ -551,36 +551,70 @@ impl Work {
 
 /// W ← W − c·g with g_ij = Σ_α u_αi v_αj (α = 0 … k−1 in increasing order, from 0), for W (m × n),
 /// u (k × m), v (k × n), all dense row-major: the weight gradient Δᵀ A applied without storing it.
-/// Blocks of 8 columns keep their 8 partial sums in registers (LLVM vectorizes the block loops to
-/// f64x2 without reordering any sum).
+/// Every element's sum runs over α in order from 0 and is then applied as w − c·g, in the SIMD tiles
+/// (two rows × eight columns, eight f64x2 accumulators) and the scalar edges alike.
 pub fn update(m: usize, n: usize, k: usize, u: &[f64], v: &[f64], c: f64, w: &mut [f64]) {
     assert!(u.len() >= k * m && v.len() >= k * n && w.len() >= m * n);
-    const B: usize = 8;
-    for i in 0..m {
-        let row = &mut w[i * n..(i + 1) * n];
+    let mut i = 0;
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    while i + 2 <= m {
         let mut j = 0;
-        while j + B <= n {
-            let mut g = [0.0f64; B];
-            for a in 0..k {
-                let x = u[a * m + i];
-                let vr = &v[a * n + j..a * n + j + B];
-                for q in 0..B {
-                    g[q] += x * vr[q];
-                }
-            }
-            let wr = &mut row[j..j + B];
-            for q in 0..B {
-                wr[q] -= c * g[q];
-            }
-            j += B;
+        while j + 8 <= n {
+            unsafe { update_tile(i, j, m, n, k, u.as_ptr(), v.as_ptr(), c, w.as_mut_ptr()) };
+            j += 8;
         }
-        while j < n {
-            let mut g = 0.0;
-            for a in 0..k {
-                g += u[a * m + i] * v[a * n + j];
-            }
-            row[j] -= c * g;
-            j += 1;
+        for r in i..i + 2 {
+            update_edge(r, j, m, n, k, u, v, c, w);
+        }
+        i += 2;
+    }
+    while i < m {
+        update_edge(i, 0, m, n, k, u, v, c, w);
+        i += 1;
+    }
+}
+
+/// Row `i`, columns j0 … n−1 of [`update`], one element at a time.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn update_edge(i: usize, j0: usize, m: usize, n: usize, k: usize, u: &[f64], v: &[f64], c: f64, w: &mut [f64]) {
+    for j in j0..n {
+        let mut g = 0.0;
+        for a in 0..k {
+            g += u[a * m + i] * v[a * n + j];
+        }
+        w[i * n + j] -= c * g;
+    }
+}
+
+/// Rows i, i+1 × columns j … j+7 of [`update`].
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn update_tile(i: usize, j: usize, m: usize, n: usize, k: usize, u: *const f64, v: *const f64, c: f64, w: *mut f64) {
+    use core::arch::wasm32::*;
+    let z = f64x2_splat(0.0);
+    let (mut a0, mut a1, mut a2, mut a3, mut b0, mut b1, mut b2, mut b3) = (z, z, z, z, z, z, z, z);
+    for a in 0..k {
+        let vr = v.add(a * n + j);
+        let (y0, y1, y2, y3) = (v128_load(vr as *const v128), v128_load(vr.add(2) as *const v128), v128_load(vr.add(4) as *const v128), v128_load(vr.add(6) as *const v128));
+        let x = f64x2_splat(*u.add(a * m + i));
+        a0 = f64x2_add(a0, f64x2_mul(x, y0));
+        a1 = f64x2_add(a1, f64x2_mul(x, y1));
+        a2 = f64x2_add(a2, f64x2_mul(x, y2));
+        a3 = f64x2_add(a3, f64x2_mul(x, y3));
+        let x = f64x2_splat(*u.add(a * m + i + 1));
+        b0 = f64x2_add(b0, f64x2_mul(x, y0));
+        b1 = f64x2_add(b1, f64x2_mul(x, y1));
+        b2 = f64x2_add(b2, f64x2_mul(x, y2));
+        b3 = f64x2_add(b3, f64x2_mul(x, y3));
+    }
+    let cc = f64x2_splat(c);
+    for (r, acc) in [(i, [a0, a1, a2, a3]), (i + 1, [b0, b1, b2, b3])] {
+        let wr = w.add(r * n + j);
+        for (q, g) in acc.iter().enumerate() {
+            let p = wr.add(2 * q) as *mut v128;
+            v128_store(p, f64x2_sub(v128_load(p), f64x2_mul(cc, *g)));
         }
     }
 }
