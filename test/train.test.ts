@@ -251,6 +251,18 @@ describe('train(): determinism, flags, errors', () => {
     expect(short.warnings.join()).toMatch(/did not reach/);
   });
 
+  test('a custom σ trains on the js twin (agreeing with the builtin to rounding) and is refused on wasm', async () => {
+    const custom = { name: 'custom' as const, f: Math.tanh, df: (x: number) => 1 - Math.tanh(x) ** 2 };
+    const o: TrainOptions = { ...smallData, steps: 20, eta: 0.1, samples: 3, backend: 'js' };
+    const a = await train({ ...smallSpec, activation: custom }, o);
+    const b = await train(smallSpec, o);
+    const ra = a.state.records as Float64Array, rb = b.state.records as Float64Array;
+    let worst = 0;
+    for (let i = 0; i < ra.length; i++) worst = Math.max(worst, Math.abs(ra[i] - rb[i]) / (1 + Math.abs(rb[i])));
+    expect(worst).toBeLessThan(1e-12);
+    await expect(train({ ...smallSpec, activation: custom }, { ...o, backend: 'wasm' })).rejects.toThrow(/backend/);
+  });
+
   test('bad input gets typed errors naming the parameter', async () => {
     const o = { ...smallData, steps: 5, eta: 0.1, samples: 4 };
     await expect(train(smallSpec, { ...o, train: { X: smallData.train.X, y: [1, 2] } })).rejects.toThrow(/train.y/);

@@ -283,7 +283,6 @@ function plan(spec: TrainSpec, o: TrainOptions, shardCount: number): Plan {
   checkInt('ntkNeurons', k, 0, r.widths[L]);
   const blowup = o.divergence ?? 1e6;
   if (typeof blowup !== 'number' || !(blowup > 1)) throw new InvalidParameterError('divergence', blowup, 'a number > 1 (Infinity: only non-finite losses count as divergence)');
-  if (r.activation.kind < 0 && (o.backend ?? 'js') !== 'js') throw new InvalidParameterError('backend', o.backend, "'js' for a custom activation");
   const cfg = packTrainConfig({
     widths: r.widths,
     Cb: r.hyper.map((h) => h.Cb),
@@ -352,6 +351,8 @@ export async function train(spec: TrainSpec, options: TrainOptions): Promise<Tra
   const backend = resolveBackend(options.backend, 'train()');
   const workers = checkWorkers(options.workers);
   const custom = p.spec.activation.kind < 0;
+  // A custom activation is a JS function: it exists only in this thread and only for the js twin.
+  if (custom && backend !== 'js') throw new InvalidParameterError('backend', backend, "'js' for a custom activation");
   if (custom && workers > 1) throw new InvalidParameterError('workers', workers, '1 for a custom activation (functions cannot be sent to workers)');
   const { signal, onProgress } = options;
   if (signal?.aborted) throw new AbortError();

@@ -44,7 +44,7 @@ pub mod err {
     pub use crate::network::err::{ACTIVATION, ALLOC, HYPER, INPUT, LENGTH, NULL, RANGE, SEED, WIDTH};
     /// A training parameter is invalid: N_train < 1, steps, η ≤ 0, tol < 0, divergence factor ≤ 0,
     /// record steps not strictly increasing in 0 … T, loss stride < 1, or k > n_L.
-    pub const TRAIN: i32 = -12;
+    pub const TRAIN: i32 = -15;
 }
 
 const MAX_DEPTH: usize = 4096;

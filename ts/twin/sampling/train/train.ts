@@ -27,7 +27,7 @@ export const TRAIN_STATUS: Readonly<Record<number, string>> = {
   [-9]: 'first not an integer ≥ 0, or first + count > 2^53',
   [-10]: 'the workspace could not be allocated',
   [-11]: 'a null buffer pointer',
-  [-12]: 'a training parameter is invalid (N, steps, η, tol, divergence factor, record steps, loss stride or k)',
+  [-15]: 'a training parameter is invalid (N, steps, η, tol, divergence factor, record steps, loss stride or k)',
 };
 
 /** Fixed slots at the start of every per-network record. */
