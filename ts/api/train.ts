@@ -1,7 +1,7 @@
 /**
  * `train(spec, options)`: train ensembles of real finite-width networks by full-batch gradient descent
  * on the MSE loss, and measure what training makes of them (PDLT §7.2, ch. 10; conventions in
- * docs/theory/training.md):
+ *  docs/theory/training.md; the trainer in docs/theory/trainer.md):
  *
  *   𝓛 = ½ Σ_{α ∈ train} Σ_i (z_{i;α} − y_{i;α})²,   θ_μ ← θ_μ − η λ_μ ∂𝓛/∂θ_μ,
  *   λ = λ_b⁽ℓ⁾ on the biases b⁽ℓ⁾ and λ_W⁽ℓ⁾/n_{ℓ−1} on the weights W⁽ℓ⁾ (the learning-rate tensor of the spec).

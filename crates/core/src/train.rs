@@ -1,6 +1,6 @@
 //! Trained networks: full-batch gradient descent on the MSE loss, per sampled network, recording the
 //! outputs on training and test inputs, the loss curve and the empirical NTK on the data
-//! (PDLT §7.2, §10.1; conventions in docs/theory/training.md).
+//! (PDLT §7.2, §10.1; conventions in docs/theory/training.md, algorithm in docs/theory/trainer.md).
 //!
 //! ```text
 //! network  z⁽¹⁾_δ = b⁽¹⁾ + W⁽¹⁾x_δ,  z⁽ᵐ⁺¹⁾_δ = b⁽ᵐ⁺¹⁾ + W⁽ᵐ⁺¹⁾σ(z⁽ᵐ⁾_δ)      (network i = RNG stream i,

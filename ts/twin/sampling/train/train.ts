@@ -2,7 +2,7 @@
  * Trained networks: full-batch gradient descent on the MSE loss per sampled network — the pure-TS
  * twin of `crates/core/src/train.rs` (same algorithm, same floating-point operations in the same
  * order, so the two backends agree bit for bit; the derivation is in the Rust module docs and in
- * docs/theory/training.md).
+ * docs/theory/trainer.md).
  *
  *   loss   𝓛 = ½ Σ_{α ∈ train} Σ_i (z⁽ᴸ⁾_{i;α} − y_{i;α})²
  *   step   θ_μ ← θ_μ − η λ_μ ∂𝓛/∂θ_μ,   λ = λ_b⁽ᵐ⁾ on b⁽ᵐ⁾, λ_W⁽ᵐ⁾/n_{m−1} on W⁽ᵐ⁾
