@@ -331,7 +331,7 @@ describe('train() against theory', () => {
       return mte;
     };
     const ntk = meanAfter(Th), nngp = meanAfter(K);
-    const r = await train({ ...hyp, width: 512 }, { train: { X, y }, test: { X: Xt }, steps: T, eta, samples: 400, seed: 1, ntkNeurons: 0 });
+    const r = await train({ ...hyp, width: 512 }, { train: { X, y }, test: { X: Xt }, steps: T, eta, samples: 400, seed: 1, ntkNeurons: 1 });
     const s = r.summary.steps.at(-1)!;
     expect(s.step).toBe(T);
     expect(r.summary.used).toBe(400);
@@ -344,7 +344,7 @@ describe('train() against theory', () => {
     // Measured: z = −0.23, 0.70, 0.39 for the entries (0,0), (0,1), (1,1). (The NNGP-driven covariance
     // is only 1.5, 0.6, 3.3σ away at this budget: not used as the wrong variant.)
     const covAfter = (ker: Float64Array, init: Float64Array) => {
-      let lam = Array.from({ length: P }, (_, a) => Array.from({ length: P }, (_, b) => (a === b ? 1 : 0)));
+      let lam: number[][] = Array.from({ length: P }, (_, a) => Array.from({ length: P }, (_, b) => (a === b ? 1 : 0)));
       for (let t = 0; t < T; t++) {
         // Λ ← (1 − η ker_{:,α̃}E_α̃) Λ
         lam = lam.map((row, a) => row.map((v, b) => v - eta * [0, 1, 2].reduce((acc, c) => acc + ker[a * P + c] * lam[c][b], 0)));
@@ -363,6 +363,15 @@ describe('train() against theory', () => {
       worstWrong = Math.max(worstWrong, Math.abs(got - covWrong(N + a, N + b)) / se);
     }
     expect(worstWrong).toBeGreaterThan(4); // Θ in place of K as the covariance at initialization is rejected
+    // At depth 2 the layer-1 preactivations are exactly Gaussian at any width, so E[Θ̂] = Θ exactly
+    // (no 1/n term): the mean initial NTK on the data equals kernels()' Θ within 4σ, and K is rejected.
+    const th0 = r.summary.ntk!.initial;
+    let worstK = 0;
+    for (let q = 0; q < P * P; q++) {
+      expect(Math.abs(th0.mean[q] - Th[q])).toBeLessThan(4 * th0.stderr[q]);
+      worstK = Math.max(worstK, Math.abs(th0.mean[q] - K[q]) / th0.stderr[q]);
+    }
+    expect(worstK).toBeGreaterThan(4);
     // at step 0 the ensemble mean is E z₀ = 0 within errors
     for (let d = 0; d < M; d++) expect(Math.abs(r.summary.steps[0].testMean.mean[d])).toBeLessThan(4 * r.summary.steps[0].testMean.stderr[d]);
   });

@@ -139,6 +139,8 @@ export interface TrainSummary {
   notConverged: number;
   /** Per recorded step; empty when fewer than 3 networks are usable. */
   steps: TrainStepSummary[];
+  /** E[Θ̂] on the data at step 0 and at the stop step ((kP)², layout of {@link TrainedNetwork.ntkInitial}); null without NTK records or usable networks. */
+  ntk: { initial: ArrayEstimate; final: ArrayEstimate } | null;
 }
 
 /** The mergeable raw state of a (partial) training run. */
@@ -510,6 +512,7 @@ function finish(d: DecodedTrain, widths: number[], state: TrainState, records: F
     converged: networks.filter((n) => n.status === 'converged').length,
     notConverged: d.tol > 0 ? networks.filter((n) => n.status === 'ran').length : 0,
     steps: [],
+    ntk: null,
   };
   const warnings: string[] = [];
   if (summary.diverged > 0) {
@@ -526,6 +529,12 @@ function finish(d: DecodedTrain, widths: number[], state: TrainState, records: F
       testMean: meanEstimate(used.map((n) => n.zTest[r]), group, G),
       testCov: covEstimate(used.map((n) => n.zTest[r]), M, nL, group, G),
     }));
+    if (d.k > 0) {
+      summary.ntk = {
+        initial: meanEstimate(used.map((n) => n.ntkInitial!), group, G),
+        final: meanEstimate(used.map((n) => n.ntkFinal!), group, G),
+      };
+    }
   } else warnings.push(`only ${used.length} usable networks: the ensemble summary needs at least 3`);
   state.records = records;
   return {

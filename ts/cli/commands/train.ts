@@ -77,6 +77,10 @@ export function trainJson(r: TrainResult): object {
         testMean: { mean: arr(s.testMean.mean), stderr: arr(s.testMean.stderr) },
         testCov: { mean: arr(s.testCov.mean), stderr: arr(s.testCov.stderr) },
       })),
+      ntk: r.summary.ntk && {
+        initial: { mean: arr(r.summary.ntk.initial.mean), stderr: arr(r.summary.ntk.initial.stderr) },
+        final: { mean: arr(r.summary.ntk.final.mean), stderr: arr(r.summary.ntk.final.stderr) },
+      },
     },
     networks: r.networks.map((n) => ({ index: n.index, status: n.status, stoppedAt: n.stoppedAt, finalLoss: Number.isFinite(n.finalLoss) ? n.finalLoss : null })),
     warnings: r.warnings,
