@@ -12,13 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { parseActivation } from '../ts/activation.js';
-import { init } from '../ts/backend.js';
-import { InvalidParameterError, AbortError } from '../ts/errors.js';
-import { kernels } from '../ts/kernels.js';
-import { ensembleChunkJs, packConfig } from '../ts/network.js';
+import { parseActivation } from '../ts/api/activation.js';
+import { init, wasmCore } from '../ts/api/backend.js';
+import { InvalidParameterError, AbortError } from '../ts/api/errors.js';
+import { kernels } from '../ts/api/kernels.js';
+import { ensembleChunk, packConfig } from '../ts/twin/sampling/network/mod.js';
 import { MemoryBudgetError, mergeTrainings, train, type TrainOptions, type TrainSpec } from '../ts/api/train.js';
-import { decodeTrainConfig, packTrainConfig, trainChunkJs, trainLayout, TrainWorkspace, type TrainNetConfig } from '../ts/twin/sampling/train/train.js';
+import { packTrainConfig, parseTrainConfig, trainChunk, trainLayout, Workspace, type TrainNetConfig } from '../ts/twin/sampling/train/mod.js';
 import '../ts/node.js';
 
 beforeAll(async () => {
@@ -51,14 +51,14 @@ describe('twin kernels against finite differences', () => {
   for (const act of ['tanh', 'gelu', 'relu', 'sin']) {
     test(`${act}: one step with η = 1 moves θ by −λ ∂𝓛/∂θ (central differences of 𝓛)`, () => {
       const c = netConfig([3, 5, 4, 2], act, 3, 0);
-      const d = decodeTrainConfig(packTrainConfig(c));
+      const d = parseTrainConfig(packTrainConfig(c));
       const sigma = parseActivation(act);
-      const ws = new TrainWorkspace(d);
+      const ws = new Workspace(d);
       ws.draw(d, c.seed, 3);
       ws.a[0].set(d.x);
       const w0 = ws.w.map((v) => v.slice()), b0 = ws.b.map((v) => v.slice());
       const loss = (w: Float64Array[], b: Float64Array[]) => {
-        const v = new TrainWorkspace(d);
+        const v = new Workspace(d);
         v.a[0].set(d.x);
         w.forEach((x, m) => v.w[m].set(x));
         b.forEach((x, m) => v.b[m].set(x));
@@ -93,12 +93,12 @@ describe('twin kernels against finite differences', () => {
   test('the recorded NTK is the λ-weighted Gram of the Jacobian (central differences), all output pairs i, j < k', () => {
     const c = netConfig([2, 4, 3, 2], 'tanh', 2, 1, { steps: 0, k: 2 });
     const cfg = packTrainConfig(c);
-    const d = decodeTrainConfig(cfg);
+    const d = parseTrainConfig(cfg);
     const lay = trainLayout(d);
     const out = new Float64Array(lay.len);
-    trainChunkJs(cfg, 9, 1, out);
+    trainChunk(cfg, 9, 1, out);
     const sigma = parseActivation('tanh');
-    const ws = new TrainWorkspace(d);
+    const ws = new Workspace(d);
     ws.draw(d, c.seed, 9);
     ws.a[0].set(d.x);
     const P = 3, kp = 6;
@@ -141,11 +141,10 @@ describe('backends and the sampler', () => {
   for (const [name, c] of cases) {
     test(`wasm and the js twin agree bit for bit: ${name}`, async () => {
       const cfg = packTrainConfig(c);
-      const { wasmCore } = await import('../ts/backend.js');
       const core = wasmCore('test');
-      const len = trainLayout(decodeTrainConfig(cfg)).len;
+      const len = trainLayout(parseTrainConfig(cfg)).len;
       const js = new Float64Array(3 * len);
-      trainChunkJs(cfg, 5, 3, js);
+      trainChunk(cfg, 5, 3, js);
       const cb = core.allocF64(cfg);
       const ob = core.allocF64(3 * len);
       expect(core.call('wf_train_chunk', cb.ptr, cfg.length, 5, 3, ob.ptr, 3 * len)).toBe(0);
@@ -161,9 +160,9 @@ describe('backends and the sampler', () => {
   test('the flags of the cases above: stopped at tol, diverged, ran', () => {
     const status = (c: TrainNetConfig) => {
       const cfg = packTrainConfig(c);
-      const lay = trainLayout(decodeTrainConfig(cfg));
+      const lay = trainLayout(parseTrainConfig(cfg));
       const out = new Float64Array(lay.len);
-      trainChunkJs(cfg, 0, 1, out);
+      trainChunk(cfg, 0, 1, out);
       return [out[0], out[1], out[2]];
     };
     const [t1, s1, l1] = status(cases[1][1]);
@@ -178,15 +177,15 @@ describe('backends and the sampler', () => {
   test("network i is ensemble()'s network i: the same z at step 0 (bit for bit)", async () => {
     const c = netConfig([3, 6, 5, 4], 'tanh', 1, 0, { steps: 0 });
     const cfg = packTrainConfig(c);
-    const lay = trainLayout(decodeTrainConfig(cfg));
+    const lay = trainLayout(parseTrainConfig(cfg));
     const ens = packConfig({ widths: c.widths, Cb: c.Cb, CW: c.CW, lambdaB: c.lambdaB, lambdaW: c.lambdaW, kind: c.kind, a: c.a, order: 0, seed: c.seed, neurons: [2, 2, 4], x: c.xTrain });
     for (const index of [0, 5, 17]) {
       const rec = new Float64Array(lay.len);
-      trainChunkJs(cfg, index, 1, rec);
+      trainChunk(cfg, index, 1, rec);
       let s = 0;
       for (let i = 0; i < 4; i++) s += rec[lay.zTrain + i] ** 2;
       const e = new Float64Array(3 * 17);
-      ensembleChunkJs(ens, index, 1, e);
+      ensembleChunk(ens, index, 1, e);
       expect(s / 4).toBe(e[2 * 17]); // ZZ of layer 3 = mean_a z_a²
     }
   });

@@ -31,8 +31,8 @@ const N0 = 16, N = 16, M = 4;
 
 export async function run({ quick }) {
   const wf = await wideflow();
-  const twin = await internal('ts/twin/sampling/train/train.js');
-  const act = await internal('ts/activation.js');
+  const twin = await internal('ts/twin/sampling/train/mod.js');
+  const act = await internal('ts/api/activation.js');
   const py = python();
   const jaxOk = pyHas(py, 'jax');
   const rows = [];
@@ -61,8 +61,8 @@ export async function run({ quick }) {
           lambdaB: Array(c.depth).fill(1), lambdaW: Array(c.depth).fill(1), kind: act.parseActivation(c.act).kind, a: 0, seed: 0,
           xTrain: data.X.flat(), yTrain: data.y.flat(), xTest: data.Xt.flat(), nTrain: N, nTest: M, steps: c.steps, eta, tol: 0, blowup: 1e6, record: [c.steps], stride: 1, k: 0,
         });
-        const d = twin.decodeTrainConfig(cfg);
-        const ws = new twin.TrainWorkspace(d);
+        const d = twin.parseTrainConfig(cfg);
+        const ws = new twin.Workspace(d);
         ws.draw(d, 0, 0);
         const init = { W: ws.w.slice(1).map((w, l) => Array.from({ length: d.widths[l + 1] }, (_, i) => Array.from(w.subarray(i * d.widths[l], (i + 1) * d.widths[l])))), b: ws.b.slice(1).map((b) => Array.from(b)) };
         const ours = await wf.train(spec, { ...opts, record: [c.steps], samples: 1, backend: 'wasm' });

@@ -16,16 +16,16 @@
  * count, and every statistic is formed from the per-network records in network-index order, so the
  * same seed gives bit-identical results whatever the number of workers, and shards merge exactly.
  */
-import type { Activation } from '../activation.js';
-import { registerWarmUp, resolveBackend, wasmCore, type Backend } from '../backend.js';
-import { AbortError, InvalidParameterError, WideflowError } from '../errors.js';
-import type { Estimate } from '../estimator.js';
-import { workerFactory, type ChunkTask } from '../parallel.js';
-import { resolveSpec, type NetworkSpec, type ResolvedSpec } from '../spec.js';
+import type { Activation } from './activation.js';
+import { registerWarmUp, resolveBackend, wasmCore, type Backend } from './backend.js';
+import { AbortError, InvalidParameterError, WideflowError } from './errors.js';
+import type { Estimate } from '../stats/estimator.js';
+import { workerFactory, type ChunkTask } from '../parallel/workers.js';
+import { resolveSpec, type NetworkSpec, type ResolvedSpec } from './spec.js';
 import {
-  decodeTrainConfig, packTrainConfig, SLOT, STATUS, trainChunkJs, trainLayout, TrainStatusError,
+  parseTrainConfig, packTrainConfig, SLOT, STATUS, trainChunk, trainLayout, TrainStatusError,
   type DecodedTrain, type TrainLayout,
-} from '../twin/sampling/train/train.js';
+} from '../twin/sampling/train/mod.js';
 
 /** N inputs as rows (number[][]) or a flat row-major array with its row count `n`. */
 export type Matrix = ReadonlyArray<ArrayLike<number>> | { data: ArrayLike<number>; n: number };
@@ -307,7 +307,7 @@ function plan(spec: TrainSpec, o: TrainOptions, shardCount: number): Plan {
     stride,
     k,
   });
-  const d = decodeTrainConfig(cfg, r.activation.kind < 0);
+  const d = parseTrainConfig(cfg, r.activation.kind < 0);
   const lay = trainLayout(d);
   const chunkSize = trainChunkSize(samples);
   const chunks = Math.ceil(samples / chunkSize);
@@ -408,11 +408,11 @@ export async function train(spec: TrainSpec, options: TrainOptions): Promise<Tra
 
 /** Trains chunks in this thread with the chosen backend: (task) → the task's records, one after the other. */
 export function trainChunkRunner(cfg: Float64Array, backend: Backend, activation?: Activation): ((t: ChunkTask) => Float64Array) & { free(): void } {
-  const lay = trainLayout(decodeTrainConfig(cfg, activation !== undefined));
+  const lay = trainLayout(parseTrainConfig(cfg, activation !== undefined));
   if (backend === 'js') {
     const f = (t: ChunkTask) => {
       const out = new Float64Array(t.count * lay.len);
-      trainChunkJs(cfg, t.first, t.count, out, activation);
+      trainChunk(cfg, t.first, t.count, out, activation);
       return out;
     };
     return Object.assign(f, { free() {} });
@@ -658,7 +658,7 @@ export function mergeTrainings(parts: ReadonlyArray<TrainState | TrainResult>): 
   for (let i = 1; i <= ref.shardCount; i++) if (!seen.has(i)) missing.push(i);
   if (missing.length) throw new InvalidParameterError('parts', `missing shards ${missing.join(', ')} of ${ref.shardCount}`, 'all shards 1 … N');
   const cfg = Float64Array.from(ref.config);
-  const d = decodeTrainConfig(cfg, true);
+  const d = parseTrainConfig(cfg, true);
   const len = trainLayout(d).len;
   const all: Array<[number, TrainState, number]> = [];
   for (const s of states) s.indices.forEach((idx, j) => all.push([idx, s, j]));
@@ -685,7 +685,7 @@ registerWarmUp((core) => {
       xTrain: [1, 0, 0, 1], yTrain: [0.5, -0.5], xTest: [1, 1], nTrain: 2, nTest: 1, steps: 2, eta: 0.1, tol: 0, blowup: 1e6,
       record: [0, 2], stride: 1, k: 1,
     });
-    const len = trainLayout(decodeTrainConfig(cfg)).len;
+    const len = trainLayout(parseTrainConfig(cfg)).len;
     const cb = core.allocF64(cfg);
     const ob = core.allocF64(len);
     core.call('wf_train_chunk', cb.ptr, cfg.length, 0, 1, ob.ptr, len);

@@ -5,7 +5,7 @@
  * label columns; a test file holds the n₀ input columns (label columns after them are ignored).
  */
 import { readFileSync } from 'node:fs';
-import { InvalidParameterError } from '../errors.js';
+import { InvalidParameterError } from '../api/errors.js';
 
 /** Rows of numbers from a CSV file (all rows the same length); errors name file:line. */
 export function readCsv(file: string, option: string): { rows: number[][]; cols: number } {

@@ -5,13 +5,13 @@
  * shards written with `--shard i/N --out`.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { init } from '../../backend.js';
-import { InvalidParameterError } from '../../errors.js';
+import { init } from '../../api/backend.js';
+import { InvalidParameterError } from '../../api/errors.js';
 import { mergeTrainings, train, type TrainResult, type TrainSpec, type TrainState } from '../../api/train.js';
 import { helpText, parseArgs, type Command, type Parsed } from '../args.js';
 import { trainTestFromCsv } from '../csv.js';
-import { progressBar } from '../ensemble-output.js';
-import { activationFromArgs, activationOptions, fmt } from '../spec-options.js';
+import { fmt, progressBar } from '../format.js';
+import { activationFromArgs, activationOptions, parseShard } from '../options.js';
 
 const options = {
   train: { type: 'string', description: 'training set CSV: n₀ input columns, then the label columns' },
@@ -53,13 +53,6 @@ function perLayer(args: Parsed, name: string, fallback: number): number | number
   const v = args[name] as number[] | undefined;
   if (v === undefined) return fallback;
   return v.length === 1 ? v[0] : v;
-}
-
-function parseShard(s: string | undefined): { index: number; count: number } | undefined {
-  if (s === undefined) return undefined;
-  const m = /^(\d+)\/(\d+)$/.exec(s);
-  if (!m) throw new InvalidParameterError('--shard', s, 'i/N with integers 1 ≤ i ≤ N (e.g. 3/64)');
-  return { index: Number(m[1]), count: Number(m[2]) };
 }
 
 const arr = (a: ArrayLike<number>) => Array.from(a, (v) => (Number.isFinite(v) ? v : null));
