@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parseActivation } from '../ts/api/activation.js';
-import { init, wasmCore } from '../ts/api/backend.js';
+import { init } from '../ts/api/backend.js';
 import { InvalidParameterError, AbortError } from '../ts/api/errors.js';
 import { kernels } from '../ts/api/kernels.js';
 import { ensembleChunk, packConfig } from '../ts/twin/sampling/network/mod.js';
@@ -132,31 +132,12 @@ describe('twin kernels against finite differences', () => {
   });
 });
 
-describe('backends and the sampler', () => {
+describe('flags and the sampler (wasm = js bit for bit: test/twins/parity.test.ts)', () => {
   const cases: Array<[string, TrainNetConfig]> = [
     ['tanh L=3, records, stride, NTK', netConfig([3, 24, 20, 2], 'tanh', 4, 2, { steps: 30, eta: 0.2, record: [0, 7, 30], stride: 3, k: 2 })],
     ['gelu L=2, stops at tol', netConfig([2, 33, 1], 'gelu', 3, 1, { steps: 400, eta: 0.3, tol: 1e-4, record: [0, 50, 400], stride: 7, k: 1 })],
     ['relu L=4, diverges', netConfig([2, 9, 8, 7, 3], 'relu', 5, 2, { steps: 40, eta: 40, record: [0, 1, 2, 40], k: 3 })],
   ];
-  for (const [name, c] of cases) {
-    test(`wasm and the js twin agree bit for bit: ${name}`, async () => {
-      const cfg = packTrainConfig(c);
-      const core = wasmCore('test');
-      const len = trainLayout(parseTrainConfig(cfg)).len;
-      const js = new Float64Array(3 * len);
-      trainChunk(cfg, 5, 3, js);
-      const cb = core.allocF64(cfg);
-      const ob = core.allocF64(3 * len);
-      expect(core.call('wf_train_chunk', cb.ptr, cfg.length, 5, 3, ob.ptr, 3 * len)).toBe(0);
-      const wasm = core.readF64(ob, 3 * len);
-      core.free(cb);
-      core.free(ob);
-      let same = 0;
-      for (let i = 0; i < js.length; i++) if (Object.is(js[i], wasm[i])) same++;
-      expect(same).toBe(js.length);
-    });
-  }
-
   test('the flags of the cases above: stopped at tol, diverged, ran', () => {
     const status = (c: TrainNetConfig) => {
       const cfg = packTrainConfig(c);
