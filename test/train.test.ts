@@ -1,6 +1,6 @@
 /**
  * train(): ensembles of networks trained by full-batch gradient descent (ts/api/train.ts, the twin
- * ts/twin/sampling/train/train.ts and crates/core/src/train.rs).
+ * ts/twin/sampling/train/ and crates/core/src/sampling/train/).
  *
  * Independent references: central finite differences of the loss and of the outputs (gradients and
  * the NTK), the sampler of ensemble() (same networks), the linearized model driven by each network's

@@ -146,7 +146,7 @@ export interface TrainSummary {
 /** The mergeable raw state of a (partial) training run. */
 export interface TrainState {
   format: 'wideflow-train/1';
-  /** The packed config (spec, data, schedule, seed; layout in ts/twin/sampling/train/train.ts). */
+  /** The packed config (spec, data, schedule, seed; layout in ts/twin/sampling/train/config.ts). */
   config: number[];
   seed: number;
   samples: number;
@@ -677,7 +677,7 @@ export function mergeTrainings(parts: ReadonlyArray<TrainState | TrainResult>): 
 export { STATUS as TRAIN_STATUS_CODES };
 
 // V8 runs the first long call of an export in its baseline tier; one tiny call at init starts the
-// optimizing compile of wf_train_chunk early (as ts/network.ts does for wf_ensemble_chunk).
+// optimizing compile of wf_train_chunk early (as ts/api/network.ts does for wf_ensemble_chunk).
 registerWarmUp((core) => {
   try {
     const cfg = packTrainConfig({

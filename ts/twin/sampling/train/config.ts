@@ -79,7 +79,7 @@ export const isInt = (v: unknown, lo: number, hi: number): v is number =>
 
 /**
  * Packs a training config into the flat Float64Array read by `wf_train_chunk` and
- * {@link trainChunkJs} (throws InvalidParameterError for a malformed field):
+ * `trainChunk` (mod.ts) (throws InvalidParameterError for a malformed field):
  * ```text
  * [0] L   [1] n0   [2 .. 2+L) n_1 … n_L
  * [oh = 2+L]  for ℓ = 1..L: Cb, CW, lambdaB, lambdaW
