@@ -215,7 +215,7 @@ export class Workspace {
       this.forward(d, act, 0, N);
       const loss = this.residual(d);
       if (t === 0) bound = d.blowup * (loss + halfY2);
-      const diverged = !(loss <= bound);
+      const diverged = !Number.isFinite(loss) || loss > bound;
       const converged = !diverged && loss < d.tol;
       const stop = diverged || converged || t === d.steps;
       const recording = ri < R && d.record[ri] === t;

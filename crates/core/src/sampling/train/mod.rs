@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! network  z⁽¹⁾_δ = b⁽¹⁾ + W⁽¹⁾x_δ,  z⁽ᵐ⁺¹⁾_δ = b⁽ᵐ⁺¹⁾ + W⁽ᵐ⁺¹⁾σ(z⁽ᵐ⁾_δ)      (network i = RNG stream i,
-//!          drawn exactly as `network.rs` draws it: W⁽ᵐ⁾ then b⁽ᵐ⁾ for m = 1 … L)
+//!          drawn by `sampling::network::draw_parameters`, the ensembles' sampler)
 //! loss     𝓛 = ½ Σ_{α ∈ train} Σ_i (z⁽ᴸ⁾_{i;α} − y_{i;α})²
 //! step     θ_μ ← θ_μ − η λ_μ ∂𝓛/∂θ_μ,   λ = λ_b⁽ᵐ⁾ on b⁽ᵐ⁾,  λ_W⁽ᵐ⁾/n_{m−1} on W⁽ᵐ⁾
 //! NTK      Θ̂_{ij;δδ'} = Σ_μ λ_μ ∂z_{i;δ}/∂θ_μ ∂z_{j;δ'}/∂θ_μ
@@ -306,7 +306,7 @@ impl Work {
                 // zero predictor, so a bound never depends on other networks.
                 bound = cfg.blowup * (loss + half_y2);
             }
-            let diverged = !(loss <= bound); // also true for NaN
+            let diverged = !loss.is_finite() || loss > bound;
             let converged = !diverged && loss < cfg.tol;
             let stop = diverged || converged || t == cfg.steps;
             let recording = ri < r && cfg.record[ri] == t;
