@@ -209,6 +209,19 @@ describe('train(): determinism, flags, errors', () => {
   test('divergence is an explicit flag; diverged networks are left out of the statistics (never NaN)', async () => {
     const r = await train(smallSpec, { ...smallData, steps: 50, eta: 6, samples: 12, seed: 3 });
     expect(r.summary.diverged).toBeGreaterThan(0);
+    // the warning before the fact: η above 2/λ_max of the initial NTK (power iteration vs the
+    // characteristic polynomial of the 3 × 3 training block below)
+    expect(r.warnings.join()).toMatch(/exceeds η_max/);
+    const th = r.networks[0].ntkInitial!, P = 5;
+    const a = (i: number, j: number) => th[i * P + j];
+    // λ_max of a symmetric 3 × 3 matrix in closed form (trigonometric solution of the cubic)
+    const q = (a(0, 0) + a(1, 1) + a(2, 2)) / 3;
+    const p1 = a(0, 1) ** 2 + a(0, 2) ** 2 + a(1, 2) ** 2;
+    const p = Math.sqrt(((a(0, 0) - q) ** 2 + (a(1, 1) - q) ** 2 + (a(2, 2) - q) ** 2 + 2 * p1) / 6);
+    const B = (i: number, j: number) => (a(i, j) - (i === j ? q : 0)) / p;
+    const detB = B(0, 0) * (B(1, 1) * B(2, 2) - B(1, 2) * B(2, 1)) - B(0, 1) * (B(1, 0) * B(2, 2) - B(1, 2) * B(2, 0)) + B(0, 2) * (B(1, 0) * B(2, 1) - B(1, 1) * B(2, 0));
+    const lmax = q + 2 * p * Math.cos(Math.acos(Math.max(-1, Math.min(1, detB / 2))) / 3);
+    expect(Math.abs(r.networks[0].etaMax! - 2 / lmax)).toBeLessThan(1e-9 * (2 / lmax));
     expect(r.summary.used).toBe(r.summary.networks - r.summary.diverged);
     expect(r.warnings.join()).toMatch(/diverged/);
     const div = r.networks.find((n) => n.status === 'diverged')!;

@@ -106,6 +106,11 @@ export interface TrainedNetwork {
   ntkInitial: Float64Array | null;
   /** Θ̂ at `stoppedAt` (NaN for a diverged network). */
   ntkFinal: Float64Array | null;
+  /**
+   * 2/λ_max of the initial NTK on the training inputs (the kN × kN training block of `ntkInitial`): the
+   * step above which the linearized dynamics of this network diverges. Null without NTK records.
+   */
+  etaMax: number | null;
 }
 
 /** A vector or matrix estimate with elementwise jackknife standard errors. */
@@ -502,6 +507,7 @@ function finish(d: DecodedTrain, widths: number[], state: TrainState, records: F
       zTest: d.record.map((_, r) => view(lay.zTest + r * M * nL, M * nL)),
       ntkInitial: d.k > 0 ? view(lay.ntk0, kp2) : null,
       ntkFinal: d.k > 0 ? view(lay.ntk1, kp2) : null,
+      etaMax: d.k > 0 ? 2 / lambdaMaxTrain(view(lay.ntk0, kp2), d.k, N, N + M) : null,
     };
   });
   const used = networks.filter((n) => n.status !== 'diverged');
@@ -518,6 +524,8 @@ function finish(d: DecodedTrain, widths: number[], state: TrainState, records: F
   if (summary.diverged > 0) {
     warnings.push(`${summary.diverged} of ${networks.length} networks diverged (loss not finite or above divergence × (𝓛₀ + ½|y|²)); they are left out of the ensemble statistics — η = ${d.eta} may exceed the stable step 2/λ_max(Θ)`);
   }
+  const unstable = networks.filter((n) => n.etaMax !== null && d.eta > n.etaMax).length;
+  if (unstable > 0) warnings.push(`η = ${d.eta} exceeds η_max = 2/λ_max(Θ̂₀) of the initial NTK on the training inputs for ${unstable} of ${networks.length} networks: their linearized dynamics diverges`);
   if (summary.notConverged > 0) warnings.push(`${summary.notConverged} of ${networks.length} networks did not reach loss < tol = ${d.tol} within ${d.steps} steps`);
   if (used.length >= 3) {
     const G = Math.min(MAX_GROUPS, used.length);
@@ -541,6 +549,40 @@ function finish(d: DecodedTrain, widths: number[], state: TrainState, records: F
     samples: state.samples, seed: state.seed, backend, steps: d.steps, eta: d.eta, tol: d.tol, record: d.record.slice(),
     lossStride: d.stride, ntkNeurons: d.k, widths: widths.slice(), nTrain: N, nTest: M, networks, summary, warnings, state,
   };
+}
+
+/**
+ * λ_max of the training block of a recorded NTK (rows i·P + α for i < k, α < N: a kN × kN symmetric
+ * positive semidefinite matrix), by power iteration from the all-ones vector until the Rayleigh
+ * quotient changes by less than 1e-12 relative (at most 10 000 steps). The iteration converges to
+ * λ_max from below; a near-degenerate top pair only slows it, the value stays within the tolerance
+ * of the quotient. Non-finite entries give NaN (η_max then compares false: no warning).
+ */
+export function lambdaMaxTrain(ntk: Float64Array, k: number, N: number, P: number): number {
+  const n = k * N, kp = k * P;
+  const idx = (u: number) => Math.floor(u / N) * P + (u % N);
+  let v = new Float64Array(n).fill(1 / Math.sqrt(n));
+  let lam = 0;
+  for (let it = 0; it < 10_000; it++) {
+    const w = new Float64Array(n);
+    for (let u = 0; u < n; u++) {
+      const row = idx(u) * kp;
+      let s = 0;
+      for (let q = 0; q < n; q++) s += ntk[row + idx(q)] * v[q];
+      w[u] = s;
+    }
+    let rq = 0, norm = 0;
+    for (let u = 0; u < n; u++) {
+      rq += v[u] * w[u];
+      norm += w[u] * w[u];
+    }
+    norm = Math.sqrt(norm);
+    if (!(norm > 0)) return norm === 0 ? 0 : NaN;
+    v = w.map((x) => x / norm);
+    if (Math.abs(rq - lam) <= 1e-12 * Math.abs(rq)) return rq;
+    lam = rq;
+  }
+  return lam;
 }
 
 /** Delete-one-group jackknife standard error of leave-out estimates θ_g (equal-weight groups). */

@@ -75,7 +75,7 @@ export function trainJson(r: TrainResult): object {
         final: { mean: arr(r.summary.ntk.final.mean), stderr: arr(r.summary.ntk.final.stderr) },
       },
     },
-    networks: r.networks.map((n) => ({ index: n.index, status: n.status, stoppedAt: n.stoppedAt, finalLoss: Number.isFinite(n.finalLoss) ? n.finalLoss : null })),
+    networks: r.networks.map((n) => ({ index: n.index, status: n.status, stoppedAt: n.stoppedAt, finalLoss: Number.isFinite(n.finalLoss) ? n.finalLoss : null, etaMax: n.etaMax })),
     warnings: r.warnings,
   };
 }
