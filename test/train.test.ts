@@ -197,6 +197,24 @@ describe('train(): determinism, flags, errors', () => {
     expect(() => mergeTrainings([parts[0]])).toThrow(/missing shards/);
   });
 
+  test('an AbortSignal fired mid-run stops 1 and 2 workers with AbortError; progress counts networks', async () => {
+    for (const workers of [1, 2]) {
+      const ac = new AbortController();
+      const seen: number[] = [];
+      const run = train(smallSpec, {
+        ...smallData, steps: 200, eta: 0.1, samples: 64, workers, signal: ac.signal,
+        onProgress: ({ done, total }) => {
+          seen.push(done);
+          expect(total).toBe(64);
+          if (done >= 4) ac.abort();
+        },
+      });
+      await expect(run).rejects.toThrow(AbortError);
+      expect(seen[0]).toBeGreaterThan(0);
+      expect(Math.max(...seen)).toBeLessThan(64);
+    }
+  });
+
   test('the loss decreases monotonically at a small step and reaches a small value', async () => {
     const r = await train({ ...smallSpec, width: 128 }, { ...smallData, steps: 300, eta: 0.05, samples: 4, lossStride: 1 });
     for (const n of r.networks) {
