@@ -20,7 +20,7 @@ import type { Activation } from './activation.js';
 import { registerWarmUp, resolveBackend, wasmCore, type Backend } from './backend.js';
 import { AbortError, InvalidParameterError, WideflowError } from './errors.js';
 import type { Estimate } from '../stats/estimator.js';
-import { workerFactory, type ChunkTask } from '../parallel/workers.js';
+import { runChunks, workerFactory, type ChunkTask } from '../parallel/workers.js';
 import { resolveSpec, type NetworkSpec, type ResolvedSpec } from './spec.js';
 import {
   parseTrainConfig, packTrainConfig, SLOT, STATUS, trainChunk, trainLayout, TrainStatusError,
@@ -401,7 +401,7 @@ export async function train(spec: TrainSpec, options: TrainOptions): Promise<Tra
   } else {
     const factory = workerFactory();
     if (!factory) throw new WideflowError('wideflow: workers > 1 needs Node worker_threads (not available in this environment); use workers: 1');
-    await runParallel(factory, p.cfg, backend, Math.min(workers, tasks.length), tasks, absorb, signal);
+    await runChunks(factory, p.cfg, backend, Math.min(workers, tasks.length), tasks, absorb, signal, 'train');
   }
   const indices = tasks.flatMap((t) => Array.from({ length: t.count }, (_, i) => t.first + i));
   const state: TrainState = {
@@ -443,44 +443,6 @@ export function trainChunkRunner(cfg: Float64Array, backend: Backend, activation
       if (outB) core.free(outB);
     },
   });
-}
-
-async function runParallel(
-  factory: NonNullable<ReturnType<typeof workerFactory>>,
-  cfg: Float64Array,
-  backend: Backend,
-  n: number,
-  tasks: ChunkTask[],
-  absorb: (t: ChunkTask, s: Float64Array) => void,
-  signal?: AbortSignal,
-): Promise<void> {
-  const pool = await factory(cfg, backend, n, 'train');
-  let next = 0;
-  let aborted = false;
-  const onAbort = () => {
-    aborted = true;
-    for (const w of pool) void (w.terminate ?? w.close).call(w);
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    await Promise.all(
-      pool.map(async (w) => {
-        while (!aborted && next < tasks.length) {
-          const t = tasks[next++];
-          const out = await w.run(t);
-          if (!aborted) absorb(t, out);
-        }
-      }),
-    );
-  } catch (e) {
-    if (aborted) throw new AbortError();
-    await Promise.all(pool.map((w) => (w.terminate ?? w.close).call(w)));
-    throw e;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    await Promise.all(pool.map((w) => w.close()));
-  }
-  if (aborted) throw new AbortError();
 }
 
 const STATUS_NAMES = ['ran', 'converged', 'diverged'] as const;
