@@ -41,3 +41,5 @@ export type {
 } from './api/critical.js';
 export { predict, predictFromKernels, MAX_TRAIN } from './api/predict.js';
 export type { PredictSpec, PredictProblem, PredictResult, PredictLabels, JointKernels } from './api/predict.js';
+export { train, mergeTrainings, MemoryBudgetError, trainChunkSize } from './api/train.js';
+export type { TrainSpec, TrainOptions, TrainResult, TrainedNetwork, TrainSummary, TrainStepSummary, TrainState, ArrayEstimate, Matrix } from './api/train.js';

@@ -17,6 +17,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   report: () => import('./commands/report.js'),
   critical: () => import('./commands/critical.js'),
   predict: () => import('./commands/predict.js'),
+  train: () => import('./commands/train.js'),
 };
 
 async function main(argv: string[]): Promise<number> {
