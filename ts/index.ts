@@ -22,3 +22,26 @@ export type { GaussianExpectations, GaussianExpectationsOptions, ExpectOptions, 
 export { ACTIVATIONS, parseActivation, erf, erfc } from './api/activation.js';
 export type { ActivationSpec, CustomActivationSpec, ActivationInfo } from './api/activation.js';
 export { Rng } from './twin/numerics/rng.js';
+export { critical, susceptibilities, fixedPoints, criticalAsymptotics, criticalSpec, learningRates, depthToWidth } from './api/critical.js';
+export type {
+  CriticalOptions,
+  CriticalResult,
+  CriticalPoint,
+  ScaleInvariantPoint,
+  ZeroPoint,
+  PositivePoint,
+  RejectedCandidate,
+  TaylorAtZero,
+  FixedPoint,
+  FixedPointsResult,
+  AsymptoticCheck,
+  AsymptoticsResult,
+  CriticalNetworkOptions,
+  LearningRatesResult,
+  DepthToWidthResult,
+  DepthToWidthLayer,
+} from './api/critical.js';
+export { predict, predictFromKernels, MAX_TRAIN } from './api/predict.js';
+export type { PredictSpec, PredictProblem, PredictResult, PredictLabels, JointKernels } from './api/predict.js';
+export { train, mergeTrainings, MemoryBudgetError, trainChunkSize } from './api/train.js';
+export type { TrainSpec, TrainOptions, TrainResult, TrainedNetwork, TrainSummary, TrainStepSummary, TrainState, ArrayEstimate, Matrix } from './api/train.js';

@@ -15,6 +15,9 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   compare: () => import('./commands/compare.js'),
   merge: () => import('./commands/merge.js'),
   report: () => import('./commands/report.js'),
+  critical: () => import('./commands/critical.js'),
+  predict: () => import('./commands/predict.js'),
+  train: () => import('./commands/train.js'),
 };
 
 async function main(argv: string[]): Promise<number> {

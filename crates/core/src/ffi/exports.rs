@@ -16,6 +16,7 @@ use crate::numerics::gemm::{gemm_nn, gemm_nt, gemv};
 use crate::numerics::quadrature::{hermite_rule, Quadrature, MAX_DEGREE};
 use crate::numerics::rng::Rng;
 use crate::sampling::network::{ensemble_chunk, release_workspace, NQ};
+use crate::sampling::train;
 use crate::theory::kernel_matrix::run_kernel_matrix;
 use crate::theory::moments::{gaussian_expectations, GAUSS_EXPECTATION_COUNT};
 use crate::theory::multi::{layer_stride, run_multi, MAX_N};
@@ -333,6 +334,29 @@ pub extern "C" fn wf_ensemble_chunk(cfg: *const f64, cfg_len: u32, first: f64, c
 #[no_mangle]
 pub extern "C" fn wf_ensemble_release() {
     release_workspace();
+}
+
+/// Trains networks `first … first+count−1` (network i drawn from `Rng::new(seed, i)`: exactly the
+/// network `wf_ensemble_chunk` samples for index i) by full-batch gradient descent and WRITES their
+/// records (`count` × record length doubles, layout `sampling::train::Layout`) into `out`
+/// (`out_len` doubles). `cfg` is laid out as documented in `sampling::train::config`. Returns 0,
+/// or a negative [`Status`] (Length, Width, Hyper, Activation, Seed, Input, Range, Alloc, Null, Train)
+/// for a malformed request, checked before any work. The workspace is cached per thread while the
+/// shape (widths, N, M, k) does not change.
+#[no_mangle]
+pub extern "C" fn wf_train_chunk(cfg: *const f64, cfg_len: u32, first: f64, count: u32, out: *mut f64, out_len: u32) -> i32 {
+    if cfg.is_null() || out.is_null() {
+        return Status::Null.code();
+    }
+    let cfg = unsafe { slice(cfg, cfg_len as usize) };
+    let out = unsafe { slice_mut(out, out_len as usize) };
+    code(train::train_chunk(cfg, first, count, out))
+}
+
+/// Drops the cached workspace of [`wf_train_chunk`].
+#[no_mangle]
+pub extern "C" fn wf_train_release() {
+    train::release_workspace();
 }
 
 #[cfg(test)]
