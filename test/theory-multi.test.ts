@@ -198,3 +198,17 @@ describe('bad input', () => {
     for (const l of r.layers) for (const t of TENSORS) expect(l[t].data.every(Number.isFinite)).toBe(true);
   });
 });
+
+describe('README example', () => {
+  test('V_(01)(01)/(nK₀₀K₁₁) at θ = 0 is the single-input V/(nK²); the printed θ = 60° value is the library output', () => {
+    const run = (deg: number) => {
+      const t = (deg * Math.PI) / 180;
+      const r = theory({ activation: 'tanh', depth: 4, width: 64, inputWidth: 2, Cb: 0, CW: 1, lambdaB: 1, lambdaW: 1, input: { X: [[Math.SQRT2, 0], [Math.SQRT2 * Math.cos(t), Math.SQRT2 * Math.sin(t)]] } });
+      const l = r.layers[3];
+      return l.V.get(0, 1, 0, 1) / (64 * l.K[0] * l.K[3]);
+    };
+    const single = theory({ activation: 'tanh', depth: 4, width: 64, inputWidth: 2, Cb: 0, CW: 1, lambdaB: 1, lambdaW: 1, input: { x2: 1 } }).layers[3];
+    expect(Math.abs(run(0) - single.V / (64 * single.K * single.K))).toBeLessThan(1e-14);
+    expect(run(60).toFixed(5)).toBe('0.04009');
+  });
+});
