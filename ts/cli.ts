@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   theory: () => import('./cli/theory.js'),
   ensemble: () => import('./cli/ensemble.js'),
   compare: () => import('./cli/compare.js'),
+  kernels: () => import('./cli/kernels.js'),
   merge: () => import('./cli/merge.js'),
   report: () => import('./cli/report.js'),
 };

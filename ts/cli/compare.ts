@@ -10,12 +10,14 @@ import { mergeEnsembles } from '../ensemble.js';
 import { fmt, samplingOptions, specFromArgs, specOptions } from './spec-options.js';
 import { parseNeurons } from './ensemble.js';
 import { jsonNumber } from './theory.js';
+import { loadPlot, plotOption, plotPath, writePlot } from './plot-output.js';
 
 const options = {
   ...specOptions,
   ...samplingOptions,
   'hidden-widths': { type: 'list', description: 'run one ensemble per hidden width (e.g. 16,32,64); the input and output widths stay fixed' },
   fit: { type: 'string', description: 'linear (X∞ + c/n, default) or quadratic (+ d/n², needs ≥ 4 widths)' },
+  ...plotOption,
   help: { type: 'boolean', description: 'this help' },
 } as const;
 
@@ -62,6 +64,7 @@ export const command: Command = {
       return 0;
     }
     const backend = (args.backend as 'wasm' | 'js' | undefined) ?? 'wasm';
+    const plot = plotPath(args.plot);
     if (backend === 'wasm') await init();
     let spec: NetworkSpec;
     let ensembles: EnsembleResult[];
@@ -85,6 +88,7 @@ export const command: Command = {
     const th = theory(spec, { backend });
     const c = compare(th, ensembles, { fit: args.fit as 'linear' | 'quadratic' | undefined });
     io.out(args.json ? JSON.stringify(c, jsonNumber) : compareTable(c));
+    if (plot) await writePlot(plot, (await loadPlot()).comparePlot(c, { fit: args.fit as 'linear' | 'quadratic' | undefined }), args.json ? io.err : io.out);
     return 0;
   },
 };

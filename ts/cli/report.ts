@@ -6,11 +6,13 @@ import { helpText, parseArgs, type Command } from './args.js';
 import { compareTable, runWidths } from './compare.js';
 import { progressBar } from './ensemble-output.js';
 import { fmt } from './spec-options.js';
+import { loadPlot, plotPath, writePlot } from './plot-output.js';
 
 const options = {
   samples: { type: 'number', description: 'networks per width (default 20000)' },
   workers: { type: 'number', description: 'worker threads (default 2)' },
   json: { type: 'boolean', description: 'machine-readable output' },
+  plot: { type: 'string', description: 'write the figures as SVG: FILE.svg (theory vs ensembles) and FILE-flows.svg (flows with depth)' },
   help: { type: 'boolean', description: 'this help' },
 } as const;
 
@@ -34,9 +36,10 @@ export const command: Command = {
   async run(argv, io) {
     const args = parseArgs(argv, options);
     if (args.help) {
-      io.out(helpText('wideflow report [--samples N] [--workers W] [--json]', options));
+      io.out(helpText('wideflow report [--samples N] [--workers W] [--json] [--plot FILE.svg]', options));
       return 0;
     }
+    const plot = plotPath(args.plot);
     await init();
     const t0 = performance.now();
     const th = theory(REPORT_SPEC);
@@ -51,8 +54,16 @@ export const command: Command = {
     const c = { ...all, rows: all.rows.filter((r) => r.layer >= 2) };
     c.maxAbsZ = Math.max(...c.rows.map((r) => Math.abs(r.z)).filter(Number.isFinite));
     const seconds = (performance.now() - t0) / 1000;
+    const plots = async (say: (s: string) => void) => {
+      if (!plot) return;
+      const P = await loadPlot();
+      await writePlot(plot, P.comparePlot(c, { title: `wideflow report: theory vs ${ens[0].samples} sampled networks per width (max |z| = ${c.maxAbsZ.toFixed(2)})` }), say);
+      const flows = plot.replace(/\.svg$/i, '-flows.svg');
+      await writePlot(flows, P.flowsPlot(th, { title: 'wideflow report: flows with depth (theory, n = ∞ and 1/n tensors)' }), say);
+    };
     if (args.json) {
       io.out(JSON.stringify({ spec: REPORT_SPEC, widths: REPORT_WIDTHS, theory: th.layers, compare: c, seconds }));
+      await plots(io.err);
       return 0;
     }
     const b = info();
@@ -66,6 +77,7 @@ export const command: Command = {
     io.out('ensembles extrapolated in 1/n against theory:');
     io.out(compareTable(c));
     io.out(`\n${seconds.toFixed(1)} s`);
+    await plots(io.out);
     return 0;
   },
 };

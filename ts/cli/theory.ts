@@ -3,12 +3,14 @@ import { theory, normalized } from '../theory.js';
 import { STAT_KEYS } from '../recursion.js';
 import { helpText, parseArgs, type Command } from './args.js';
 import { fmt, specFromArgs, specOptions } from './spec-options.js';
+import { loadPlot, plotOption, plotPath, writePlot } from './plot-output.js';
 
 const options = {
   ...specOptions,
   degree: { type: 'number', description: 'Gauss–Hermite degree (default: the library default)' },
   backend: { type: 'string', description: 'wasm (default) or js' },
   normalized: { type: 'boolean', description: 'also print V/(nK²), A/(nΘ²), … (the forms users plot)' },
+  ...plotOption,
   help: { type: 'boolean', description: 'this help' },
 } as const;
 
@@ -21,10 +23,12 @@ export const command: Command = {
       return 0;
     }
     const spec = specFromArgs(args);
+    const plot = plotPath(args.plot);
     const backend = (args.backend as 'wasm' | 'js' | undefined) ?? 'wasm';
     if (backend === 'wasm') await init();
     const r = theory(spec, { degree: args.degree as number | undefined, backend });
     const norm = args.normalized ? normalized(r) : undefined;
+    if (plot) await writePlot(plot, (await loadPlot()).flowsPlot(r), args.json ? io.err : io.out);
     if (args.json) {
       const layers = r.layers.map((l, i) => {
         const { layer, ...rest } = l;

@@ -165,14 +165,14 @@ function legendItem(e: LegendEntry, x: number, y: number): string {
 }
 
 /**
- * Tick and tooltip numbers: plain decimals in 1e-3 … 1e5, otherwise mantissa·10^k written as "2.5e-6"
+ * Tick and tooltip numbers: plain decimals in 1e-4 … 1e5, otherwise mantissa·10^k written as "2.5e-6"
  * (Plot's default SI prefixes such as "900m" or "20µ" read badly for dimensionless statistics).
  */
 export function formatNumber(v: number, digits = 4): string {
   if (!Number.isFinite(v)) return String(v);
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 1e-3 && a < 1e5) return String(Number(v.toPrecision(digits)));
+  if (a >= 1e-4 && a < 1e5) return String(Number(v.toPrecision(digits)));
   const [m, e] = v.toExponential(digits - 1).split('e');
   return `${String(Number(m))}e${Number(e)}`;
 }
