@@ -338,7 +338,7 @@ function renderChi(s: State, flow: wf.TheoryResult): void {
   );
   const curve = { K: pts.map((p) => p.K), chiParallel: pts.map((p) => p.chiParallel), chiPerp: pts.map((p) => p.chiPerp) };
   const iterates = flow.layers.filter((l) => Number.isFinite(l.K) && l.K > 0 && l.K >= lo && l.K <= hi);
-  const width = Math.min(plotWidth('plot-chi'), 900);
+  const width = Math.min(plotWidth('plot-chi'), 760);
   const svg = susceptibilityPlot(curve, { iterates, width, title: `Susceptibilities at C_W = ${s.CW} (${netLabel(s).split(',')[0]})`, scale: 'log' });
   $('plot-chi').innerHTML = svg;
   figures.chi = { svg, data: { CW: s.CW, activation: activationSpec(s), curve, iterates: iterates.map(({ layer, K, chiParallel, chiPerp }) => ({ layer, K, chiParallel, chiPerp })) } };
@@ -359,7 +359,7 @@ function renderCompare(s: State): void {
     quantities: qs,
     width,
     columns: Math.min(qs.length, width > 1000 ? 4 : 3),
-    subtitle: `${describeSpec(theory.spec)} · widths ${ensembles.map((e) => e.layers[layer - 1].n).join(', ')} · ${ensembles.map((e) => e.samples).join('/')} networks`,
+    subtitle: `${describeSpec(theory.spec).replace(/ · n = [^·]+/, '')} · widths ${ensembles.map((e) => e.layers[layer - 1].n).join(', ')} · ${ensembles.map((e) => e.samples).join('/')} networks`,
   });
   const el = $('plot-compare');
   el.innerHTML = svg;

@@ -34,7 +34,7 @@ export function susceptibilityPlot(curve: SusceptibilityCurve, options: Suscepti
     ...curve.K.map((K, i) => ({ K, chi: curve.chiPerp[i], which: 'χ⊥' })),
   ].filter((r) => Number.isFinite(r.chi) && Number.isFinite(r.K));
   const width = options.width ?? 640;
-  const height = Math.round(width * 0.58);
+  const height = Math.round(Math.min(420, width * 0.5));
   const xType = options.scale && options.scale !== 'auto' ? options.scale : autoScale([...curve.K]);
   const colors = { domain: ['χ∥', 'χ⊥'], range: [PALETTE[0], PALETTE[2]] };
   const it = options.iterates ?? [];
