@@ -61,7 +61,7 @@ const DEFAULTS: State = {
   activation: 'tanh', param: null, depth: 6, Cb: 0, CW: 1, lambdaB: 1, lambdaW: 1, x2: 1, n0: 8, n: 64,
   q: ['K', 'Theta', 'norm.V', 'norm.A', 'norm.B', 'norm.D'],
   pins: [],
-  widths: [8, 16, 32],
+  widths: [8, 16, 32, 64],
   samples: 2000,
   workers: Math.max(1, Math.min(4, (globalThis.navigator?.hardwareConcurrency ?? 2) - 0)),
   layer: null,
@@ -310,7 +310,7 @@ function renderFlows(s: State): void {
   const svg = flowsPlot(series, {
     quantities: q,
     width,
-    columns: width > 1000 ? 3 : 2,
+    columns: Math.min(q.length, width >= 860 ? 3 : 2),
     title: series.length > 1 ? `Flows with depth: ${series.length} networks` : 'Flows with depth',
     subtitle: series.length > 1 ? undefined : describeSpec(series[0].result.spec),
   });
@@ -358,8 +358,8 @@ function renderCompare(s: State): void {
     layers: [layer],
     quantities: qs,
     width,
-    columns: Math.min(qs.length, width > 1000 ? 4 : 3),
-    subtitle: `${describeSpec(theory.spec).replace(/ · n = [^·]+/, '')} · widths ${ensembles.map((e) => e.layers[layer - 1].n).join(', ')} · ${ensembles.map((e) => e.samples).join('/')} networks`,
+    columns: Math.min(qs.length, Math.max(2, Math.floor(width / 240))),
+    subtitle: `${describeSpec(theory.spec).replace(/ · n = [^·]+· /, ' · ')} · widths ${ensembles.map((e) => e.layers[layer - 1].n).join(', ')} · ${ensembles.map((e) => e.samples).join('/')} networks`,
   });
   const el = $('plot-compare');
   el.innerHTML = svg;

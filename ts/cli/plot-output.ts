@@ -2,7 +2,8 @@
  * `--plot FILE.svg` for the CLI commands (issue 12): loads `wideflow/plot` only when asked, so a run
  * without --plot loads nothing of Observable Plot or linkedom.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { InvalidParameterError } from '../errors.js';
 import type { OptionSpec } from './args.js';
 
@@ -30,6 +31,7 @@ export function plotPath(v: unknown): string | undefined {
 
 /** Writes `svg` and says where (to stderr when stdout carries --json). */
 export async function writePlot(file: string, svg: string, say: (s: string) => void): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
   await writeFile(file, svg);
   say(`plot: wrote ${file}`);
 }
