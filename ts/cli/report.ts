@@ -57,7 +57,7 @@ export const command: Command = {
     const plots = async (say: (s: string) => void) => {
       if (!plot) return;
       const P = await loadPlot();
-      await writePlot(plot, P.comparePlot(c, { title: `wideflow report: theory vs ${ens[0].samples} sampled networks per width (max |z| = ${c.maxAbsZ.toFixed(2)})` }), say);
+      await writePlot(plot, P.comparePlot(c, { title: `wideflow report: theory vs ${ens[0].samples} sampled networks per width, layer ${REPORT_SPEC.depth} (max |z| over layers 2–${REPORT_SPEC.depth}: ${c.maxAbsZ.toFixed(2)})` }), say);
       const flows = plot.replace(/\.svg$/i, '-flows.svg');
       await writePlot(flows, P.flowsPlot(th, { title: 'wideflow report: flows with depth (theory, n = ∞ and 1/n tensors)' }), say);
     };
