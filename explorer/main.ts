@@ -281,7 +281,8 @@ function renderPins(s: State): void {
 
 // ---------------------------------------------------------------- figures
 
-const figures: Record<'flows' | 'compare' | 'chi', { svg: string; data: unknown } | null> = { flows: null, compare: null, chi: null };
+/** Each figure: its SVG for export (with a title; the page shows it under the card's own heading) and its data. */
+const figures: Record<'flows' | 'compare' | 'chi', { svg: () => string; data: unknown } | null> = { flows: null, compare: null, chi: null };
 let flowsVersion = 0;
 
 function showError(e: unknown): void {
@@ -307,18 +308,17 @@ function renderFlows(s: State): void {
   const series: FlowSeries[] = nets.map(({ label, net }) => ({ label, result: wf.theory(networkSpec(net)) }));
   const q = s.q.length ? s.q : DEFAULTS.q;
   const width = plotWidth('plot-flows');
-  const svg = flowsPlot(series, {
+  const opts = {
     quantities: q,
     width,
     columns: Math.min(q.length, width >= 860 ? 3 : 2),
-    title: series.length > 1 ? `Flows with depth: ${series.length} networks` : 'Flows with depth',
     subtitle: series.length > 1 ? undefined : describeSpec(series[0].result.spec),
-  });
+  };
   const el = $('plot-flows');
-  el.innerHTML = svg;
+  el.innerHTML = flowsPlot(series, { ...opts, title: '' });
   el.dataset.version = String(++flowsVersion);
   figures.flows = {
-    svg,
+    svg: () => flowsPlot(series, { ...opts, title: series.length > 1 ? `Flows with depth: ${series.length} networks` : 'Flows with depth' }),
     data: {
       networks: nets.map(({ label, net }, i) => ({ label, spec: networkSpec(net), layers: series[i].result.layers })),
       plotted: flowsData(series, q),
@@ -339,9 +339,12 @@ function renderChi(s: State, flow: wf.TheoryResult): void {
   const curve = { K: pts.map((p) => p.K), chiParallel: pts.map((p) => p.chiParallel), chiPerp: pts.map((p) => p.chiPerp) };
   const iterates = flow.layers.filter((l) => Number.isFinite(l.K) && l.K > 0 && l.K >= lo && l.K <= hi);
   const width = Math.min(plotWidth('plot-chi'), 760);
-  const svg = susceptibilityPlot(curve, { iterates, width, title: `Susceptibilities at C_W = ${s.CW} (${netLabel(s).split(',')[0]})`, scale: 'log' });
-  $('plot-chi').innerHTML = svg;
-  figures.chi = { svg, data: { CW: s.CW, activation: activationSpec(s), curve, iterates: iterates.map(({ layer, K, chiParallel, chiPerp }) => ({ layer, K, chiParallel, chiPerp })) } };
+  const title = `Susceptibilities at C_W = ${s.CW} (${netLabel(s).split(',')[0]})`;
+  $('plot-chi').innerHTML = susceptibilityPlot(curve, { iterates, width, title: '', scale: 'log' });
+  figures.chi = {
+    svg: () => susceptibilityPlot(curve, { iterates, width, title, scale: 'log' }),
+    data: { CW: s.CW, activation: activationSpec(s), curve, iterates: iterates.map(({ layer, K, chiParallel, chiPerp }) => ({ layer, K, chiParallel, chiPerp })) },
+  };
 }
 
 let lastCompare: { spec: wf.NetworkSpec; ensembles: wf.EnsembleResult[]; theory: wf.TheoryResult } | null = null;
@@ -365,7 +368,7 @@ function renderCompare(s: State): void {
   el.innerHTML = svg;
   el.dataset.version = String(Number(el.dataset.version ?? 0) + 1);
   figures.compare = {
-    svg,
+    svg: () => svg,
     data: {
       spec,
       layer,
@@ -514,7 +517,7 @@ async function main(): Promise<void> {
     b.addEventListener('click', () => {
       const f = figures[b.dataset.export as keyof typeof figures];
       if (!f) return;
-      if (b.dataset.format === 'svg') download(`wideflow-${b.dataset.export}.svg`, 'image/svg+xml', f.svg);
+      if (b.dataset.format === 'svg') download(`wideflow-${b.dataset.export}.svg`, 'image/svg+xml', f.svg());
       else download(`wideflow-${b.dataset.export}.json`, 'application/json', JSON.stringify(f.data, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
     }),
   );

@@ -197,6 +197,9 @@ test.skipIf(skip)('export: the flows figure as a standalone SVG and its data as 
   const svg = readFileSync((await svgDl.path())!, 'utf8');
   expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
   expect(svg).toContain('data-figure="flows"');
+  // The page shows the figure under its card's heading; the exported file carries its own title.
+  expect(svg).toContain('class="wf-title"');
+  expect(await page.$$eval('#plot-flows .wf-title', (t) => t.length)).toBe(0);
   const [jsonDl] = await Promise.all([page.waitForEvent('download'), page.click('button[data-export="flows"][data-format="json"]')]);
   const data = JSON.parse(readFileSync((await jsonDl.path())!, 'utf8'));
   const t = wf.theory({ ...base, activation: 'tanh', CW: 1 });
