@@ -352,6 +352,23 @@ describe('built entry and CLI --plot', () => {
     expect(run('theory', ...net, '--plot', join(dir, 'x.png')).err).toMatch(/--plot must be a file name ending in \.svg/);
   });
 
+  test("report --plot (npm start's job) writes both figures next to its table and says where", () => {
+    const file = join(dir, 'sub', 'report.svg');
+    const r = run('report', '--samples', '300', '--workers', '1', '--plot', file);
+    expect(r.code, r.err).toBe(0);
+    const flows = join(dir, 'sub', 'report-flows.svg');
+    expect(r.out.trimEnd().split('\n').slice(-2)).toEqual([`plot: wrote ${file}`, `plot: wrote ${flows}`]);
+    const cmp = parse(readFileSync(file, 'utf8'));
+    expect(cmp.documentElement.getAttribute('data-figure')).toBe('compare');
+    // Layer 3 of the report's depth-3 network: one panel per compared quantity.
+    expect([...cmp.querySelectorAll('g.wf-panel')].map((p) => p.getAttribute('data-panel'))).toEqual(
+      ['G1', 'H1', 'V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U'].map((q) => `3:${q}`),
+    );
+    expect(parse(readFileSync(flows, 'utf8')).documentElement.getAttribute('data-figure')).toBe('flows');
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    expect(pkg.scripts.start).toMatch(/report --plot \S+\.svg/);
+  });
+
   test('compare --plot and kernels --plot', () => {
     const file = join(dir, 'cmp.svg');
     const r = run('compare', '--activation', 'tanh', '--depth', '2', '--input-width', '4', '--output-width', '4', '--hidden-widths', '6,12', '--samples', '300', '--seed', '2', '--json', '--plot', file);
