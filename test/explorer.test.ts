@@ -141,6 +141,16 @@ test.skipIf(skip)('flows: plotted numbers equal theory(), and follow the control
     ...leaky.layers.map((l) => l.K),
   ]);
   await page.screenshot({ path: join(ARTIFACTS, 'explorer-3-pinned.png') });
+
+  // Bad input: the typed error's message is shown, naming the parameter; the last figure stays.
+  const kept = await flowValues('K');
+  await page.fill('#CW', '-1');
+  await page.waitForFunction(() => !document.getElementById('error')!.hidden, undefined, { timeout: 30_000 });
+  expect(await page.textContent('#error')).toMatch(/CW must be a finite number > 0/);
+  expect(await flowValues('K')).toEqual(kept);
+  await page.screenshot({ path: join(ARTIFACTS, 'explorer-3b-bad-input.png') });
+  await redraw(() => page.fill('#CW', '2'));
+  expect(await page.isVisible('#error')).toBe(false);
   expect(logs).toEqual([]);
 });
 
