@@ -350,6 +350,10 @@ describe('built entry and CLI --plot', () => {
     checkDots(panels[1], 'g.wf-series-dot', layers.map((l, i) => ({ x: i + 1, y: l.Theta, title: /Θ = / })));
     expect(doc.querySelector('.wf-subtitle')?.textContent).toMatch(/tanh · L = 5 · n = 32 · C_b = 0, C_W = 1/);
     expect(run('theory', ...net, '--plot', join(dir, 'x.png')).err).toMatch(/--plot must be a file name ending in \.svg/);
+    const f2 = join(dir, 'chi.svg');
+    expect(run('theory', ...net, '--plot', f2, '--plot-quantities', 'K,chiPerp,norm.T').code).toBe(0);
+    expect([...parse(readFileSync(f2, 'utf8')).querySelectorAll('g.wf-panel')].map((p) => p.getAttribute('data-panel'))).toEqual(['K', 'chiPerp', 'norm.T']);
+    expect(run('theory', ...net, '--plot', f2, '--plot-quantities', 'K,nope').err).toMatch(/--plot-quantities .*\(got "nope"\)/);
   });
 
   test("report --plot (npm start's job) writes both figures next to its table and says where", () => {

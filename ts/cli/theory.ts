@@ -4,6 +4,8 @@ import { STAT_KEYS } from '../recursion.js';
 import { helpText, parseArgs, type Command } from './args.js';
 import { fmt, specFromArgs, specOptions } from './spec-options.js';
 import { loadPlot, plotOption, plotPath, writePlot } from './plot-output.js';
+import { InvalidParameterError } from '../errors.js';
+import type { FlowQuantity } from '../plot/index.js';
 
 const options = {
   ...specOptions,
@@ -11,6 +13,7 @@ const options = {
   backend: { type: 'string', description: 'wasm (default) or js' },
   normalized: { type: 'boolean', description: 'also print V/(nK²), A/(nΘ²), … (the forms users plot)' },
   ...plotOption,
+  'plot-quantities': { type: 'string', description: "panels of --plot, e.g. K,Theta,norm.V,chiPerp (norm.X = the normalized form of X; default K,Theta,norm.V,norm.A,norm.B,norm.D)" },
   help: { type: 'boolean', description: 'this help' },
 } as const;
 
@@ -28,7 +31,13 @@ export const command: Command = {
     if (backend === 'wasm') await init();
     const r = theory(spec, { degree: args.degree as number | undefined, backend });
     const norm = args.normalized ? normalized(r) : undefined;
-    if (plot) await writePlot(plot, (await loadPlot()).flowsPlot(r), args.json ? io.err : io.out);
+    if (plot) {
+      const P = await loadPlot();
+      const q = (args['plot-quantities'] as string | undefined)?.split(',').map((x) => x.trim()).filter(Boolean);
+      const bad = q?.find((x) => !(P.FLOW_QUANTITIES as readonly string[]).includes(x));
+      if (bad !== undefined) throw new InvalidParameterError('--plot-quantities', bad, `a comma-separated list of ${P.FLOW_QUANTITIES.join(', ')}`);
+      await writePlot(plot, P.flowsPlot(r, { quantities: q as FlowQuantity[] | undefined }), args.json ? io.err : io.out);
+    }
     if (args.json) {
       const layers = r.layers.map((l, i) => {
         const { layer, ...rest } = l;
