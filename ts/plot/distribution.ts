@@ -20,6 +20,11 @@ export interface DistributionPlotOptions extends FigureOptions {
   xLabel?: string;
 }
 
+/**
+ * A density histogram of `samples` (each bar's `<title>` gives its range and count) with the densities
+ * of `gaussians` overlaid, as a standalone SVG document (string). Bins: `options.bins` equal widths
+ * over [min, max] of the samples (default √N, between 8 and 60).
+ */
 export function distributionPlot(samples: ArrayLike<number>, gaussians: readonly PredictedGaussian[] = [], options: DistributionPlotOptions = {}): string {
   const xs = Array.from(samples ?? []).filter(Number.isFinite);
   if (xs.length < 2) throw new InvalidParameterError('samples', samples?.length, 'at least 2 finite numbers');

@@ -179,7 +179,7 @@ export function formatNumber(v: number, digits = 4): string {
 
 /** Full precision for tooltips (<title>), so that a reader (or a test) can recover the plotted number. */
 export function exact(v: number): string {
-  return Number.isFinite(v) ? String(v) : String(v);
+  return String(v);
 }
 
 /** 'log' when every value is > 0 and they span more than two decades, else 'linear'. */

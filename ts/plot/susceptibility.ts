@@ -23,6 +23,16 @@ export interface SusceptibilityPlotOptions extends FigureOptions {
   scale?: 'auto' | 'log' | 'linear';
 }
 
+/**
+ * χ∥(K) and χ⊥(K) against K as a standalone SVG document (string), with the line χ = 1; criticality is
+ * both susceptibilities equal to 1 at the fixed point K* (PDLT §5.1). `iterates` marks the K⁽ℓ⁾ of a
+ * flow on both curves (e.g. `theory(spec).layers`), each with a `<title>` stating its values.
+ *
+ * @example
+ * const pts = Ks.map((K) => theory({ activation: 'tanh', depth: 1, width: 1, inputWidth: 1, Cb: 0, CW: 1,
+ *   lambdaB: 1, lambdaW: 1, input: { x2: K } }).layers[0]);   // K⁽¹⁾ = C_W·x² = K
+ * susceptibilityPlot({ K: Ks, chiParallel: pts.map((p) => p.chiParallel), chiPerp: pts.map((p) => p.chiPerp) });
+ */
 export function susceptibilityPlot(curve: SusceptibilityCurve, options: SusceptibilityPlotOptions = {}): string {
   const n = curve?.K?.length ?? 0;
   if (n < 2 || curve.chiParallel.length !== n || curve.chiPerp.length !== n) {
