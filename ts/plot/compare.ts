@@ -30,7 +30,8 @@ function curvature(row: CompareRow): number {
   let den = 0;
   for (const p of row.points) {
     const u = 1 / (p.n * p.n);
-    const w = 1 / (p.stderr * p.stderr);
+    // A point without an error (stderr 0, e.g. an exact layer) weighs like any other rather than infinitely.
+    const w = p.stderr > 0 ? 1 / (p.stderr * p.stderr) : 1;
     num += w * u * (p.value - row.extrapolated - row.slope / p.n);
     den += w * u * u;
   }
