@@ -9,6 +9,7 @@
 import * as wf from 'wideflow';
 import {
   comparePlot,
+  kernelsPlot,
   describeSpec,
   flowsData,
   flowsPlot,
@@ -44,6 +45,8 @@ interface State extends Net {
   layer: number | null;
   seed: number;
   cq: CompareKey[];
+  /** Inputs of the kernel-matrix card. */
+  nIn: number;
 }
 
 const FLOW_CHOICES: FlowQuantity[] = [
@@ -67,6 +70,7 @@ const DEFAULTS: State = {
   layer: null,
   seed: 1,
   cq: ['V', 'A', 'B', 'D'],
+  nIn: 12,
 };
 
 const $ = <T extends HTMLElement = HTMLInputElement>(id: string) => document.getElementById(id) as T;
@@ -110,6 +114,7 @@ function toQuery(s: State): string {
   if (s.layer !== null) p.set('layer', String(s.layer));
   p.set('seed', String(s.seed));
   p.set('cq', s.cq.join(','));
+  p.set('Nin', String(s.nIn));
   return p.toString();
 }
 
@@ -135,6 +140,7 @@ function fromQuery(q: string): State {
   s.layer = p.has('layer') ? num('layer', NaN) : null;
   s.seed = num('seed', s.seed);
   if (p.has('cq')) s.cq = p.get('cq')!.split(',').filter((x): x is CompareKey => (COMPARE_CHOICES as string[]).includes(x));
+  s.nIn = num('Nin', s.nIn);
   if (!wf.ACTIVATIONS[s.activation]) s.activation = DEFAULTS.activation;
   if (s.param === null && wf.ACTIVATIONS[s.activation].parameter) s.param = wf.ACTIVATIONS[s.activation].default;
   return s;
@@ -223,6 +229,7 @@ function writeControls(s: State): void {
   $('depth-out').textContent = String(s.depth);
   for (const k of ['Cb', 'CW', 'lambdaB', 'lambdaW', 'x2', 'n0', 'n', 'samples', 'workers', 'seed'] as const) $(k).value = String(s[k]);
   $('widths').value = s.widths.join(', ');
+  $('N_in').value = String(s.nIn);
   $('layer').value = s.layer === null ? '' : String(s.layer);
   $('layer').placeholder = `${s.depth} (last)`;
   $('layer').max = String(s.depth);
@@ -250,6 +257,7 @@ function readControls(prev: State): State {
   s.depth = n('depth');
   for (const k of ['Cb', 'CW', 'lambdaB', 'lambdaW', 'x2', 'n0', 'n', 'samples', 'workers', 'seed'] as const) s[k] = n(k);
   s.widths = parseList(v('widths'));
+  s.nIn = n('N_in');
   s.layer = v('layer').trim() === '' ? null : n('layer');
   s.q = [...document.querySelectorAll<HTMLInputElement>('input[name=q]:checked')].map((i) => i.value as FlowQuantity);
   s.cq = [...document.querySelectorAll<HTMLInputElement>('input[name=cq]:checked')].map((i) => i.value as CompareKey);
@@ -282,7 +290,7 @@ function renderPins(s: State): void {
 // ---------------------------------------------------------------- figures
 
 /** Each figure: its SVG for export (with a title; the page shows it under the card's own heading) and its data. */
-const figures: Record<'flows' | 'compare' | 'chi', { svg: () => string; data: unknown } | null> = { flows: null, compare: null, chi: null };
+const figures: Record<'flows' | 'compare' | 'chi' | 'kernels', { svg: () => string; data: unknown } | null> = { flows: null, compare: null, chi: null, kernels: null };
 let flowsVersion = 0;
 
 function showError(e: unknown): void {
@@ -325,6 +333,7 @@ function renderFlows(s: State): void {
     },
   };
   renderChi(s, series[0].result);
+  renderKernels(s);
 }
 
 function renderChi(s: State, flow: wf.TheoryResult): void {
@@ -344,6 +353,33 @@ function renderChi(s: State, flow: wf.TheoryResult): void {
   figures.chi = {
     svg: () => susceptibilityPlot(curve, { iterates, width, title, scale: 'log' }),
     data: { CW: s.CW, activation: activationSpec(s), curve, iterates: iterates.map(({ layer, K, chiParallel, chiPerp }) => ({ layer, K, chiParallel, chiPerp })) },
+  };
+}
+
+/** The N inputs of the kernel card: x_α = r(cos θ_α, sin θ_α, 0, …) with |x_α|²/n₀ = x², θ_α = 2πα/N. */
+function circleInputs(s: State): number[][] {
+  const N = s.nIn;
+  if (!Number.isInteger(N) || N < 2 || N > 64) throw new wf.InvalidParameterError('inputs N', N, 'an integer in 2 … 64');
+  const r = Math.sqrt(s.x2 * s.n0);
+  return Array.from({ length: N }, (_, a) => {
+    const x = new Array(Math.max(2, s.n0)).fill(0);
+    x[0] = r * Math.cos((2 * Math.PI * a) / N);
+    x[1] = r * Math.sin((2 * Math.PI * a) / N);
+    return x;
+  });
+}
+
+function renderKernels(s: State): void {
+  const inputs = circleInputs(s);
+  const k = wf.kernels({ activation: activationSpec(s), depth: s.depth, Cb: s.Cb, CW: s.CW, lambdaB: s.lambdaB, lambdaW: s.lambdaW, inputs });
+  const L = s.depth;
+  const layers = [...new Set([1, Math.max(1, Math.round(L / 3)), Math.max(1, Math.round((2 * L) / 3)), L])];
+  const width = plotWidth('plot-kernels');
+  const opts = { layers, normalize: 'correlation' as const, width: Math.min(width, 260 * layers.length + 32), columns: layers.length };
+  $('plot-kernels').innerHTML = kernelsPlot(k, { ...opts, title: '', subtitle: '' });
+  figures.kernels = {
+    svg: () => kernelsPlot(k, opts),
+    data: { inputs, layers: k.layers.map((l) => ({ layer: l.layer, K: [...l.K], Theta: [...l.Theta] })) },
   };
 }
 
@@ -488,6 +524,7 @@ async function main(): Promise<void> {
   const form = $<HTMLFormElement>('form');
   form.addEventListener('input', onInput);
   form.addEventListener('change', onInput);
+  $('N_in').addEventListener('input', onInput);
   $('run').addEventListener('click', () => void runEnsembles());
   $('cancel').addEventListener('click', () => running?.abort());
   $('pin').addEventListener('click', () => {

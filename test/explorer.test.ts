@@ -131,6 +131,14 @@ test.skipIf(skip)('flows: plotted numbers equal theory(), and follow the control
   expect(await page.inputValue('#param')).toBe('0.2');
   close(await flowValues('K'), leaky.layers.map((l) => l.K));
 
+  // The kernel card: correlations K_αβ/√(K_αα K_ββ) of N inputs on a circle, as kernels() gives them here.
+  await redraw(() => page.fill('#N_in', '6'));
+  const corr = await page.$$eval('#plot-kernels g.wf-panel[data-panel="5"] g.wf-kernel-cell title', (ts) => ts.map((t) => Number(/= (\S+)$/.exec(t.textContent ?? '')![1])));
+  const r = Math.sqrt(8);
+  const inputs = Array.from({ length: 6 }, (_, a) => [r * Math.cos((2 * Math.PI * a) / 6), r * Math.sin((2 * Math.PI * a) / 6), 0, 0, 0, 0, 0, 0]);
+  const K5 = wf.kernels({ activation: { name: 'leaky_relu', slope: 0.2 }, depth: 5, Cb: 0, CW: 1.5, lambdaB: 1, lambdaW: 1, inputs }).layers[4].K;
+  close(corr, Array.from({ length: 36 }, (_, i) => K5[i] / Math.sqrt(K5[Math.floor(i / 6) * 7] * K5[(i % 6) * 7])));
+
   // A pinned network is overlaid: two series per panel.
   await redraw(() => page.click('#pin'));
   await redraw(() => page.fill('#CW', '2'));

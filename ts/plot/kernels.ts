@@ -66,7 +66,7 @@ export function kernelsPlot(k: KernelsResult, options: KernelsPlotOptions = {}):
   const domain: [number, number] = [Math.min(...finite), Math.max(...finite)];
   const color = { type: 'linear' as const, scheme: 'viridis' as const, domain, label: corr ? `${sym}_αβ/√(${sym}_αα ${sym}_ββ)` : `${sym}⁽ℓ⁾_αβ`, tickFormat: (v: number) => formatNumber(v, 3) };
   const N = k.n;
-  const ticks = N <= 12 ? Array.from({ length: N }, (_, i) => i + 1) : Array.from({ length: 6 }, (_, i) => Math.round(1 + (i * (N - 1)) / 5));
+  const ticks = N <= 10 ? Array.from({ length: N }, (_, i) => i + 1) : Array.from({ length: 6 }, (_, i) => Math.round(1 + (i * (N - 1)) / 5));
   const panels: Panel[] = layers.map((l) => {
     const rows = cells.filter((c) => c.layer === l);
     const svg = Plot.plot({
