@@ -4,7 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { InvalidParameterError } from '../errors.js';
+import { InvalidParameterError } from '../api/errors.js';
 import type { OptionSpec } from './args.js';
 
 type PlotModule = typeof import('../plot/index.js');
