@@ -340,7 +340,7 @@ function renderChi(s: State, flow: wf.TheoryResult): void {
   const Ks = flow.layers.map((l) => l.K).filter((k) => k > 0 && Number.isFinite(k));
   const lo = Math.max(1e-4, Math.min(...Ks, 0.05) / 3);
   const hi = Math.min(1e4, Math.max(...Ks, 2) * 3);
-  const grid = Array.from({ length: 64 }, (_, i) => lo * Math.pow(hi / lo, i / 63));
+  const grid = Array.from({ length: 48 }, (_, i) => lo * Math.pow(hi / lo, i / 47));
   // χ depends on K and C_W only: a one-layer network with C_b = 0 and x² = K/C_W has K⁽¹⁾ = K exactly.
   const pts = grid.map((K) =>
     wf.theory({ activation: activationSpec(s), depth: 1, width: 1, inputWidth: 1, Cb: 0, CW: s.CW, lambdaB: 1, lambdaW: 1, input: { x2: K / s.CW } }).layers[0],
