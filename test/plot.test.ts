@@ -373,6 +373,21 @@ describe('built entry and CLI --plot', () => {
     expect(pkg.scripts.start).toMatch(/report --plot \S+\.svg/);
   });
 
+  test('theory --plot-overlay draws more networks in the same figure, each at its own theory values', () => {
+    const file = join(dir, 'overlay.svg');
+    const net = ['--activation', 'tanh', '--depth', '6', '--width', '32', '--input-width', '8', '--cb', '0', '--cw', '1', '--x2', '1'];
+    const r = run('theory', ...net, '--plot', file, '--plot-overlay', 'cw=0.8; activation=relu cw=2', '--plot-quantities', 'K,norm.V');
+    expect(r.code, r.err).toBe(0);
+    const doc = parse(readFileSync(file, 'utf8'));
+    expect([...doc.querySelectorAll('.wf-legend-item')].map((e) => e.getAttribute('data-label'))).toEqual(['tanh, C_W = 1', 'tanh, C_W = 0.8', 'relu, C_W = 2']);
+    const panel = doc.querySelector('g.wf-panel[data-panel="K"]')!;
+    expect(panel.querySelectorAll('g.wf-series-line path')).toHaveLength(3);
+    const base = { depth: 6, width: 32, inputWidth: 8, Cb: 0, lambdaB: 1, lambdaW: 1, input: { x2: 1 } };
+    const nets = [wf.theory({ ...base, activation: 'tanh', CW: 1 }), wf.theory({ ...base, activation: 'tanh', CW: 0.8 }), wf.theory({ ...base, activation: 'relu', CW: 2 })];
+    checkDots(panel, 'g.wf-series-dot', nets.flatMap((t) => t.layers.map((l) => ({ x: l.layer, y: l.K, title: /K = / }))));
+    expect(run('theory', ...net, '--plot', file, '--plot-overlay', 'cw=0.8; colour=red').err).toMatch(/--plot-overlay .*colour=red/);
+  });
+
   test('compare --plot and kernels --plot', () => {
     const file = join(dir, 'cmp.svg');
     const r = run('compare', '--activation', 'tanh', '--depth', '2', '--input-width', '4', '--output-width', '4', '--hidden-widths', '6,12', '--samples', '300', '--seed', '2', '--json', '--plot', file);

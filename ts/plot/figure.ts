@@ -188,3 +188,20 @@ export function autoScale(values: number[]): 'log' | 'linear' {
   if (f.length < 2 || f.some((v) => v <= 0)) return 'linear';
   return Math.max(...f) / Math.min(...f) > 100 ? 'log' : 'linear';
 }
+
+/**
+ * Tick values of a log axis over [lo, hi]: 1-2-5 steps when it spans fewer than three decades (so a
+ * short log axis still gets a few labels), else powers of ten, thinned to at most about six.
+ */
+export function logTicks(lo: number, hi: number): number[] {
+  const a = Math.floor(Math.log10(lo));
+  const b = Math.ceil(Math.log10(hi));
+  const out: number[] = [];
+  if (b - a < 3) {
+    for (let e = a; e <= b; e++) for (const m of [1, 2, 5]) out.push(m * 10 ** e);
+  } else {
+    const step = Math.ceil((b - a) / 6);
+    for (let e = a; e <= b; e += step) out.push(10 ** e);
+  }
+  return out.filter((t) => t >= lo * (1 - 1e-12) && t <= hi * (1 + 1e-12)).map((t) => Number(t.toPrecision(12)));
+}

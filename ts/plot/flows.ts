@@ -4,7 +4,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import { normalized, type TheoryResult } from '../index.js';
-import { autoScale, compose, exact, formatNumber, PALETTE, resolveDocument, type FigureOptions, type LegendEntry, type Panel } from './figure.js';
+import { autoScale, compose, logTicks, exact, formatNumber, PALETTE, resolveDocument, type FigureOptions, type LegendEntry, type Panel } from './figure.js';
 import { caption, FLOW_QUANTITIES, isNormalized, label, type FlowQuantity } from './labels.js';
 import { InvalidParameterError } from '../index.js';
 
@@ -101,7 +101,7 @@ export function flowsPlot(input: TheoryResult | readonly FlowSeries[], options: 
       marginTop: 22,
       style: { fontSize: '11px' },
       x: { label: 'layer ℓ', domain: [1, Math.max(depth, 2)], ticks: Math.min(depth, 8), tickFormat: (v: number) => (Number.isInteger(v) ? String(v) : '') },
-      y: { type, label: label(q), grid: true, nice: type === 'linear', ticks: type === 'log' ? 2 : 5, tickFormat: (v: number) => formatNumber(v, 3) },
+      y: { type, label: label(q), grid: true, nice: type === 'linear', ticks: type === 'log' ? logTicks(Math.min(...rows.map((d) => d.value)), Math.max(...rows.map((d) => d.value))) : 5, tickFormat: (v: number) => formatNumber(v, 3) },
       color,
       marks: [
         ...(type === 'linear' && rows.some((d) => d.value < 0) ? [Plot.ruleY([0], { stroke: '#9498a0' })] : []),
