@@ -1,6 +1,6 @@
-//! Gaussian expectations ⟨f(z)⟩_K = ∫ dz e^{−z²/2K}/√(2πK) f(z), one and two dimensional.
+//! The expectation machinery: ⟨f(z)⟩_K = ∫ dz e^{−z²/2K}/√(2πK) f(z), one and two dimensional.
 //!
-//! Which rule integrates what (the same choice, in the same order of operations, in `ts/quadrature.ts`):
+//! Which rule integrates what (the same choice, in the same order of operations, in `ts/twin/numerics/quadrature/expect.ts`):
 //!
 //! * **Polynomial σ** (linear, monomial): Gauss–Hermite with `degree` nodes at z = √K xᵢ — exact once
 //!   2·degree − 1 reaches the integrand's polynomial degree.
@@ -23,263 +23,13 @@
 //!   leave a branch's own side.
 //!
 //! The default degree 64 is within 1.5e-14 relative of degree 1000 on the whole moment bundle, for
-//! every builtin and K ∈ [1e-3, 30] (`accuracy_table` below prints the table), and matches the closed
+//! every builtin and K ∈ [1e-3, 30] (`theory::moments`' `accuracy_table` prints the table), and matches the closed
 //! forms (relu, leaky relu, elu, erf, sin, linear, monomial) to ~1e-15. `Quadrature::refined()` doubles
 //! the resolution of every rule; the difference of the two is the error estimate reported to users.
-use crate::activation::{Activation, Branch, Kind};
+use super::rules::{hermite_rule, laguerre_rule, legendre_rule, pow2};
+use super::{QuadError, Rule, MAX_DEGREE};
+use crate::numerics::activation::{norm_pdf, Activation, Branch, Kind};
 use std::cell::OnceCell;
-
-/// Largest user-visible degree (the refined rule used for error estimates goes to twice this).
-pub const MAX_DEGREE: usize = 1000;
-/// Degree used when the caller does not choose one.
-pub const DEFAULT_DEGREE: usize = 64;
-
-/// Why a quadrature request was refused (the output is then filled with zeros, never NaN).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum QuadError {
-    /// Degree outside 1…MAX_DEGREE.
-    Degree,
-    /// A variance is negative or not finite, or a 2×2 covariance is not positive semidefinite.
-    Variance,
-    /// Unknown activation kind or invalid parameter.
-    Activation,
-    /// The eigenvalue iteration did not converge (not observed; guards a pathological input).
-    NoConvergence,
-}
-
-impl QuadError {
-    /// Status code of the wasm exports (0 is success).
-    pub fn code(self) -> i32 {
-        match self {
-            QuadError::Degree => -1,
-            QuadError::Variance => -2,
-            QuadError::Activation => -3,
-            QuadError::NoConvergence => -4,
-        }
-    }
-}
-
-/// Nodes and weights of a rule; weights are normalized to total mass 1 (Σ wᵢ f(xᵢ) ≈ E f(X)).
-#[derive(Clone, Debug)]
-pub struct Rule {
-    pub nodes: Vec<f64>,
-    pub weights: Vec<f64>,
-}
-
-// ---------------------------------------------------------------------------------------------
-// Gauss rules from the three-term recurrence x pₖ = bₖ₊₁ pₖ₊₁ + aₖ pₖ + bₖ pₖ₋₁ of the orthonormal
-// polynomials of a probability measure: eigenvalues of the Jacobi matrix (implicit QL) as starting
-// points, Newton on p_n to polish each node to full relative accuracy, and weights from the
-// Christoffel–Darboux form 1/Σₖ<ₙ pₖ(x)² = 1/(b_n (p_n′ p_{n−1} − p_{n−1}′ p_n)), which keeps relative
-// accuracy even for weights far below the largest one (eigenvector components would not).
-
-/// √(a² + b²) without overflow or destructive underflow.
-#[inline]
-fn pythag(a: f64, b: f64) -> f64 {
-    let (a, b) = (a.abs(), b.abs());
-    if a > b {
-        let r = b / a;
-        a * (1.0 + r * r).sqrt()
-    } else if b == 0.0 {
-        0.0
-    } else {
-        let r = a / b;
-        b * (1.0 + r * r).sqrt()
-    }
-}
-
-/// Eigenvalues of the symmetric tridiagonal matrix (diag `d`, off-diagonal `e[i]` between i and i+1),
-/// by the implicit QL method with Wilkinson shifts; `d` is overwritten with them (unsorted).
-fn tridiagonal_eigenvalues(d: &mut [f64], e: &mut [f64]) -> Result<(), QuadError> {
-    let n = d.len();
-    for l in 0..n {
-        let mut iter = 0;
-        loop {
-            let mut m = l;
-            while m + 1 < n {
-                let dd = d[m].abs() + d[m + 1].abs();
-                if e[m].abs() <= f64::EPSILON * dd {
-                    break;
-                }
-                m += 1;
-            }
-            if m == l {
-                break;
-            }
-            iter += 1;
-            if iter > 60 {
-                return Err(QuadError::NoConvergence);
-            }
-            let mut g = (d[l + 1] - d[l]) / (2.0 * e[l]);
-            let mut r = pythag(g, 1.0);
-            g = d[m] - d[l] + e[l] / (g + if g >= 0.0 { r } else { -r });
-            let (mut s, mut c, mut p) = (1.0, 1.0, 0.0);
-            let mut i = m;
-            let mut deflated = false;
-            while i > l {
-                i -= 1;
-                let f = s * e[i];
-                let b = c * e[i];
-                r = pythag(f, g);
-                e[i + 1] = r;
-                if r == 0.0 {
-                    d[i + 1] -= p;
-                    e[m] = 0.0;
-                    deflated = true;
-                    break;
-                }
-                s = f / r;
-                c = g / r;
-                g = d[i + 1] - p;
-                r = (d[i] - g) * s + 2.0 * c * b;
-                p = s * r;
-                d[i + 1] = g + p;
-                g = c * r - b;
-            }
-            if deflated {
-                continue;
-            }
-            d[l] -= p;
-            e[l] = g;
-            e[m] = 0.0;
-        }
-    }
-    Ok(())
-}
-
-/// Values at x of p_n, p_n′, p_{n−1}, p_{n−1}′ (orthonormal recurrence), all scaled by the same power
-/// of two when they would overflow; returns them with that power (p = value · 2^{scale}).
-#[inline]
-fn orth_eval(x: f64, n: usize, a: &[f64], b: &[f64]) -> ([f64; 4], i32) {
-    // b[k] couples p_{k−1} and p_k (b[0] unused).
-    let (mut p0, mut p1) = (0.0, 1.0);
-    let (mut d0, mut d1) = (0.0, 0.0);
-    let mut scale = 0i32;
-    for k in 0..n {
-        let bk = if k == 0 { 0.0 } else { b[k] };
-        let p2 = ((x - a[k]) * p1 - bk * p0) / b[k + 1];
-        let d2 = ((x - a[k]) * d1 + p1 - bk * d0) / b[k + 1];
-        p0 = p1;
-        p1 = p2;
-        d0 = d1;
-        d1 = d2;
-        if p1.abs() > 1e120 || d1.abs() > 1e120 {
-            // exact rescaling by 2^-450 (the ratios used by Newton and the weights are unchanged); the
-            // threshold keeps the products in the Christoffel–Darboux kernel below overflow
-            const S: f64 = 1.0 / 2.9073548971824276e135;
-            p0 *= S;
-            p1 *= S;
-            d0 *= S;
-            d1 *= S;
-            scale += 450;
-        }
-    }
-    ([p1, d1, p0, d0], scale)
-}
-
-/// 2^e for integer e, exactly (0 on underflow).
-fn pow2(e: i32) -> f64 {
-    let mut r = 1.0;
-    let mut e = e;
-    while e > 900 {
-        r *= 8.452712498170644e270;
-        e -= 900;
-    }
-    while e < -900 {
-        r /= 8.452712498170644e270;
-        e += 900;
-    }
-    r * 2f64.powi(e)
-}
-
-/// Gauss rule of the probability measure with recurrence coefficients a[0..n], b[1..=n].
-fn gauss_rule(n: usize, a: &[f64], b: &[f64]) -> Result<Rule, QuadError> {
-    let mut d = a[..n].to_vec();
-    let mut e: Vec<f64> = (0..n).map(|i| if i + 1 < n { b[i + 1] } else { 0.0 }).collect();
-    tridiagonal_eigenvalues(&mut d, &mut e)?;
-    d.sort_by(|x, y| x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal));
-    let mut weights = vec![0.0; n];
-    for i in 0..n {
-        let mut x = d[i];
-        for _ in 0..8 {
-            let (v, _) = orth_eval(x, n, a, b);
-            if v[1] == 0.0 {
-                break;
-            }
-            let dx = v[0] / v[1];
-            x -= dx;
-            if dx.abs() <= 4.0 * f64::EPSILON * x.abs().max(f64::MIN_POSITIVE) {
-                break;
-            }
-        }
-        let (v, s) = orth_eval(x, n, a, b);
-        let kernel = b[n] * (v[1] * v[2] - v[3] * v[0]);
-        d[i] = x;
-        weights[i] = pow2(-2 * s) / kernel;
-    }
-    // The exact weights sum to 1 (the measure's mass); the recurrence leaves a drift of up to ~m·ε in
-    // the weights of the smallest Laguerre nodes, which this normalization removes from the mass.
-    let mut sorted = weights.clone();
-    sorted.sort_by(|x, y| x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal));
-    let mass: f64 = sorted.iter().sum();
-    for w in weights.iter_mut() {
-        *w /= mass;
-    }
-    Ok(Rule { nodes: d, weights })
-}
-
-/// Makes a rule of a symmetric measure exactly symmetric (x₋ᵢ = −xᵢ, equal weights, middle node 0).
-fn symmetrize(r: &mut Rule) {
-    let n = r.nodes.len();
-    for i in 0..n / 2 {
-        let j = n - 1 - i;
-        let x = 0.5 * (r.nodes[j] - r.nodes[i]);
-        let w = 0.5 * (r.weights[i] + r.weights[j]);
-        r.nodes[i] = -x;
-        r.nodes[j] = x;
-        r.weights[i] = w;
-        r.weights[j] = w;
-    }
-    if n % 2 == 1 {
-        r.nodes[n / 2] = 0.0;
-    }
-}
-
-/// Gauss–Hermite rule of degree n for the standard normal (probabilists'): Σ wᵢ f(xᵢ) = E f(X),
-/// X ~ N(0, 1), exact for polynomials of degree ≤ 2n − 1. Recurrence aₖ = 0, bₖ = √k.
-pub fn hermite_rule(n: usize) -> Result<Rule, QuadError> {
-    if n == 0 || n > 2 * MAX_DEGREE {
-        return Err(QuadError::Degree);
-    }
-    let a = vec![0.0; n];
-    let b: Vec<f64> = (0..=n).map(|k| (k as f64).sqrt()).collect();
-    let mut r = gauss_rule(n, &a, &b)?;
-    symmetrize(&mut r);
-    Ok(r)
-}
-
-/// Generalized Gauss–Laguerre rule for the probability density t^α e^{−t}/Γ(α+1) on (0, ∞), α > −1.
-/// Recurrence aₖ = 2k + α + 1, bₖ = √(k(k+α)).
-pub fn laguerre_rule(n: usize, alpha: f64) -> Result<Rule, QuadError> {
-    if n == 0 || n > 2 * MAX_DEGREE {
-        return Err(QuadError::Degree);
-    }
-    let a: Vec<f64> = (0..n).map(|k| 2.0 * k as f64 + alpha + 1.0).collect();
-    let b: Vec<f64> = (0..=n).map(|k| (k as f64 * (k as f64 + alpha)).sqrt()).collect();
-    gauss_rule(n, &a, &b)
-}
-
-/// Gauss–Legendre rule for the uniform probability density on [−1, 1]. Recurrence bₖ = k/√(4k² − 1).
-pub fn legendre_rule(n: usize) -> Result<Rule, QuadError> {
-    if n == 0 || n > 2 * MAX_DEGREE {
-        return Err(QuadError::Degree);
-    }
-    let a = vec![0.0; n];
-    let b: Vec<f64> = (0..=n).map(|k| { let k = k as f64; k / (4.0 * k * k - 1.0).sqrt() }).collect();
-    let mut r = gauss_rule(n, &a, &b)?;
-    symmetrize(&mut r);
-    Ok(r)
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -391,7 +141,7 @@ impl Quadrature {
             for i in -j..=j {
                 let x = i as f64 * h;
                 r.nodes.push(x);
-                r.weights.push(h * crate::activation::norm_pdf(x));
+                r.weights.push(h * norm_pdf(x));
             }
             r
         })
@@ -438,7 +188,7 @@ impl Quadrature {
                 for (&t, &wt) in self.panel.nodes.iter().zip(self.panel.weights.iter()) {
                     let x = mid + half * t;
                     r.nodes.push(x);
-                    r.weights.push(2.0 * half * wt * crate::activation::norm_pdf(x));
+                    r.weights.push(2.0 * half * wt * norm_pdf(x));
                 }
             }
             r
@@ -590,7 +340,7 @@ impl Quadrature {
                 .nodes
                 .iter()
                 .zip(half.weights.iter())
-                .map(|(&r, &w)| (r, w * r / crate::activation::norm_pdf(r) * (-0.5 * r * r).exp()))
+                .map(|(&r, &w)| (r, w * r / norm_pdf(r) * (-0.5 * r * r).exp()))
                 .collect();
             for win in cuts.windows(2) {
                 let (lo, hi) = (win[0], win[1]);
@@ -630,172 +380,13 @@ impl Quadrature {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// The bundle of one-point moments the recursions and users need, in one call.
-
-/// Number of moments in the bundle (see `moment_integrands`).
-pub const MOMENT_COUNT: usize = 14;
-
-/// Integrands of the bundle, in output order:
-/// 0 ⟨σ⟩, 1 ⟨σ²⟩, 2 ⟨σ⁴⟩, 3 ⟨σ′²⟩, 4 ⟨σ′⁴⟩, 5 ⟨σ²σ′²⟩, 6 ⟨zσσ′⟩, 7 ⟨zσ′σ″⟩, 8 ⟨σ²(z²−K)⟩,
-/// 9 ⟨σ′²(z²−K)⟩, 10 ⟨σ² He₄⟩ (He₄ = z⁴ − 6Kz² + 3K²), 11 ⟨σσ′²σ″⟩, 12 ⟨σ′³σ‴⟩, 13 ⟨σ′²σ″²⟩.
-#[inline]
-pub fn moment_integrands(k: f64, z: f64, d: &[f64; 4], v: &mut [f64]) {
-    let [s, s1, s2, s3] = *d;
-    let z2 = z * z;
-    let ss = s * s;
-    let dd = s1 * s1;
-    let he2 = z2 - k;
-    v[0] = s;
-    v[1] = ss;
-    v[2] = ss * ss;
-    v[3] = dd;
-    v[4] = dd * dd;
-    v[5] = ss * dd;
-    v[6] = z * s * s1;
-    v[7] = z * s1 * s2;
-    v[8] = ss * he2;
-    v[9] = dd * he2;
-    v[10] = ss * (z2 * (z2 - 6.0 * k) + 3.0 * k * k);
-    v[11] = s * dd * s2;
-    v[12] = dd * s1 * s3;
-    v[13] = dd * s2 * s2;
-}
-
-/// The bundle at degree d into out[0..14] and, when `refined` is given, |bundle(2d) − bundle(d)| into
-/// out[14..28].
-pub fn gauss_moments(q: &Quadrature, refined: Option<&Quadrature>, act: &Activation, k: f64, out: &mut [f64]) -> Result<(), QuadError> {
-    let (lo, hi) = out.split_at_mut(MOMENT_COUNT);
-    q.expect_many(act, k, lo, |z, d, v| moment_integrands(k, z, d, v))?;
-    if let Some(r) = refined {
-        let e = &mut hi[..MOMENT_COUNT];
-        r.expect_many(act, k, e, |z, d, v| moment_integrands(k, z, d, v))?;
-        for (e, &v) in e.iter_mut().zip(lo.iter()) {
-            *e = (*e - v).abs();
-        }
-    }
-    Ok(())
-}
-
-thread_local! {
-    // wasm runs single-threaded; the last degree's rules (and their refinement) are reused across calls.
-    static CACHE: std::cell::RefCell<Option<(Quadrature, Option<Quadrature>)>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Moment bundle of activation (kind, a) at variance K with `degree` nodes.
-/// out: 2·MOMENT_COUNT f64 — the 14 moments of `moment_integrands`, then their error estimates
-/// |bundle(2·degree) − bundle(degree)| when `with_error` ≠ 0 (zeros otherwise).
-/// Returns 0, or −1 bad degree, −2 bad K, −3 bad activation (out zero-filled).
-#[allow(clippy::not_unsafe_ptr_arg_deref)] // C ABI boundary: caller-owned wf_alloc blocks
-#[no_mangle]
-pub extern "C" fn wf_gauss_moments(kind: u32, a: f64, k: f64, degree: u32, with_error: u32, out: *mut f64) -> i32 {
-    let out = unsafe { crate::memory::slice_mut(out, 2 * MOMENT_COUNT) };
-    out.fill(0.0);
-    let Some(act) = Activation::from_raw(kind, a) else { return QuadError::Activation.code() };
-    let degree = degree as usize;
-    if degree == 0 || degree > MAX_DEGREE {
-        return QuadError::Degree.code();
-    }
-    CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.as_ref().map(|(q, _)| q.degree()) != Some(degree) {
-            match Quadrature::new(degree) {
-                Ok(q) => *c = Some((q, None)),
-                Err(e) => return e.code(),
-            }
-        }
-        let (q, r) = c.as_mut().expect("set above");
-        if with_error != 0 && r.is_none() {
-            match q.refined() {
-                Ok(x) => *r = Some(x),
-                Err(e) => return e.code(),
-            }
-        }
-        let refined = if with_error != 0 { r.as_ref() } else { None };
-        match gauss_moments(q, refined, &act, k, out) {
-            Ok(()) => 0,
-            Err(e) => {
-                out.fill(0.0);
-                e.code()
-            }
-        }
-    })
-}
-
-/// Gauss–Hermite rule of degree n (1…2·MAX_DEGREE) into nodes[0..n], weights[0..n]. Returns 0 or −1.
-#[allow(clippy::not_unsafe_ptr_arg_deref)] // C ABI boundary: caller-owned wf_alloc blocks
-#[no_mangle]
-pub extern "C" fn wf_hermite_rule(n: u32, nodes: *mut f64, weights: *mut f64) -> i32 {
-    match hermite_rule(n as usize) {
-        Ok(r) => {
-            unsafe { crate::memory::slice_mut(nodes, r.nodes.len()) }.copy_from_slice(&r.nodes);
-            unsafe { crate::memory::slice_mut(weights, r.weights.len()) }.copy_from_slice(&r.weights);
-            0
-        }
-        Err(e) => e.code(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::{DEFAULT_DEGREE, MAX_DEGREE};
     use super::*;
 
     fn act(kind: u32, a: f64) -> Activation {
         Activation::from_raw(kind, a).unwrap()
-    }
-
-    #[test]
-    fn hermite_matches_tabulated_rules() {
-        // degree 3: nodes 0, ±√3, weights 2/3, 1/6; degree 4: ±√(3 ∓ √6), weights (3 ± √6)/12 … (inner uses −)
-        let r = hermite_rule(3).unwrap();
-        assert!((r.nodes[2] - 3f64.sqrt()).abs() < 1e-15 && r.nodes[1] == 0.0);
-        assert!((r.weights[1] - 2.0 / 3.0).abs() < 1e-15 && (r.weights[0] - 1.0 / 6.0).abs() < 1e-15);
-        let r = hermite_rule(4).unwrap();
-        let s6 = 6f64.sqrt();
-        assert!((r.nodes[2] - (3.0 - s6).sqrt()).abs() < 1e-15 && (r.nodes[3] - (3.0 + s6).sqrt()).abs() < 1e-15);
-        assert!((r.weights[2] - (3.0 + s6) / 12.0).abs() < 1e-15 && (r.weights[3] - (3.0 - s6) / 12.0).abs() < 1e-15);
-    }
-
-    #[test]
-    fn hermite_integrates_even_moments_exactly_up_to_degree_2n_minus_1() {
-        for &n in &[1usize, 2, 5, 10, 20, 50, 100, 200, 500, 1000] {
-            let r = hermite_rule(n).unwrap();
-            let sum: f64 = r.weights.iter().sum();
-            assert!((sum - 1.0).abs() < 2e-15, "n {n} mass {sum}");
-            // E X^{2k} = (2k−1)!! for 2k ≤ 2n − 1. x^{2k} overflows a double beyond k ≈ 150, so the test
-            // tracks tᵢ(k) = wᵢ xᵢ^{2k}/(2k−1)!! = tᵢ(k−1)·xᵢ²/(2k−1), whose sum is 1. Limit k ≤ 520: the
-            // moment's integrand peaks at x = √(2k), and weights beyond x ≈ 37.7 are below the smallest
-            // double (correctly 0 in absolute terms); from k ≈ 530 on those missing tails exceed 1e-14.
-            let mut t = r.weights.clone();
-            let mut worst = 0.0f64;
-            for k in 1..n.min(521) {
-                let c = 1.0 / (2 * k - 1) as f64;
-                let mut sum = 0.0;
-                for (ti, x) in t.iter_mut().zip(&r.nodes) {
-                    *ti *= x * x * c;
-                    sum += *ti;
-                }
-                worst = worst.max((sum - 1.0).abs() / (1.0 + k as f64));
-                // x^{2k} turns a relative node error δ into 2kδ: the tolerance grows with k
-                assert!((sum - 1.0).abs() < 1e-14 * (1.0 + k as f64), "n {n} k {k}: moment ratio {sum}");
-            }
-            eprintln!("hermite n {n}: max |moment/(2k−1)!! − 1|/(1+k) = {worst:e}");
-        }
-    }
-
-    #[test]
-    fn laguerre_rules_integrate_gamma_moments() {
-        // E t^j for density t^α e^{−t}/Γ(α+1) is (α+1)(α+2)…(α+j)
-        for &alpha in &[-0.5, 0.0] {
-            for &n in &[1usize, 4, 16, 64, 250] {
-                let r = laguerre_rule(n, alpha).unwrap();
-                for j in 0..(2 * n).min(40) {
-                    let exact: f64 = (1..=j).map(|i| alpha + i as f64).product();
-                    let m: f64 = r.nodes.iter().zip(&r.weights).map(|(t, w)| w * t.powi(j as i32)).sum();
-                    assert!(((m - exact) / exact).abs() < 1e-13 * (1.0 + j as f64), "α {alpha} n {n} j {j}: {m} vs {exact}");
-                }
-            }
-        }
     }
 
     fn closed(kind: u32, a: f64, k: f64, f: impl Fn(f64, &[f64; 4]) -> f64, q: &Quadrature) -> f64 {
@@ -871,7 +462,7 @@ mod tests {
     #[test]
     fn elu_half_line_panels_match_the_closed_form_up_to_large_k() {
         // ⟨elu²⟩ = K/2 + α²[e^{2K}Φ(−2√K) − 2e^{K/2}Φ(−√K) + ½], Φ(−x) = erfc(x/√2)/2
-        use crate::activation::erfc;
+        use crate::numerics::activation::erfc;
         let q = Quadrature::new(DEFAULT_DEGREE).unwrap();
         let alpha: f64 = 1.3;
         for &k in &[1e-3f64, 0.1, 1.0, 10.0, 30.0, 100.0] {
@@ -899,78 +490,4 @@ mod tests {
         assert!(Quadrature::new(0).is_err() && Quadrature::new(1001).is_err());
         assert!(q.expect2(&act(3, 0.0), 1.0, 2.0, 1.0, &mut out, |_, _, _, _, v| v[0] = 1.0).is_err());
     }
-
-    /// 25-digit reference values (mpmath.quad on 104 panels) of the nine accuracy integrands.
-    #[test]
-    fn default_degree_meets_1e_minus_12_on_every_builtin() {
-        let q = Quadrature::new(DEFAULT_DEGREE).unwrap();
-        let refq = Quadrature::new(MAX_DEGREE).unwrap();
-        let mut worst = 0.0f64;
-        for kind in 0..=12u32 {
-            let a = match kind { 2 => 0.1, 10 => 1.0, 11 => 1.0, 12 => 3.0, _ => 0.0 };
-            for &k in &[1e-3, 0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0] {
-                let mut o = [0.0; MOMENT_COUNT];
-                let mut r = [0.0; MOMENT_COUNT];
-                gauss_moments(&q, None, &act(kind, a), k, &mut o).unwrap();
-                gauss_moments(&refq, None, &act(kind, a), k, &mut r).unwrap();
-                // scale for moments that can vanish by symmetry: the same integrand with |·|
-                let mut sc = [0.0; MOMENT_COUNT];
-                refq.expect_many(&act(kind, a), k, &mut sc, |z, d, v| {
-                    moment_integrands(k, z, d, v);
-                    v[8] = d[0] * d[0] * (z * z + k);
-                    v[9] = d[1] * d[1] * (z * z + k);
-                    v[10] = d[0] * d[0] * (z * z * (z * z + 6.0 * k) + 3.0 * k * k);
-                    for x in v.iter_mut() {
-                        *x = x.abs();
-                    }
-                })
-                .unwrap();
-                for j in 0..MOMENT_COUNT {
-                    let e = (o[j] - r[j]).abs() / sc[j].max(1e-300);
-                    worst = worst.max(e);
-                    assert!(e < 1e-12, "kind {kind} K {k} moment {j}: {} vs {} (rel {e:e})", o[j], r[j]);
-                }
-            }
-        }
-        eprintln!("worst relative difference degree {DEFAULT_DEGREE} vs {MAX_DEGREE}: {worst:e}");
-    }
 }
-
-#[cfg(test)]
-mod accuracy_table {
-    use super::*;
-    /// Prints, per activation kind and K, the worst relative difference over the bundle between the
-    /// default degree and degree 1000 (and the trapezoid node count): `cargo test --release
-    /// accuracy_table -- --ignored --nocapture`. The numbers behind the constants of this file.
-    #[test]
-    #[ignore]
-    fn print_errors() {
-        let q = Quadrature::new(DEFAULT_DEGREE).unwrap();
-        let refq = Quadrature::new(MAX_DEGREE).unwrap();
-        for kind in 0..=12u32 {
-            let a = match kind { 2 => 0.1, 10 => 1.0, 11 => 1.0, 12 => 3.0, _ => 0.0 };
-            let act = Activation::from_raw(kind, a).unwrap();
-            let mut line = format!("{kind:2}");
-            for &k in &[1e-3, 0.1, 0.3, 0.5, 0.7, 1.0, 2.0, 5.0, 10.0, 30.0] {
-                let mut o = [0.0; MOMENT_COUNT];
-                let mut r = [0.0; MOMENT_COUNT];
-                let mut sc = [0.0; MOMENT_COUNT];
-                gauss_moments(&q, None, &act, k, &mut o).unwrap();
-                gauss_moments(&refq, None, &act, k, &mut r).unwrap();
-                refq.expect_many(&act, k, &mut sc, |z, d, v| {
-                    moment_integrands(k, z, d, v);
-                    v[8] = d[0] * d[0] * (z * z + k);
-                    v[9] = d[1] * d[1] * (z * z + k);
-                    v[10] = d[0] * d[0] * (z * z * (z * z + 6.0 * k) + 3.0 * k * k);
-                    for x in v.iter_mut() { *x = x.abs(); }
-                }).unwrap();
-                let mut worst = 0.0f64;
-                for j in 0..MOMENT_COUNT { worst = worst.max((o[j] - r[j]).abs() / sc[j].max(1e-300)); }
-                let n = if act.has_kink() || act.is_polynomial() { 0 } else { q.trapezoid(q.trapezoid_level(act.analytic_halfwidth().unwrap(), k)).nodes.len() };
-                line += &format!(" {worst:7.1e}({n})");
-            }
-            eprintln!("{line}");
-        }
-    }
-}
-

@@ -18,6 +18,7 @@ pub extern "C" fn wf_alloc(bytes: usize) -> *mut u8 {
 }
 
 /// Frees a block from `wf_alloc` with the same `bytes`.
+#[allow(clippy::not_unsafe_ptr_arg_deref)] // C ABI boundary: the caller's own wf_alloc block
 #[no_mangle]
 pub extern "C" fn wf_free(ptr: *mut u8, bytes: usize) {
     if bytes == 0 || ptr.is_null() {
@@ -26,12 +27,6 @@ pub extern "C" fn wf_free(ptr: *mut u8, bytes: usize) {
     if let Ok(layout) = Layout::from_size_align(bytes, ALIGN) {
         unsafe { dealloc(ptr, layout) }
     }
-}
-
-/// 1 when this module was compiled with simd128, else 0 (reported by `wideflow.info()`).
-#[no_mangle]
-pub extern "C" fn wf_has_simd() -> u32 {
-    cfg!(target_feature = "simd128") as u32
 }
 
 /// Reinterprets a caller buffer as a slice; `len` is a count of elements.

@@ -1,9 +1,10 @@
 //! Activations σ with exact σ′, σ″, σ‴, and the special functions they need (erf, erfc, Φ).
 //!
-//! Kind codes are shared with `ts/activation.ts` (ACTIVATIONS) and cross the wasm boundary as u32.
+//! Kind codes are shared with the TS kind table (ACTIVATIONS) and cross the wasm boundary as exact
+//! integers (f64 in config buffers, decoded by `ffi::decode::activation`; u32 in `wf_gauss_moments`).
 //! Every formula below is written in the form that stays accurate in the tails (no `1 − tanh²`, no
 //! `log(1 + eˣ)` for large x), so that the Gaussian expectations built on them are accurate in relative
-//! terms even where σ′ is tiny. `ts/activation.ts` evaluates the same expressions in the same order.
+//! terms even where σ′ is tiny. `ts/twin/numerics/activation.ts` evaluates the same expressions in the same order.
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Kind {

@@ -1,100 +1,23 @@
 //! The layer-to-layer recursions of the Principle of Sparsity (PDLT §4, §8, §11.2, §∞.3), single
-//! input, per-layer hyperparameters, arbitrary widths. The TS twin is `ts/recursion.ts`; both follow
-//! `shared/theory/recursions.md` §3–4, re-derived and checked against sampled networks.
+//! input, per-layer hyperparameters, arbitrary widths. The TS twin is `ts/twin/theory/recursion.ts`;
+//! both follow docs/theory/recursions.md §3–4, re-derived and checked against sampled networks
+//! (docs/theory/ensembles.md). The Gaussian expectations come from the one bundle of
+//! `theory::moments`.
 //!
 //! At layer ℓ the "n" of every 1/n is n_{ℓ−1}; r = n_ℓ/n_{ℓ−1} carries inherited terms across a
 //! change of width. The step ℓ → ℓ+1 uses the hyperparameters of layer ℓ+1.
-use crate::activation::{Activation, Branch};
-use crate::memory::{slice, slice_mut};
-use crate::quadrature::Quadrature;
+use crate::numerics::activation::Activation;
+use crate::numerics::quadrature::Quadrature;
+use crate::theory::moments::{compute_moments, Moments, K_MIN};
 
-/// Gaussian expectations at one K that the recursions need. `he2` = z²/K − 1 and
-/// `he4` = (z⁴ − 6Kz² + 3K²)/K² are the normalized Hermite polynomials, so that no K² or K⁴ is
-/// ever formed (they under/overflow long before K does at depth 1000).
-///
-/// The two he2 moments are O(K) while |f·he2| is O(1): integrating f·he2 directly leaves a
-/// round-off of ~1e-16 that, divided by K in χ∥ and ω, explodes once K ≲ 1e-14 (ordered phase at
-/// large depth). They are therefore computed by Stein's identity, ⟨f(z²−K)⟩ = K²⟨f″⟩ with f″ in
-/// the distributional sense: the pointwise f″ plus φ_K(0)·[f′]₀ for a jump of f′ at a kink.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Moments {
-    pub s2: f64,     // ⟨σ²⟩
-    pub s4: f64,     // ⟨σ⁴⟩
-    pub d2: f64,     // ⟨σ′²⟩
-    pub d4: f64,     // ⟨σ′⁴⟩
-    pub s2he2: f64,  // ⟨σ² he2⟩
-    pub d2he2: f64,  // ⟨σ′² he2⟩
-    pub s2he4: f64,  // ⟨σ² he4⟩
-    pub d2he4: f64,  // ⟨σ′² he4⟩
-    pub s2d2: f64,   // ⟨σ²σ′²⟩
-    pub sd2dd: f64,  // ⟨σσ′²σ″⟩
-    pub sdd: f64,    // ⟨σσ″⟩
-    pub d3ddd: f64,  // ⟨σ′³σ‴⟩
-    pub dddd: f64,   // ⟨σ′σ‴⟩
-    pub dd2: f64,    // ⟨σ″²⟩
-    pub d2dd2: f64,  // ⟨σ′²σ″²⟩
-}
-
-pub const N_MOMENTS: usize = 15;
-
-/// Below this K the expectations are taken at K_MIN (the small-K limit) and a flag is raised:
-/// nodes √K·x would be subnormal and lose all precision.
-pub const K_MIN: f64 = 1e-280;
-
-impl Moments {
-    pub fn compute(q: &Quadrature, act: &Activation, k: f64) -> Moments {
-        let k = k.max(K_MIN);
-        let mut o = [0.0; N_MOMENTS];
-        let status = q.expect_many(act, k, &mut o, |z, d, out| {
-            let (s, s1, s2, s3) = (d[0], d[1], d[2], d[3]);
-            let x2 = z * z / k;
-            let he4 = x2 * x2 - 6.0 * x2 + 3.0;
-            let ss = s * s;
-            let dd = s1 * s1;
-            out[0] = ss;
-            out[1] = ss * ss;
-            out[2] = dd;
-            out[3] = dd * dd;
-            out[4] = 2.0 * (dd + s * s2); // (σ²)″
-            out[5] = 2.0 * (s2 * s2 + s1 * s3); // (σ′²)″
-            out[6] = ss * he4;
-            out[7] = dd * he4;
-            out[8] = ss * dd;
-            out[9] = s * dd * s2;
-            out[10] = s * s2;
-            out[11] = dd * s1 * s3;
-            out[12] = s1 * s3;
-            out[13] = s2 * s2;
-            out[14] = dd * s2 * s2;
-        });
-        if status.is_err() {
-            // Only a non-finite K gets here (callers check); NaN lets `saturate` turn it into ±∞.
-            o = [f64::NAN; N_MOMENTS];
-        }
-        let (mut jump_s2, mut jump_d2) = (0.0, 0.0);
-        if act.has_kink() {
-            let r = act.eval_branch(0.0, Branch::Right);
-            let l = act.eval_branch(0.0, Branch::Left);
-            let phi0 = 1.0 / (2.0 * std::f64::consts::PI * k).sqrt();
-            jump_s2 = phi0 * 2.0 * (r[0] * r[1] - l[0] * l[1]);
-            jump_d2 = phi0 * 2.0 * (r[1] * r[2] - l[1] * l[2]);
-        }
-        o[4] = k * (o[4] + jump_s2);
-        o[5] = k * (o[5] + jump_d2);
-        Moments {
-            s2: o[0], s4: o[1], d2: o[2], d4: o[3], s2he2: o[4], d2he2: o[5], s2he4: o[6], d2he4: o[7],
-            s2d2: o[8], sd2dd: o[9], sdd: o[10], d3ddd: o[11], dddd: o[12], dd2: o[13], d2dd2: o[14],
-        }
-    }
-}
-
-/// Hyperparameters of one layer: bias/weight variances and learning rates.
+/// Hyperparameters of one layer (PDLT §2.3, §7.2): bias/weight variances C_b, C_W and learning
+/// rates λ_b, λ_W (TS `LayerHyper { Cb, CW, lambdaB, lambdaW }`).
 #[derive(Clone, Copy, Debug)]
-pub struct Hyper {
+pub struct LayerHyper {
     pub cb: f64,
     pub cw: f64,
-    pub lb: f64,
-    pub lw: f64,
+    pub lambda_b: f64,
+    pub lambda_w: f64,
 }
 
 /// Every statistic of one layer (book symbols; G1 ≡ K^{1}, H1 ≡ Θ^{1}).
@@ -119,8 +42,8 @@ pub struct LayerStats {
 
 /// Layer 1 (PDLT §4.1): K⁽¹⁾ = C_b + C_W x², Θ⁽¹⁾ = λ_b + λ_W x²; z⁽¹⁾ is exactly Gaussian and its NTK
 /// deterministic, so every finite-width tensor vanishes.
-pub fn first_layer(h: &Hyper, x2: f64) -> LayerStats {
-    LayerStats { k: h.cb + h.cw * x2, theta: h.lb + h.lw * x2, ..Default::default() }
+pub fn first_layer(h: &LayerHyper, x2: f64) -> LayerStats {
+    LayerStats { k: h.cb + h.cw * x2, theta: h.lambda_b + h.lambda_w * x2, ..Default::default() }
 }
 
 /// Susceptibilities at layer ℓ with C_W of the next layer (PDLT §5.1):
@@ -130,7 +53,7 @@ pub fn susceptibilities(m: &Moments, cw: f64, k: f64) -> (f64, f64) {
     (cw * m.s2he2 / (2.0 * k), cw * m.d2)
 }
 
-/// One step ℓ → ℓ+1 of every recursion (recursions.md §3), with `h` the hyperparameters of layer
+/// One step ℓ → ℓ+1 of every recursion (docs/theory/recursions.md §3), with `h` the hyperparameters of layer
 /// ℓ+1, `m` the expectations at K⁽ℓ⁾ and `ratio` = n_ℓ/n_{ℓ−1}.
 ///   K' = C_b + C_W⟨σ²⟩,  Θ' = λ_b + λ_W⟨σ²⟩ + C_W Θ⟨σ′²⟩
 ///   V' = C_W²(⟨σ⁴⟩−⟨σ²⟩²) + r χ∥² V
@@ -144,8 +67,8 @@ pub fn susceptibilities(m: &Moments, cw: f64, k: f64) -> (f64, f64) {
 ///   S' = λ_W C_W Θ²⟨σ′⁴⟩ + C_W²Θ³⟨σ′²σ″²⟩ + r[χ⊥²S + χ⊥(λ_W⟨σ′²⟩ + C_WΘ⟨σ″²⟩)B]
 ///   T' = Θ⟨(λ_Wσσ′ + C_WΘσ′σ″)²⟩ + r[χ⊥²T + 2χ⊥ωQ + ω²F],  U' = C_W²Θ³⟨σ′²σ″²⟩ + rχ⊥²U
 /// with y = λ_Wσ² + C_WΘσ′² and ω = ∂Θ'/∂K = ⟨y(z²−K)⟩/(2K²).
-pub fn next_layer(m: &Moments, prev: &LayerStats, h: &Hyper, ratio: f64) -> LayerStats {
-    let Hyper { cb, cw, lb, lw } = *h;
+pub fn next_layer(m: &Moments, prev: &LayerStats, h: &LayerHyper, ratio: f64) -> LayerStats {
+    let LayerHyper { cb, cw, lambda_b: lb, lambda_w: lw } = *h;
     let k = prev.k.max(K_MIN);
     let th = prev.theta;
     let (chi_par, chi_perp) = susceptibilities(m, cw, k);
@@ -190,7 +113,7 @@ pub fn next_layer(m: &Moments, prev: &LayerStats, h: &Hyper, ratio: f64) -> Laye
     }
 }
 
-/// Values per layer in the output of [`wf_theory`].
+/// Values per layer in the output of [`run_recursion`] (and `wf_theory`).
 pub const THEORY_STRIDE: usize = 18;
 /// Flag bits in slot 17 of a layer's output.
 pub const FLAG_OVERFLOW: f64 = 1.0;
@@ -228,7 +151,7 @@ pub fn saturate(cur: &mut LayerStats, prev: &LayerStats) -> bool {
 /// Runs the whole recursion. `widths` = n₀ … n_{L−1}, `hyper` has L entries (layer 1 … L).
 /// Writes THEORY_STRIDE values per layer to `out`:
 /// K, Θ, G1, H1, V, A, B, D, F, P, Q, R, S, T, U, χ∥, χ⊥, flags.
-pub fn run(q: &Quadrature, act: &Activation, widths: &[f64], hyper: &[Hyper], x2: f64, out: &mut [f64]) {
+pub fn run_recursion(q: &Quadrature, act: &Activation, widths: &[f64], hyper: &[LayerHyper], x2: f64, out: &mut [f64]) {
     let depth = hyper.len();
     let mut cur = first_layer(&hyper[0], x2);
     let mut overflowed = false;
@@ -239,7 +162,7 @@ pub fn run(q: &Quadrature, act: &Activation, widths: &[f64], hyper: &[Hyper], x2
         if cur.k < K_MIN && cur.k.is_finite() {
             flags += FLAG_K_UNDERFLOW;
         }
-        let m = if cur.k.is_finite() { Moments::compute(q, act, cur.k) } else { Moments::default() };
+        let m = if cur.k.is_finite() { compute_moments(q, act, cur.k) } else { Moments::default() };
         let (mut chi_par, mut chi_perp) = if cur.k.is_finite() { susceptibilities(&m, next_h.cw, cur.k) } else { (f64::INFINITY, f64::INFINITY) };
         // Moments can overflow while K is still finite (e.g. σ = z³): ∞/∞ must not leak out as NaN.
         if chi_par.is_nan() || chi_perp.is_nan() {
@@ -264,58 +187,23 @@ pub fn run(q: &Quadrature, act: &Activation, widths: &[f64], hyper: &[Hyper], x2
     }
 }
 
-/// Whole-recursion export. `cfg` = [L, n₀ … n_{L−1}, (C_b, C_W, λ_b, λ_W) × L, kind, a, x²];
-/// `out` receives THEORY_STRIDE × L values (see [`run`]). Returns 0, or −1 for a malformed config,
-/// −2 for an unknown activation, −3 for a bad quadrature degree.
-#[no_mangle]
-pub extern "C" fn wf_theory(cfg: *const f64, cfg_len: u32, degree: u32, out: *mut f64, out_len: u32) -> i32 {
-    let cfg = unsafe { slice(cfg, cfg_len as usize) };
-    if cfg.is_empty() {
-        return -1;
-    }
-    let depth = cfg[0];
-    if !(depth >= 1.0 && depth <= 1e6 && depth.fract() == 0.0) {
-        return -1;
-    }
-    let depth = depth as usize;
-    if cfg.len() != 1 + depth + 4 * depth + 3 || (out_len as usize) < depth * THEORY_STRIDE {
-        return -1;
-    }
-    let widths = &cfg[1..1 + depth];
-    if widths.iter().any(|w| !(*w >= 1.0 && w.is_finite())) {
-        return -1;
-    }
-    let hyper: Vec<Hyper> = (0..depth)
-        .map(|l| {
-            let h = &cfg[1 + depth + 4 * l..1 + depth + 4 * l + 4];
-            Hyper { cb: h[0], cw: h[1], lb: h[2], lw: h[3] }
-        })
-        .collect();
-    let tail = &cfg[1 + 5 * depth..];
-    let Some(act) = Activation::from_raw(tail[0] as u32, tail[1]) else { return -2 };
-    let Ok(q) = Quadrature::new(degree as usize) else { return -3 };
-    let out = unsafe { slice_mut(out, depth * THEORY_STRIDE) };
-    run(&q, &act, widths, &hyper, tail[2], out);
-    0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn run_simple(kind: u32, a: f64, depth: usize, h: Hyper, x2: f64) -> Vec<f64> {
-        let q = Quadrature::new(crate::quadrature::DEFAULT_DEGREE).unwrap();
+    fn run_simple(kind: u32, a: f64, depth: usize, h: LayerHyper, x2: f64) -> Vec<f64> {
+        let q = Quadrature::new(crate::numerics::quadrature::DEFAULT_DEGREE).unwrap();
         let act = Activation::from_raw(kind, a).unwrap();
         let widths = vec![16.0; depth];
         let hyper = vec![h; depth];
         let mut out = vec![0.0; depth * THEORY_STRIDE];
-        run(&q, &act, &widths, &hyper, x2, &mut out);
+        run_recursion(&q, &act, &widths, &hyper, x2, &mut out);
         out
     }
 
     #[test]
     fn relu_at_criticality_has_v_equal_5_l_minus_1_k_squared() {
-        let out = run_simple(1, 0.0, 12, Hyper { cb: 0.0, cw: 2.0, lb: 1.0, lw: 1.0 }, 1.5);
+        let out = run_simple(1, 0.0, 12, LayerHyper { cb: 0.0, cw: 2.0, lambda_b: 1.0, lambda_w: 1.0 }, 1.5);
         let k = 3.0;
         for l in 0..12 {
             let o = &out[l * THEORY_STRIDE..];
@@ -328,7 +216,7 @@ mod tests {
     #[test]
     fn deep_linear_net_has_v_equal_2_l_minus_1_k_squared() {
         let cw = 1.3;
-        let out = run_simple(0, 0.0, 8, Hyper { cb: 0.0, cw, lb: 0.5, lw: 0.5 }, 1.0);
+        let out = run_simple(0, 0.0, 8, LayerHyper { cb: 0.0, cw, lambda_b: 0.5, lambda_w: 0.5 }, 1.0);
         for l in 0..8 {
             let o = &out[l * THEORY_STRIDE..];
             let k = cw.powi(l as i32 + 1);
@@ -340,7 +228,7 @@ mod tests {
 
     #[test]
     fn depth_1000_chaotic_relu_saturates_without_nan() {
-        let out = run_simple(1, 0.0, 1000, Hyper { cb: 0.1, cw: 3.0, lb: 1.0, lw: 1.0 }, 1.0);
+        let out = run_simple(1, 0.0, 1000, LayerHyper { cb: 0.1, cw: 3.0, lambda_b: 1.0, lambda_w: 1.0 }, 1.0);
         assert!(out.iter().all(|v| !v.is_nan()));
         assert_eq!(out[999 * THEORY_STRIDE + 4], f64::INFINITY);
         assert!(out[999 * THEORY_STRIDE + 17] >= FLAG_OVERFLOW);

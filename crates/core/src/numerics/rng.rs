@@ -3,7 +3,7 @@
 //! shards. Normals come from a 256-layer ziggurat (Marsaglia & Tsang 2000, with the layer index and
 //! the sign taken from the low bits of the same 64-bit draw whose top 53 bits give the abscissa).
 //!
-//! `ts/rng.ts` produces bit-identical streams: the ziggurat tables are computed at startup in both
+//! `ts/twin/numerics/rng.ts` produces bit-identical streams: the ziggurat tables are computed at startup in both
 //! languages from two literal constants with `exp`/`ln` written here from +, −, ×, ÷ only (IEEE
 //! operations are correctly rounded everywhere, while the platforms' libm `exp`/`ln` may differ in the
 //! last bit), and the slow paths (wedge and tail) use the same functions.
@@ -123,6 +123,17 @@ impl Rng {
         let r = g.next();
         self.store(g);
         r
+    }
+    /// Fills out[0..2m] with m raw 64-bit draws as (low 32 bits, high 32 bits) pairs (the
+    /// cross-language tests of `wf_rng_fill_u64`).
+    pub fn fill_u64_pairs(&mut self, out: &mut [u32]) {
+        let mut g = self.load();
+        for pair in out.chunks_exact_mut(2) {
+            let v = g.next();
+            pair[0] = v as u32;
+            pair[1] = (v >> 32) as u32;
+        }
+        self.store(g);
     }
     /// Uniform in [0, 1) with 53 random bits.
     #[inline]
@@ -284,37 +295,6 @@ pub fn det_ln(x: f64) -> f64 {
     ef * LN2_HI + (ef * LN2_LO + 2.0 * s * t)
 }
 
-/// Fills out[0..n] with N(0, 1) draws of stream `stream` under the seed (seed_lo + 2³² seed_hi), the
-/// same numbers as `new Rng(seed, stream).fillNormal(out)` in `ts/rng.ts`. `stream` is an integer-valued
-/// f64 in [0, 2⁵³). Returns 0, or −1 for an invalid stream.
-#[allow(clippy::not_unsafe_ptr_arg_deref)] // C ABI boundary: caller-owned wf_alloc blocks
-#[no_mangle]
-pub extern "C" fn wf_rng_fill_normal(seed_lo: u32, seed_hi: u32, stream: f64, out: *mut f64, n: u32) -> i32 {
-    let Some(stream) = stream_index(stream) else { return -1 };
-    let out = unsafe { crate::memory::slice_mut(out, n as usize) };
-    Rng::new(((seed_hi as u64) << 32) | seed_lo as u64, stream).fill_normal(out, 1.0);
-    0
-}
-
-/// Fills out[0..2n] with n raw 64-bit draws as (low 32 bits, high 32 bits) pairs (cross-language tests).
-#[allow(clippy::not_unsafe_ptr_arg_deref)] // C ABI boundary: caller-owned wf_alloc blocks
-#[no_mangle]
-pub extern "C" fn wf_rng_fill_u64(seed_lo: u32, seed_hi: u32, stream: f64, out: *mut u32, n: u32) -> i32 {
-    let Some(stream) = stream_index(stream) else { return -1 };
-    let mut g = Rng::new(((seed_hi as u64) << 32) | seed_lo as u64, stream).load();
-    let out = unsafe { crate::memory::slice_mut(out, 2 * n as usize) };
-    for pair in out.chunks_exact_mut(2) {
-        let v = g.next();
-        pair[0] = v as u32;
-        pair[1] = (v >> 32) as u32;
-    }
-    0
-}
-
-fn stream_index(stream: f64) -> Option<u64> {
-    if (0.0..9007199254740992.0).contains(&stream) && stream == stream.trunc() { Some(stream as u64) } else { None }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -382,7 +362,7 @@ mod tests {
         let c: Vec<f64> = { let mut r = Rng::new(5, 2); (0..100).map(|_| r.normal()).collect() };
         assert_eq!(a, b);
         assert_ne!(a, c);
-        // the first output under (0, 0) is fixed forever: changing it changes every ensemble (ts/rng.ts
+        // the first output under (0, 0) is fixed forever: changing it changes every ensemble (ts/twin/numerics/rng.ts
         // pins the same number)
         assert_eq!(Rng::new(0, 0).next_u64(), 5987356902031041503);
     }
@@ -434,26 +414,14 @@ mod tests {
     }
 
     #[test]
-    fn fill_u64_writes_the_raw_stream_as_low_high_pairs() {
+    fn fill_u64_pairs_writes_the_raw_stream_as_low_high_pairs() {
         let n = 1001;
-        let mut w = vec![0u32; 2 * n + 1];
-        // 4-byte aligned only
-        assert_eq!(wf_rng_fill_u64(7, 1, 5.0, w[1..].as_mut_ptr(), n as u32), 0);
+        let mut w = vec![0u32; 2 * n];
+        Rng::new((1u64 << 32) | 7, 5).fill_u64_pairs(&mut w);
         let mut r = Rng::new((1u64 << 32) | 7, 5);
         for k in 0..n {
             let v = r.next_u64();
-            assert_eq!((w[1 + 2 * k], w[2 + 2 * k]), (v as u32, (v >> 32) as u32), "draw {k}");
+            assert_eq!((w[2 * k], w[2 * k + 1]), (v as u32, (v >> 32) as u32), "draw {k}");
         }
-    }
-
-    #[test]
-    fn invalid_streams_are_refused() {
-        let mut out = [0.0; 2];
-        assert_eq!(wf_rng_fill_normal(0, 0, -1.0, out.as_mut_ptr(), 2), -1);
-        assert_eq!(wf_rng_fill_normal(0, 0, 0.5, out.as_mut_ptr(), 2), -1);
-        assert_eq!(wf_rng_fill_normal(0, 0, f64::NAN, out.as_mut_ptr(), 2), -1);
-        assert_eq!(wf_rng_fill_normal(1, 0, 3.0, out.as_mut_ptr(), 2), 0);
-        let mut r = Rng::new(1, 3);
-        assert_eq!(out, [r.normal(), r.normal()]);
     }
 }

@@ -4,7 +4,7 @@
 //!   K⁽ℓ⁺¹⁾_αβ = C_b + C_W ⟨σ(z_α)σ(z_β)⟩,          Θ⁽ℓ⁺¹⁾_αβ = λ_b + λ_W ⟨σ(z_α)σ(z_β)⟩ + C_W Θ⁽ℓ⁾_αβ ⟨σ′(z_α)σ′(z_β)⟩,
 //!
 //! with (z_α, z_β) ~ N(0, [[K_αα, K_αβ], [K_αβ, K_ββ]]) at layer ℓ and the hyperparameters of layer
-//! ℓ+1. The TS twin is `ts/kernels.ts` (same rules, same order of operations).
+//! ℓ+1. The TS twin is `ts/twin/theory/kernel_matrix.ts` (same rules, same order of operations).
 //!
 //! Which 2-D rule computes ⟨σσ⟩ and ⟨σ′σ′⟩ for a pair α ≠ β:
 //! * **relu, leaky relu**: closed forms (arc-cosine kernels of degree 1 and 0, Cho & Saul 2009), with
@@ -24,19 +24,11 @@
 //!   Gauss–Hermite × Gauss–Hermite, exact, for polynomials).
 //!
 //! The diagonal α = β takes ⟨σ²⟩ and ⟨σ′²⟩ from the single-input moment bundle
-//! (`recursion::Moments::compute`), so it equals `theory()`'s K and Θ to rounding.
-use crate::activation::{erf_small, erfc_scaled, Activation, Kind, ERF_SPLIT};
-use crate::memory::{slice, slice_mut};
-use crate::quadrature::{Quadrature, Rule, X_MAX};
-use crate::recursion::{Hyper, Moments};
-
-/// Why a kernel-matrix request failed (status codes of `wf_kernel_matrix`).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum KernelError {
-    Config = -1,
-    Activation = -2,
-    Degree = -3,
-}
+//! (`theory::moments::compute_moments`), so it equals `theory()`'s K and Θ to rounding.
+use crate::numerics::activation::{erf_small, erfc_scaled, Activation, Kind, ERF_SPLIT};
+use crate::numerics::quadrature::{Quadrature, Rule, X_MAX};
+use crate::theory::moments::compute_moments;
+use crate::theory::recursion::LayerHyper;
 
 /// True when σ(−z) = −σ(z), so that σσ and σ′σ′ are even functions of (z_α, z_β).
 fn is_odd(act: &Activation) -> bool {
@@ -300,7 +292,7 @@ impl<'q> PairRule<'q> {
 
 /// The whole recursion. `x` is N × n₀ row-major; `out` receives, for ℓ = 1 … L, the N × N matrix
 /// K⁽ℓ⁾ then the N × N matrix Θ⁽ℓ⁾ (row-major, symmetric): 2·L·N² values.
-pub fn run(q: &Quadrature, act: Activation, hyper: &[Hyper], x: &[f64], n: usize, n0: usize, out: &mut [f64]) {
+pub fn run_kernel_matrix(q: &Quadrature, act: Activation, hyper: &[LayerHyper], x: &[f64], n: usize, n0: usize, out: &mut [f64]) {
     let nn = n * n;
     let depth = hyper.len();
     // Layer 1: the Gram matrix of the inputs.
@@ -318,7 +310,7 @@ pub fn run(q: &Quadrature, act: Activation, hyper: &[Hyper], x: &[f64], n: usize
                 }
                 g /= n0 as f64;
                 let kv = h.cb + h.cw * g;
-                let tv = h.lb + h.lw * g;
+                let tv = h.lambda_b + h.lambda_w * g;
                 k[a * n + b] = kv;
                 k[b * n + a] = kv;
                 th[a * n + b] = tv;
@@ -335,17 +327,17 @@ pub fn run(q: &Quadrature, act: Activation, hyper: &[Hyper], x: &[f64], n: usize
         for a in 0..n {
             let kaa = pk[a * n + a];
             let (s, d) = if kaa.is_finite() {
-                let m = Moments::compute(q, &act, kaa);
+                let m = compute_moments(q, &act, kaa);
                 (m.s2, m.d2)
             } else {
                 (f64::NAN, f64::NAN)
             };
             k[a * n + a] = h.cb + h.cw * s;
-            th[a * n + a] = h.lb + h.lw * s + h.cw * pt[a * n + a] * d;
+            th[a * n + a] = h.lambda_b + h.lambda_w * s + h.cw * pt[a * n + a] * d;
             for b in a + 1..n {
                 let (s, d) = rule.pair(kaa, pk[a * n + b], pk[b * n + b]);
                 let kv = h.cb + h.cw * s;
-                let tv = h.lb + h.lw * s + h.cw * pt[a * n + b] * d;
+                let tv = h.lambda_b + h.lambda_w * s + h.cw * pt[a * n + b] * d;
                 k[a * n + b] = kv;
                 k[b * n + a] = kv;
                 th[a * n + b] = tv;
@@ -355,55 +347,10 @@ pub fn run(q: &Quadrature, act: Activation, hyper: &[Hyper], x: &[f64], n: usize
     }
 }
 
-/// Parses `cfg` = [L, N, n₀, (C_b, C_W, λ_b, λ_W) × L, kind, a].
-pub fn parse_config(cfg: &[f64]) -> Result<(usize, usize, usize, Vec<Hyper>, Activation), KernelError> {
-    let int = |v: f64, max: f64| if v >= 1.0 && v <= max && v.fract() == 0.0 { Ok(v as usize) } else { Err(KernelError::Config) };
-    if cfg.len() < 3 {
-        return Err(KernelError::Config);
-    }
-    let depth = int(cfg[0], 1e6)?;
-    let n = int(cfg[1], 1e6)?;
-    let n0 = int(cfg[2], 1e8)?;
-    if cfg.len() != 3 + 4 * depth + 2 {
-        return Err(KernelError::Config);
-    }
-    let hyper = (0..depth)
-        .map(|l| {
-            let h = &cfg[3 + 4 * l..3 + 4 * l + 4];
-            Hyper { cb: h[0], cw: h[1], lb: h[2], lw: h[3] }
-        })
-        .collect();
-    let tail = &cfg[3 + 4 * depth..];
-    let act = Activation::from_raw(tail[0] as u32, tail[1]).ok_or(KernelError::Activation)?;
-    Ok((depth, n, n0, hyper, act))
-}
-
-/// Kernel matrices K⁽ℓ⁾ and Θ⁽ℓ⁾, ℓ = 1 … L, of N inputs in one call.
-/// `cfg` = [L, N, n₀, (C_b, C_W, λ_b, λ_W) × L, kind, a] (cfg_len values); `x` = the inputs, N × n₀
-/// row-major (x_len = N·n₀ values); `degree` = quadrature degree (as for `wf_theory`); `out` receives
-/// 2·L·N² values: for each layer the N × N matrix K⁽ℓ⁾ then Θ⁽ℓ⁾, row-major.
-/// Returns 0, or −1 malformed config or buffer lengths, −2 unknown activation, −3 bad degree.
-#[no_mangle]
-pub extern "C" fn wf_kernel_matrix(cfg: *const f64, cfg_len: u32, x: *const f64, x_len: u32, degree: u32, out: *mut f64, out_len: u32) -> i32 {
-    let cfg = unsafe { slice(cfg, cfg_len as usize) };
-    let (depth, n, n0, hyper, act) = match parse_config(cfg) {
-        Ok(v) => v,
-        Err(e) => return e as i32,
-    };
-    if x_len as usize != n * n0 || (out_len as usize) < 2 * depth * n * n {
-        return KernelError::Config as i32;
-    }
-    let Ok(q) = Quadrature::new(degree as usize) else { return KernelError::Degree as i32 };
-    let x = unsafe { slice(x, n * n0) };
-    let out = unsafe { slice_mut(out, 2 * depth * n * n) };
-    run(&q, act, &hyper, x, n, n0, out);
-    0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quadrature::DEFAULT_DEGREE;
+    use crate::numerics::quadrature::DEFAULT_DEGREE;
 
     fn act(kind: u32, a: f64) -> Activation {
         Activation::from_raw(kind, a).unwrap()
@@ -414,17 +361,17 @@ mod tests {
         vec![1.0, 0.5, -0.3, 0.8, -0.2, 1.1, 0.4, 0.0, 0.9, 0.45, -0.2, 0.7]
     }
 
-    fn run_simple(a: Activation, depth: usize, h: Hyper, degree: usize) -> Vec<f64> {
+    fn run_simple(a: Activation, depth: usize, h: LayerHyper, degree: usize) -> Vec<f64> {
         let q = Quadrature::new(degree).unwrap();
         let x = inputs();
         let mut out = vec![0.0; 2 * depth * 9];
-        run(&q, a, &vec![h; depth], &x, 3, 4, &mut out);
+        run_kernel_matrix(&q, a, &vec![h; depth], &x, 3, 4, &mut out);
         out
     }
 
     #[test]
     fn relu_pairs_follow_the_arc_cosine_kernel() {
-        let h = Hyper { cb: 0.1, cw: 2.0, lb: 0.3, lw: 1.0 };
+        let h = LayerHyper { cb: 0.1, cw: 2.0, lambda_b: 0.3, lambda_w: 1.0 };
         let o = run_simple(act(1, 0.0), 3, h, DEFAULT_DEGREE);
         for l in 1..3 {
             let (pk, pt) = (&o[2 * (l - 1) * 9..], &o[(2 * (l - 1) + 1) * 9..]);
@@ -436,7 +383,7 @@ mod tests {
                 let j1 = (k11 * k22).sqrt() * (t.sin() + (pi - t) * c) / (2.0 * pi);
                 let j0 = (pi - t) / (2.0 * pi);
                 let k = h.cb + h.cw * j1;
-                let th = h.lb + h.lw * j1 + h.cw * pt[a * 3 + b] * j0;
+                let th = h.lambda_b + h.lambda_w * j1 + h.cw * pt[a * 3 + b] * j0;
                 assert!((o[2 * l * 9 + a * 3 + b] - k).abs() < 1e-13 * k.abs().max(1.0));
                 assert!((o[(2 * l + 1) * 9 + a * 3 + b] - th).abs() < 1e-13 * th.abs().max(1.0));
             }
@@ -445,7 +392,7 @@ mod tests {
 
     #[test]
     fn erf_pairs_follow_the_arcsine_kernel() {
-        let h = Hyper { cb: 0.05, cw: 1.7, lb: 0.2, lw: 0.9 };
+        let h = LayerHyper { cb: 0.05, cw: 1.7, lambda_b: 0.2, lambda_w: 0.9 };
         let o = run_simple(act(4, 0.0), 3, h, DEFAULT_DEGREE);
         let pi = std::f64::consts::PI;
         for l in 1..3 {
@@ -456,7 +403,7 @@ mod tests {
                 let ss = 2.0 / pi * (2.0 * k12 / p.sqrt()).asin();
                 let dd = 4.0 / pi / (p - 4.0 * k12 * k12).sqrt();
                 let k = h.cb + h.cw * ss;
-                let th = h.lb + h.lw * ss + h.cw * pt[a * 3 + b] * dd;
+                let th = h.lambda_b + h.lambda_w * ss + h.cw * pt[a * 3 + b] * dd;
                 assert!((o[2 * l * 9 + a * 3 + b] - k).abs() < 1e-13 * k.abs(), "K l={l} ({a},{b}) {} vs {k}", o[2 * l * 9 + a * 3 + b]);
                 assert!((o[(2 * l + 1) * 9 + a * 3 + b] - th).abs() < 1e-13 * th.abs());
             }
@@ -486,26 +433,19 @@ mod tests {
 
     #[test]
     fn diagonal_equals_the_single_input_recursion() {
-        let h = Hyper { cb: 0.1, cw: 1.5, lb: 0.5, lw: 1.2 };
+        let h = LayerHyper { cb: 0.1, cw: 1.5, lambda_b: 0.5, lambda_w: 1.2 };
         let o = run_simple(act(3, 0.0), 4, h, DEFAULT_DEGREE);
         let x = inputs();
         for a in 0..3 {
             let x2: f64 = x[a * 4..a * 4 + 4].iter().map(|v| v * v).sum::<f64>() / 4.0;
             let q = Quadrature::new(DEFAULT_DEGREE).unwrap();
-            let mut t = vec![0.0; 4 * crate::recursion::THEORY_STRIDE];
-            crate::recursion::run(&q, &act(3, 0.0), &[4.0, 8.0, 8.0, 8.0], &[h; 4], x2, &mut t);
+            let mut t = vec![0.0; 4 * crate::theory::recursion::THEORY_STRIDE];
+            crate::theory::recursion::run_recursion(&q, &act(3, 0.0), &[4.0, 8.0, 8.0, 8.0], &[h; 4], x2, &mut t);
             for l in 0..4 {
-                let s = crate::recursion::THEORY_STRIDE;
+                let s = crate::theory::recursion::THEORY_STRIDE;
                 assert!((o[2 * l * 9 + a * 4] - t[l * s]).abs() <= 1e-14 * t[l * s]);
                 assert!((o[(2 * l + 1) * 9 + a * 4] - t[l * s + 1]).abs() <= 1e-14 * t[l * s + 1]);
             }
         }
-    }
-
-    #[test]
-    fn malformed_configs_are_rejected() {
-        assert_eq!(parse_config(&[1.0, 2.0]).err(), Some(KernelError::Config));
-        assert_eq!(parse_config(&[1.0, 2.0, 3.0, 0.0, 1.0, 1.0, 1.0, 99.0, 0.0]).err(), Some(KernelError::Activation));
-        assert!(parse_config(&[1.0, 2.0, 3.0, 0.0, 1.0, 1.0, 1.0, 3.0, 0.0]).is_ok());
     }
 }

@@ -1,7 +1,7 @@
 //! Dense f64 kernels: dot, GEMV, GEMM (C = A·B and C = A·Bᵀ), transpose. Row-major throughout.
 //!
 //! The summation order of every output element is part of the contract, so that the SIMD path,
-//! the scalar fallback and the TypeScript twin (`ts/gemm.ts`) give bit-identical results
+//! the scalar fallback and the TypeScript twin (`ts/twin/numerics/gemm.ts`) give bit-identical results
 //! (wasm simd128 has no FMA and neither has JS, and Rust never contracts `a*b + c`):
 //!
 //! * **dot form** (`dot`, `gemv`, `gemm_nt`): two lane sums over the even and the odd indices,
@@ -416,71 +416,6 @@ pub fn transpose(m: usize, n: usize, a: &[f64], lda: usize, out: &mut [f64], ldo
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// exports (benchmarks and cross-checks)
-// ---------------------------------------------------------------------------------------------
-
-/// C (m×n) = A (m×k) · B (k×n), all row-major and dense, C overwritten (axpy order, see module docs).
-/// Returns 0, or −1 for a null pointer.
-#[allow(clippy::not_unsafe_ptr_arg_deref)] // C ABI boundary: caller-owned wf_alloc blocks
-#[no_mangle]
-pub extern "C" fn wf_dgemm(m: u32, n: u32, k: u32, a: *const f64, b: *const f64, c: *mut f64) -> i32 {
-    let (m, n, k) = (m as usize, n as usize, k as usize);
-    if m == 0 || n == 0 {
-        return 0;
-    }
-    if (k > 0 && (a.is_null() || b.is_null())) || c.is_null() {
-        return -1;
-    }
-    let (a, b, c) = unsafe { (crate::memory::slice(a, m * k), crate::memory::slice(b, k * n), crate::memory::slice_mut(c, m * n)) };
-    if k == 0 {
-        c.fill(0.0);
-        return 0;
-    }
-    gemm_nn(m, n, k, a, k, b, n, c, n);
-    0
-}
-
-/// C (m×n) = A (m×k) · Bᵀ with B stored n×k, all row-major and dense (dot order). Returns 0 or −1.
-#[allow(clippy::not_unsafe_ptr_arg_deref)] // C ABI boundary: caller-owned wf_alloc blocks
-#[no_mangle]
-pub extern "C" fn wf_dgemm_nt(m: u32, n: u32, k: u32, a: *const f64, b: *const f64, c: *mut f64) -> i32 {
-    let (m, n, k) = (m as usize, n as usize, k as usize);
-    if m == 0 || n == 0 {
-        return 0;
-    }
-    if (k > 0 && (a.is_null() || b.is_null())) || c.is_null() {
-        return -1;
-    }
-    let (a, b, c) = unsafe { (crate::memory::slice(a, m * k), crate::memory::slice(b, n * k), crate::memory::slice_mut(c, m * n)) };
-    if k == 0 {
-        c.fill(0.0);
-        return 0;
-    }
-    gemm_nt(m, n, k, a, k, b, k, c, n);
-    0
-}
-
-/// y (m) = A (m×n, row-major, dense) · x (n), dot order. Returns 0 or −1.
-#[allow(clippy::not_unsafe_ptr_arg_deref)] // C ABI boundary: caller-owned wf_alloc blocks
-#[no_mangle]
-pub extern "C" fn wf_dgemv(m: u32, n: u32, a: *const f64, x: *const f64, y: *mut f64) -> i32 {
-    let (m, n) = (m as usize, n as usize);
-    if m == 0 {
-        return 0;
-    }
-    if (n > 0 && (a.is_null() || x.is_null())) || y.is_null() {
-        return -1;
-    }
-    let (a, x, y) = unsafe { (crate::memory::slice(a, m * n), crate::memory::slice(x, n), crate::memory::slice_mut(y, m)) };
-    if n == 0 {
-        y.fill(0.0);
-        return 0;
-    }
-    gemv(m, n, a, n, x, y);
-    0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -599,14 +534,5 @@ mod tests {
                 assert_eq!(t[p * m + i], a[i * lda + p]);
             }
         }
-    }
-
-    #[test]
-    fn exports_reject_null_pointers_and_handle_empty_shapes() {
-        assert_eq!(wf_dgemm(2, 2, 2, std::ptr::null(), std::ptr::null(), std::ptr::null_mut()), -1);
-        assert_eq!(wf_dgemv(0, 5, std::ptr::null(), std::ptr::null(), std::ptr::null_mut()), 0);
-        let mut y = [1.0, 2.0];
-        assert_eq!(wf_dgemv(2, 0, std::ptr::null(), std::ptr::null(), y.as_mut_ptr()), 0);
-        assert_eq!(y, [0.0, 0.0]);
     }
 }
