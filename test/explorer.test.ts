@@ -165,6 +165,18 @@ test.skipIf(skip)('flows: plotted numbers equal theory(), and follow the control
 test.skipIf(skip)('ensembles in Web Workers: points equal the same ensembles run here; cancel stops a run', async () => {
   await page.goto(`${origin}/?${query}`);
   await page.waitForFunction(() => document.body.dataset.ready === '1', undefined, { timeout: 60_000 });
+  // Record every redraw of the comparison while it runs (test-side observer; the page has no hook for it).
+  await page.evaluate(() => {
+    const w = window as unknown as { __draws: Array<Array<{ n: number; stderr: number }>> };
+    w.__draws = [];
+    new MutationObserver(() => {
+      const ts = [...document.querySelectorAll('#plot-compare g.wf-panel[data-panel="5:V"] g.wf-ensemble title')];
+      w.__draws.push(ts.map((t) => {
+        const m = /n = (\d+) · \S+ = \S+ ± (\S+)/.exec(t.textContent ?? '')!;
+        return { n: Number(m[1]), stderr: Number(m[2]) };
+      }));
+    }).observe(document.getElementById('plot-compare')!, { childList: true });
+  });
   await page.click('#run');
   await page.waitForFunction(() => ['done', 'cancelled', 'error'].includes(document.body.dataset.ensemble ?? ''), undefined, { timeout: 120_000 });
   expect(await page.getAttribute('body', 'data-ensemble'), `${await page.textContent('#error')}\n${logs.join('\n')}`).toBe('done');
@@ -183,6 +195,14 @@ test.skipIf(skip)('ensembles in Web Workers: points equal the same ensembles run
     close(pts.map((p) => p.value), ens.map((e) => e.layers[4][q]!.mean));
     close(pts.map((p) => p.stderr), ens.map((e) => e.layers[4][q]!.stderr));
   }
+  // The points converged while the page was watched: one redraw per (round, width), the first with one
+  // width only, and the error bars of the last round (200 networks) tighter than those of the first (100).
+  const draws = await page.evaluate(() => (window as unknown as { __draws: Array<Array<{ n: number; stderr: number }>> }).__draws);
+  expect(draws).toHaveLength(3 * 2);
+  expect(draws[0].map((p) => p.n)).toEqual([4]);
+  expect(draws[1].map((p) => p.n)).toEqual([4, 8]);
+  draws[5].forEach((p, i) => expect(p.stderr).toBeLessThan(draws[1][i].stderr));
+
   const th = wf.theory({ ...spec, width: 4 });
   const cmp = wf.compare(th, ens);
   const caption = await page.textContent('#plot-compare g.wf-panel[data-panel="5:V"] .wf-caption');
