@@ -43,29 +43,12 @@ function stems(dir: string, ext: string): string[] {
   return out;
 }
 
-/**
- * Until the Rust side of issue 8 lands, crates/core/src is flat; its files map onto the target paths
- * of the twins here (null: part of the boundary). Only files that exist at the top level use this.
- */
-const FLAT: Record<string, string[] | null> = {
-  activation: ['numerics/activation'],
-  gemm: ['numerics/gemm'],
-  rng: ['numerics/rng'],
-  quadrature: ['numerics/quadrature/rules', 'numerics/quadrature/expect', 'theory/moments'],
-  recursion: ['theory/recursion'],
-  kernel_matrix: ['theory/kernel_matrix'],
-  network: ['sampling/network/mod', 'sampling/network/config', 'sampling/network/workspace', 'sampling/network/forward', 'sampling/network/jets', 'sampling/network/hvp', 'sampling/network/stats'],
-  memory: null,
-};
-
 /** Rust stems that need a TS twin (module files listed too: a TS mod.ts may twin them). */
 function rustStems(): string[] {
   const out = new Set<string>();
   for (const s of stems(RUST, '.rs')) {
     if (s === 'lib' || s.startsWith('ffi/')) continue;
-    if (!s.includes('/') && s in FLAT) {
-      for (const t of FLAT[s] ?? []) out.add(t);
-    } else out.add(s);
+    out.add(s);
   }
   return [...out].sort();
 }

@@ -101,6 +101,20 @@ export function computeMoments(q: Quadrature, act: Activation, K: number): Momen
   return momentsFromArray(o);
 }
 
+/**
+ * The bundle of the point mass at z = 0 (K = 0, the K → 0 limit): every plain slot is its integrand
+ * at z = 0, every he2/he4 slot (8, 9, 10, 14) is 0. Only the public bundle uses it; the recursion
+ * takes K = 0 at K_MIN.
+ */
+export function pointMassMoments(act: Activation): Moments {
+  const o = new Float64Array(N_MOMENTS);
+  const d = new Float64Array(4);
+  act.eval(0, d);
+  momentIntegrands(1, 0, d, o);
+  for (const j of [8, 9, 10, 14]) o[j] = 0;
+  return momentsFromArray(o);
+}
+
 /** Names of the public values, in the order of `wf_gauss_moments` and `gaussianExpectations`. */
 export const MOMENT_NAMES = [
   'sigma',
@@ -143,10 +157,12 @@ export function publicMoments(m: Moments, K: number): Float64Array {
 export function gaussianExpectationsInto(q: Quadrature, refined: Quadrature | null, act: Activation, K: number, out: Float64Array): boolean {
   out.fill(0);
   if (!(K >= 0 && Number.isFinite(K))) return false;
-  const v = publicMoments(computeMoments(q, act, K), K);
+  // K = 0 is the point mass at 0 (exact); 0 < K < K_MIN is taken at K_MIN.
+  const bundle = (rule: Quadrature) => (K === 0 ? pointMassMoments(act) : computeMoments(rule, act, K));
+  const v = publicMoments(bundle(q), K);
   out.set(v);
   if (refined) {
-    const r = publicMoments(computeMoments(refined, act, K), K);
+    const r = publicMoments(bundle(refined), K);
     for (let j = 0; j < GAUSS_EXPECTATION_COUNT; j++) out[GAUSS_EXPECTATION_COUNT + j] = Math.abs(r[j] - v[j]);
   }
   return true;
