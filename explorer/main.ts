@@ -401,6 +401,7 @@ function renderCompare(s: State): void {
     subtitle: `${describeSpec(theory.spec).replace(/ · n = [^·]+· /, ' · ')} · widths ${ensembles.map((e) => e.layers[layer - 1].n).join(', ')} · ${ensembles.map((e) => e.samples).join('/')} networks`,
   });
   const el = $('plot-compare');
+  el.classList.remove('stale');
   el.innerHTML = svg;
   el.dataset.version = String(Number(el.dataset.version ?? 0) + 1);
   figures.compare = {
@@ -449,7 +450,10 @@ async function runEnsembles(): Promise<void> {
   const total = budget.reduce((a, b) => a + b, 0) * widths.length;
   let done = 0;
   const latest = new Map<number, wf.EnsembleResult>();
+  const previous = lastCompare;
   lastCompare = { spec, ensembles: [], theory };
+  // The previous run's figure stays until this run has its first width, dimmed so it is not mistaken for it.
+  $('plot-compare').classList.add('stale');
   setProgress(0, 'starting…', 'running');
   try {
     for (let r = 0; r < ROUNDS.length; r++) {
@@ -476,6 +480,9 @@ async function runEnsembles(): Promise<void> {
       showError(e);
     }
   } finally {
+    // Cancelled (or failed) before its first width: the figure on screen is still the previous run's.
+    if (latest.size === 0) lastCompare = previous;
+    $('plot-compare').classList.remove('stale');
     running = null;
     $<HTMLButtonElement>('run').disabled = false;
     $<HTMLButtonElement>('cancel').disabled = true;
