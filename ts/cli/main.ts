@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   theory: () => import('./commands/theory.js'),
   ensemble: () => import('./commands/ensemble.js'),
   compare: () => import('./commands/compare.js'),
+  kernels: () => import('./commands/kernels.js'),
   merge: () => import('./commands/merge.js'),
   report: () => import('./commands/report.js'),
   critical: () => import('./commands/critical.js'),
