@@ -147,6 +147,26 @@ export class WasmCore {
     return this.glue.wf_kernel_matrix(cfg.ptr, cfg.len, x.ptr, x.len, degree, out.ptr, out.len);
   }
 
+  /** `wf_theory_multi`: the multi-input recursion (docs/theory/multi.md); `out` holds L × {@link theoryMultiStride}(N) values. */
+  theoryMulti(cfg: F64Block, x: F64Block, degree: number, out: F64Block): Status {
+    return this.glue.wf_theory_multi(cfg.ptr, cfg.len, x.ptr, x.len, degree, out.ptr, out.len);
+  }
+
+  /** `wf_theory_multi_stride`: values per layer of `wf_theory_multi` for N inputs (0 outside 1 … MAX_N). */
+  theoryMultiStride(n: number): number {
+    return this.glue.wf_theory_multi_stride(n);
+  }
+
+  /** `wf_train_chunk`: trains networks first … first+count−1 of a train config; `out` holds count records. */
+  trainChunk(cfg: F64Block, first: number, count: number, out: Block, outLen: number): Status {
+    return this.glue.wf_train_chunk(cfg.ptr, cfg.len, first, count, out.ptr, outLen);
+  }
+
+  /** `wf_train_release`: drops the cached training workspace. */
+  trainRelease(): void {
+    this.glue.wf_train_release();
+  }
+
   /** `wf_ensemble_chunk`: an `ensembleConfig` buffer in; networks first … first+count−1 summed into an `ensembleOutput` buffer. */
   ensembleChunk(cfg: F64Block, first: number, count: number, out: Block): Status {
     return this.glue.wf_ensemble_chunk(cfg.ptr, cfg.len, first, count, out.ptr);
@@ -177,6 +197,10 @@ export const EXPORT_METHODS = {
   wf_kernel_matrix: 'kernelMatrix',
   wf_ensemble_chunk: 'ensembleChunk',
   wf_ensemble_release: 'ensembleRelease',
+  wf_theory_multi: 'theoryMulti',
+  wf_theory_multi_stride: 'theoryMultiStride',
+  wf_train_chunk: 'trainChunk',
+  wf_train_release: 'trainRelease',
 } as const satisfies { [E in (typeof GLUE_EXPORTS)[number]]: keyof WasmCore };
 
 /**

@@ -20,6 +20,10 @@ export interface InitOutput {
     readonly wf_rng_fill_normal: (a: number, b: number, c: number, d: number, e: number) => number;
     readonly wf_rng_fill_u64: (a: number, b: number, c: number, d: number, e: number) => number;
     readonly wf_theory: (a: number, b: number, c: number, d: number, e: number) => number;
+    readonly wf_theory_multi: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => number;
+    readonly wf_theory_multi_stride: (a: number) => number;
+    readonly wf_train_chunk: (a: number, b: number, c: number, d: number, e: number, f: number) => number;
+    readonly wf_train_release: () => void;
     readonly __wbindgen_externrefs: WebAssembly.Table;
     readonly __wbindgen_start: () => void;
 }
@@ -109,10 +113,39 @@ export interface Glue {
    * Activation, Input, Degree, Null.
    */
   wf_theory(cfg: number, cfg_len: number, degree: number, out: number, out_len: number): number;
+  /**
+   * Multi-input theory (docs/theory/multi.md): K, Θ, G1, H1, V, A, B, D, F with sample indices for N
+   * inputs. `cfg` = [L, N, n₀, n₀ … n_{L−1}, (C_b, C_W, λ_b, λ_W) × L, kind, a] (see
+   * `decode::multi_config`); `x` = N × n₀ inputs row-major (x_len = N·n₀); `out` receives
+   * L × `layer_stride(N)` values (`wf_theory_multi_stride(N)`): per layer K, Θ, G1, H1 (N² each,
+   * row-major), V, A, B, D, F packed by symmetry orbit (`theory::multi::orbit_index`), flags.
+   * Returns 0, or Length (config, N outside 1 … MAX_N — refused before any allocation —, x_len or
+   * out_len), Width, Hyper, Activation, Input (non-finite x), Degree, Alloc (the 13·N⁴-double working
+   * set cannot be reserved), Null.
+   */
+  wf_theory_multi(cfg: number, cfg_len: number, x: number, x_len: number, degree: number, out: number, out_len: number): number;
+  /**
+   * Values per layer of `wf_theory_multi` for N inputs (0 when N is outside 1 … MAX_N).
+   */
+  wf_theory_multi_stride(n: number): number;
+  /**
+   * Trains networks `first … first+count−1` (network i drawn from `Rng::new(seed, i)`: exactly the
+   * network `wf_ensemble_chunk` samples for index i) by full-batch gradient descent and WRITES their
+   * records (`count` × record length doubles, layout `sampling::train::Layout`) into `out`
+   * (`out_len` doubles). `cfg` is laid out as documented in `sampling::train::config`. Returns 0,
+   * or a negative [`Status`] (Length, Width, Hyper, Activation, Seed, Input, Range, Alloc, Null, Train)
+   * for a malformed request, checked before any work. The workspace is cached per thread while the
+   * shape (widths, N, M, k) does not change.
+   */
+  wf_train_chunk(cfg: number, cfg_len: number, first: number, count: number, out: number, out_len: number): number;
+  /**
+   * Drops the cached workspace of [`wf_train_chunk`].
+   */
+  wf_train_release(): void;
 }
 
 /** The names of the exports wasm-bindgen wraps, in the order of the glue. */
-export const GLUE_EXPORTS = ['wf_alloc', 'wf_dgemm', 'wf_dgemm_nt', 'wf_dgemv', 'wf_ensemble_chunk', 'wf_ensemble_release', 'wf_free', 'wf_gauss_moments', 'wf_has_simd', 'wf_hermite_rule', 'wf_kernel_matrix', 'wf_rng_fill_normal', 'wf_rng_fill_u64', 'wf_theory'] as const;
+export const GLUE_EXPORTS = ['wf_alloc', 'wf_dgemm', 'wf_dgemm_nt', 'wf_dgemv', 'wf_ensemble_chunk', 'wf_ensemble_release', 'wf_free', 'wf_gauss_moments', 'wf_has_simd', 'wf_hermite_rule', 'wf_kernel_matrix', 'wf_rng_fill_normal', 'wf_rng_fill_u64', 'wf_theory', 'wf_theory_multi', 'wf_theory_multi_stride', 'wf_train_chunk', 'wf_train_release'] as const;
 
 /** A fresh copy of the glue (its own module-level state). */
 export function createGlue(): Glue {
@@ -317,6 +350,67 @@ export function createGlue(): Glue {
       const ret = wasm.wf_theory(cfg, cfg_len, degree, out, out_len);
       return ret;
   }
+
+  /**
+   * Multi-input theory (docs/theory/multi.md): K, Θ, G1, H1, V, A, B, D, F with sample indices for N
+   * inputs. `cfg` = [L, N, n₀, n₀ … n_{L−1}, (C_b, C_W, λ_b, λ_W) × L, kind, a] (see
+   * `decode::multi_config`); `x` = N × n₀ inputs row-major (x_len = N·n₀); `out` receives
+   * L × `layer_stride(N)` values (`wf_theory_multi_stride(N)`): per layer K, Θ, G1, H1 (N² each,
+   * row-major), V, A, B, D, F packed by symmetry orbit (`theory::multi::orbit_index`), flags.
+   * Returns 0, or Length (config, N outside 1 … MAX_N — refused before any allocation —, x_len or
+   * out_len), Width, Hyper, Activation, Input (non-finite x), Degree, Alloc (the 13·N⁴-double working
+   * set cannot be reserved), Null.
+   * @param {number} cfg
+   * @param {number} cfg_len
+   * @param {number} x
+   * @param {number} x_len
+   * @param {number} degree
+   * @param {number} out
+   * @param {number} out_len
+   * @returns {number}
+   */
+  function wf_theory_multi(cfg, cfg_len, x, x_len, degree, out, out_len) {
+      const ret = wasm.wf_theory_multi(cfg, cfg_len, x, x_len, degree, out, out_len);
+      return ret;
+  }
+
+  /**
+   * Values per layer of `wf_theory_multi` for N inputs (0 when N is outside 1 … MAX_N).
+   * @param {number} n
+   * @returns {number}
+   */
+  function wf_theory_multi_stride(n) {
+      const ret = wasm.wf_theory_multi_stride(n);
+      return ret >>> 0;
+  }
+
+  /**
+   * Trains networks `first … first+count−1` (network i drawn from `Rng::new(seed, i)`: exactly the
+   * network `wf_ensemble_chunk` samples for index i) by full-batch gradient descent and WRITES their
+   * records (`count` × record length doubles, layout `sampling::train::Layout`) into `out`
+   * (`out_len` doubles). `cfg` is laid out as documented in `sampling::train::config`. Returns 0,
+   * or a negative [`Status`] (Length, Width, Hyper, Activation, Seed, Input, Range, Alloc, Null, Train)
+   * for a malformed request, checked before any work. The workspace is cached per thread while the
+   * shape (widths, N, M, k) does not change.
+   * @param {number} cfg
+   * @param {number} cfg_len
+   * @param {number} first
+   * @param {number} count
+   * @param {number} out
+   * @param {number} out_len
+   * @returns {number}
+   */
+  function wf_train_chunk(cfg, cfg_len, first, count, out, out_len) {
+      const ret = wasm.wf_train_chunk(cfg, cfg_len, first, count, out, out_len);
+      return ret;
+  }
+
+  /**
+   * Drops the cached workspace of [`wf_train_chunk`].
+   */
+  function wf_train_release() {
+      wasm.wf_train_release();
+  }
   function __wbg_get_imports() {
       const import0 = {
           __proto__: null,
@@ -364,5 +458,5 @@ export function createGlue(): Glue {
       const instance = new WebAssembly.Instance(module, imports);
       return __wbg_finalize_init(instance, module);
   }
-  return { initSync, wf_alloc, wf_dgemm, wf_dgemm_nt, wf_dgemv, wf_ensemble_chunk, wf_ensemble_release, wf_free, wf_gauss_moments, wf_has_simd, wf_hermite_rule, wf_kernel_matrix, wf_rng_fill_normal, wf_rng_fill_u64, wf_theory };
+  return { initSync, wf_alloc, wf_dgemm, wf_dgemm_nt, wf_dgemv, wf_ensemble_chunk, wf_ensemble_release, wf_free, wf_gauss_moments, wf_has_simd, wf_hermite_rule, wf_kernel_matrix, wf_rng_fill_normal, wf_rng_fill_u64, wf_theory, wf_theory_multi, wf_theory_multi_stride, wf_train_chunk, wf_train_release };
 }

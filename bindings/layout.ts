@@ -462,6 +462,8 @@ export const status = {
   variance: -13,
   /** a Gauss-rule eigenvalue iteration did not converge (never observed) */
   noConvergence: -14,
+  /** a training parameter of wf_train_chunk is invalid: N_train < 1, steps, η ≤ 0, tol < 0, divergence factor ≤ 0, record steps not strictly increasing in 0 … T, loss stride < 1, or k > n_L */
+  train: -15,
 } as const;
 
 /** What each status code means. */
@@ -481,4 +483,5 @@ export const statusText: Readonly<Record<number, string>> = {
   [-12]: 'quadrature degree not in 1 … 1000',
   [-13]: 'a variance K is negative or not finite',
   [-14]: 'a Gauss-rule eigenvalue iteration did not converge (never observed)',
+  [-15]: 'a training parameter of wf_train_chunk is invalid: N_train < 1, steps, η ≤ 0, tol < 0, divergence factor ≤ 0, record steps not strictly increasing in 0 … T, loss stride < 1, or k > n_L',
 };

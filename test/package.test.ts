@@ -5,7 +5,7 @@
  * import itself by name after a build (package self-reference).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -92,6 +92,27 @@ describe('the packed tarball, installed into a scratch project', () => {
     expect(out.resolved).toMatch(/\/node_modules\/wideflow\/dist\/ts\/node\.js$/);
     expect(out.info).toEqual({ wasm: true, simd: true, defaultBackend: 'wasm' });
     expect(Math.abs(out.sigma2 - 1)).toBeLessThan(1e-12);
+  });
+
+  test("`wideflow/plot` works from the tarball with no dependency installed (Plot and linkedom are bundled into it)", async () => {
+    expect(files).toEqual(expect.arrayContaining(['dist/plot/node.js', 'dist/plot/browser.js', 'dist/ts/plot/index.d.ts']));
+    expect(files.filter((f) => f.startsWith('dist/explorer/'))).toEqual([]);
+    const out = await nodeJson(
+      project,
+      `
+import * as wf from 'wideflow';
+import { flowsPlot } from 'wideflow/plot';
+await wf.init();
+const r = wf.theory({ activation: 'tanh', depth: 3, width: 16, inputWidth: 4, Cb: 0, CW: 1, lambdaB: 1, lambdaW: 1, input: { x2: 1 } });
+const svg = flowsPlot(r, { quantities: ['K'] });
+console.log(JSON.stringify({ resolved: import.meta.resolve('wideflow/plot'), head: svg.slice(0, 40), dots: (svg.match(/<circle /g) ?? []).length }));
+`,
+    );
+    expect(out.resolved).toMatch(/\/node_modules\/wideflow\/dist\/plot\/node\.js$/);
+    expect(out.head).toBe('<svg xmlns="http://www.w3.org/2000/svg" ');
+    expect(out.dots).toBe(3);
+    // Nothing but wideflow itself was installed.
+    expect(readdirSync(join(project, 'node_modules')).filter((d) => !d.startsWith('.'))).toEqual(['wideflow']);
   });
 
   test('the installed bin: `wideflow gauss --activation relu --K 2 --json` prints σ² = 1', async () => {

@@ -6,7 +6,9 @@ export { init, info } from './api/backend.js';
 export type { Backend, BackendInfo, InitOptions } from './api/backend.js';
 export * from './api/errors.js';
 export { theory, normalized } from './api/theory.js';
-export type { TheoryLayer, TheoryResult, TheoryOptions } from './api/theory.js';
+export type { TheoryLayer, TheoryResult, TheoryOptions, MultiInputNetworkSpec } from './api/theory.js';
+export { SampleTensor } from './api/multi.js';
+export type { MultiInputSpec, TheoryMultiLayer, TheoryMultiResult, TensorSymmetry } from './api/multi.js';
 export type { NetworkSpec, InputSpec, PerLayer } from './api/spec.js';
 export { ensemble, mergeEnsembles, ensembleSpec } from './api/ensemble.js';
 export type { EnsembleOptions, EnsembleResult, EnsembleLayer, EnsembleState, EnsembleOrder } from './api/ensemble.js';
@@ -20,3 +22,26 @@ export type { GaussianExpectations, GaussianExpectationsOptions, ExpectOptions, 
 export { ACTIVATIONS, parseActivation, erf, erfc } from './api/activation.js';
 export type { ActivationSpec, CustomActivationSpec, ActivationInfo } from './api/activation.js';
 export { Rng } from './twin/numerics/rng.js';
+export { critical, susceptibilities, fixedPoints, criticalAsymptotics, criticalSpec, learningRates, depthToWidth } from './api/critical.js';
+export type {
+  CriticalOptions,
+  CriticalResult,
+  CriticalPoint,
+  ScaleInvariantPoint,
+  ZeroPoint,
+  PositivePoint,
+  RejectedCandidate,
+  TaylorAtZero,
+  FixedPoint,
+  FixedPointsResult,
+  AsymptoticCheck,
+  AsymptoticsResult,
+  CriticalNetworkOptions,
+  LearningRatesResult,
+  DepthToWidthResult,
+  DepthToWidthLayer,
+} from './api/critical.js';
+export { predict, predictFromKernels, MAX_TRAIN } from './api/predict.js';
+export type { PredictSpec, PredictProblem, PredictResult, PredictLabels, JointKernels } from './api/predict.js';
+export { train, mergeTrainings, MemoryBudgetError, trainChunkSize } from './api/train.js';
+export type { TrainSpec, TrainOptions, TrainResult, TrainedNetwork, TrainSummary, TrainStepSummary, TrainState, ArrayEstimate, Matrix } from './api/train.js';

@@ -5,18 +5,19 @@
  */
 import { init } from './api/backend.js';
 import { chunkRunner } from './api/network.js';
-import type { ChunkTask } from './parallel/workers.js';
+import { trainChunkRunner } from './api/train.js';
+import type { ChunkTask, WorkerJob } from './parallel/workers.js';
 
-type Setup = { cfg: Float64Array; backend: 'wasm' | 'js'; module?: WebAssembly.Module };
+type Setup = { cfg: Float64Array; backend: 'wasm' | 'js'; module?: WebAssembly.Module; job?: WorkerJob };
 const scope = self as unknown as { onmessage: ((e: MessageEvent) => void) | null; postMessage(m: unknown, t?: Transferable[]): void };
 
 let run: ((t: ChunkTask) => Float64Array) | null = null;
 scope.onmessage = async (e: MessageEvent) => {
   try {
     if (!run) {
-      const { cfg, backend, module } = e.data as Setup;
+      const { cfg, backend, module, job } = e.data as Setup;
       if (backend === 'wasm') await init({ wasm: module });
-      run = chunkRunner(cfg, backend);
+      run = job === 'train' ? trainChunkRunner(cfg, backend) : chunkRunner(cfg, backend);
       scope.postMessage({ type: 'ready' });
       return;
     }

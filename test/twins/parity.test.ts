@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { instantiate, type WasmCore } from '../../bindings/core.js';
 import { init, wasmCore } from '../../ts/api/backend.js';
 import { releaseNetworkWorkspace } from '../../ts/api/network.js';
-import { ensemble, gaussianExpectations, kernels, MOMENT_NAMES, theory, type NetworkSpec } from '../../ts/node.js';
+import { ensemble, gaussianExpectations, kernels, MOMENT_NAMES, theory, type NetworkSpec, type TheoryMultiResult } from '../../ts/node.js';
 import { ENSEMBLE_KEYS } from '../../ts/stats/estimator.js';
 import { InvalidParameterError } from '../../ts/api/errors.js';
 import { dgemm, dgemmNT, dgemv } from '../../ts/twin/numerics/gemm.js';
@@ -22,6 +22,7 @@ import { hermiteRule as computeHermiteRule } from '../../ts/twin/numerics/quadra
 import { Rng, seedHalves } from '../../ts/twin/numerics/rng.js';
 import { STAT_KEYS } from '../../ts/twin/theory/recursion.js';
 import { ensembleChunk as ensembleChunkJs, NQ, packConfig, Q, type NetworkConfig } from '../../ts/twin/sampling/network/mod.js';
+import { packTrainConfig, parseTrainConfig, trainChunk, trainLayout, type TrainNetConfig } from '../../ts/twin/sampling/train/mod.js';
 import { mat, SIZES } from '../fixtures/gemm.js';
 import { activation, config, jsValues, maxRel, wasmValues } from '../fixtures/network.js';
 
@@ -339,6 +340,37 @@ PARITY['theory/kernel_matrix'] = () => {
   }
 };
 
+PARITY['theory/multi'] = () => {
+  // four inputs, one pair at cosine ≈ 0.97 (rows 0 and 2), per-layer hyperparameters
+  const X = [
+    [1.0, 0.5, -0.3],
+    [-0.2, 1.1, 0.4],
+    [0.9, 0.45, -0.2],
+    [-0.7, 0.2, 0.9],
+  ];
+  for (const activation of ['tanh', 'relu', 'gelu', { name: 'elu', alpha: 1.3 }, 'linear'] as const) {
+    const name = typeof activation === 'string' ? activation : activation.name;
+    test(`${name}: wasm and js agree to 1e-12 on every packed tensor (N = 4)`, () => {
+      const spec = { activation, depth: 3, widths: [3, 20, 30], Cb: [0.1, 0.2, 0.05], CW: [1.6, 1.3, 1.1], lambdaB: 0.4, lambdaW: [0.9, 1.2, 0.7], input: { X } } as const;
+      const w = theory(spec as never, { backend: 'wasm' }) as unknown as TheoryMultiResult;
+      const j = theory(spec as never, { backend: 'js' }) as unknown as TheoryMultiResult;
+      expect(w.backend).toBe('wasm');
+      w.layers.forEach((lw, l) => {
+        const lj = j.layers[l];
+        const arrays: Array<[string, ArrayLike<number>, ArrayLike<number>]> = [
+          ['K', lw.K, lj.K], ['Theta', lw.Theta, lj.Theta], ['G1', lw.G1, lj.G1], ['H1', lw.H1, lj.H1],
+          ...(['V', 'A', 'B', 'D', 'F'] as const).map((k) => [k, lw[k].data, lj[k].data] as [string, Float64Array, Float64Array]),
+        ];
+        const kScale = Math.max(...Array.from(lj.K, Math.abs), ...Array.from(lj.Theta, Math.abs));
+        for (const [k, a, b] of arrays) {
+          const scale = Math.max(...Array.from(b, Math.abs), k === 'G1' || k === 'H1' ? kScale : 1e-300);
+          for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i]), `${k}[${i}] layer ${l + 1}`).toBeLessThanOrEqual(1e-12 * scale);
+        }
+      });
+    });
+  }
+};
+
 // ---------------------------------------------------------------------------------------------
 // sampling/network: the chunk export `wf_ensemble_chunk` = `ensembleChunk`, with cases chosen so that
 // each phase file is exercised where it matters (order 0: forward only; order 1: + back-propagation
@@ -465,6 +497,95 @@ PARITY['sampling/network/mod'] = () => {
     expect(scalar.readF64(ob, 4 * NQ)).toEqual(wasmValues(c, 3, 4));
   });
 
+};
+
+// ---------------------------------------------------------------------------------------------
+// trained networks
+
+/** A training config: deterministic data from a small LCG (not the library RNG). */
+function trainConfig(widths: number[], act: string | { name: string; [k: string]: unknown }, N: number, M: number, over: Partial<TrainNetConfig> = {}): TrainNetConfig {
+  const L = widths.length - 1;
+  let s = 7919 * N + 17 * M + widths[1];
+  const rnd = (n: number) => Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2147483648), (2 * s) / 2147483648 - 1));
+  const a = activation(typeof act === 'string' ? act : act.name, typeof act === 'string' ? {} : (act as Record<string, number>));
+  const per = (f: (l: number) => number) => Array.from({ length: L }, (_, l) => f(l));
+  return {
+    widths, Cb: per((l) => 0.1 + 0.05 * l), CW: per(() => 1.4), lambdaB: per((l) => (l === 1 ? 0 : 0.6 + 0.2 * l)), lambdaW: per((l) => 1.2 - 0.1 * l),
+    kind: a.kind, a: a.a, seed: 4242, xTrain: rnd(N * widths[0]), yTrain: rnd(N * widths[L]), xTest: rnd(M * widths[0]),
+    nTrain: N, nTest: M, steps: 1, eta: 1, tol: 0, blowup: 1e6, record: [0], stride: 1, k: 0, ...over,
+  };
+}
+
+/** Records of networks first … first+count−1 from a wasm core. */
+function wasmTrain(core: WasmCore, cfg: Float64Array, first: number, count: number): Float64Array {
+  const len = count * trainLayout(parseTrainConfig(cfg)).len;
+  const cb = core.allocF64(cfg), ob = core.allocF64(len);
+  try {
+    expect(core.trainChunk(cb, first, count, ob, len)).toBe(0);
+    return core.readF64(ob, len);
+  } finally {
+    core.free(cb);
+    core.free(ob);
+  }
+}
+
+const identical = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+
+PARITY['sampling/train/config'] = () => {
+  test('malformed configs throw in js and return a negative status in wasm (never trap)', () => {
+    const core = wasmCore('parity');
+    const good = packTrainConfig(trainConfig([2, 5, 1], 'tanh', 3, 1, { steps: 4, record: [0, 4], k: 1 }));
+    const L = 2, ot = 2 + 5 * L + 4, or = ot + 9;
+    const bad: Array<[string, (c: Float64Array) => Float64Array, number]> = [
+      ['η = 0', (c) => ((c[ot + 3] = 0), c), -15],
+      ['record steps not increasing', (c) => ((c[or + 1] = 0), c), -15],
+      ['k > n_L', (c) => ((c[ot + 8] = 2), c), -15],
+      ['N = 0', (c) => ((c[ot] = 0), c), -15],
+      ['a NaN label', (c) => ((c[c.length - 3] = NaN), c), -8],
+      ['too short', (c) => c.slice(0, -1), -1],
+      ['width 0', (c) => ((c[2] = 0), c), -2],
+      ['C_W < 0', (c) => ((c[2 + L + 1] = -1), c), -3],
+      ['activation kind 3.5', (c) => ((c[2 + 5 * L] = 3.5), c), -4],
+    ];
+    for (const [what, mutate, code] of bad) {
+      const c = mutate(good.slice());
+      expect(() => parseTrainConfig(c), what).toThrow(InvalidParameterError);
+      const cb = core.allocF64(c), ob = core.allocF64(1000);
+      expect(core.trainChunk(cb, 0, 1, ob, 1000), what).toBe(code);
+      core.free(cb);
+      core.free(ob);
+    }
+    // an output buffer shorter than count × record length
+    const len = trainLayout(parseTrainConfig(good)).len;
+    const cb = core.allocF64(good), ob = core.allocF64(2 * len);
+    expect(core.trainChunk(cb, 0, 2, ob, 2 * len - 1)).toBe(-1);
+    core.free(cb);
+    core.free(ob);
+  });
+};
+
+PARITY['sampling/train/mod'] = () => {
+  const cases: Array<[string, TrainNetConfig]> = [
+    ['tanh L=3, records, loss stride, 2 NTK neurons', trainConfig([3, 24, 20, 2], 'tanh', 4, 2, { steps: 30, eta: 0.2, record: [0, 7, 30], stride: 3, k: 2 })],
+    ['gelu L=2, stops at tol', trainConfig([2, 33, 1], 'gelu', 3, 1, { steps: 400, eta: 0.3, tol: 1e-4, record: [0, 50, 400], stride: 7, k: 1 })],
+    ['relu L=4, diverges', trainConfig([2, 9, 8, 7, 3], 'relu', 5, 2, { steps: 40, eta: 40, record: [0, 1, 2, 40], k: 3 })],
+    ['elu L=3, odd widths, no test inputs', trainConfig([3, 17, 11, 2], { name: 'elu', alpha: 0.7 }, 7, 0, { steps: 25, eta: 0.05, record: [0, 25], k: 2 })],
+  ];
+  for (const [name, c] of cases) {
+    test(`records bit for bit: ${name}`, () => {
+      const cfg = packTrainConfig(c);
+      const len = trainLayout(parseTrainConfig(cfg)).len;
+      const js = new Float64Array(3 * len);
+      trainChunk(cfg, 5, 3, js);
+      expect(identical(wasmTrain(wasmCore('parity'), cfg, 5, 3), js)).toBe(true);
+    });
+  }
+  test('the SIMD and the scalar wasm artifacts train bit-identically (the SIMD update tile keeps the order)', async () => {
+    const scalar = await instantiate(await wasmBytes('wideflow.wasm'));
+    expect(scalar.simd).toBe(false);
+    const cfg = packTrainConfig(cases[0][1]);
+    expect(identical(wasmTrain(scalar, cfg, 0, 2), wasmTrain(wasmCore('parity'), cfg, 0, 2))).toBe(true);
+  });
 };
 
 for (const [pair, register] of Object.entries(PARITY)) describe(`${pair}: wasm = js`, register);

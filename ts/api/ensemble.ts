@@ -14,7 +14,7 @@ import { ENSEMBLE_KEYS, KEY_ORDER, NQ, jackknife, type EnsembleKey, type Estimat
 import { ExactSum } from '../stats/exactsum.js';
 import { packConfig } from '../twin/sampling/network/mod.js';
 import { chunkRunner } from './network.js';
-import { workerFactory, type ChunkTask } from '../parallel/workers.js';
+import { runChunks, workerFactory, type ChunkTask } from '../parallel/workers.js';
 import { resolveSpec, type NetworkSpec, type ResolvedSpec } from './spec.js';
 import { ACTIVATIONS, activationName } from './activation.js';
 import { ensembleConfig } from '../../bindings/layout.js';
@@ -207,50 +207,10 @@ export async function ensemble(spec: NetworkSpec, options: EnsembleOptions): Pro
   } else {
     const factory = workerFactory();
     if (!factory) throw new WideflowError('wideflow: workers > 1 needs Node worker_threads (not available in this environment); use workers: 1');
-    await runParallel(factory, p.cfg, backend, Math.min(workers, tasks.length), tasks, absorb, signal);
+    await runChunks(factory, p.cfg, backend, Math.min(workers, tasks.length), tasks, absorb, signal);
   }
   state.sums = acc.map((s) => s.partials.slice());
   return finish(p.spec, state, backend);
-}
-
-async function runParallel(
-  factory: NonNullable<ReturnType<typeof workerFactory>>,
-  cfg: Float64Array,
-  backend: Backend,
-  n: number,
-  tasks: ChunkTask[],
-  absorb: (t: ChunkTask, s: Float64Array) => void,
-  signal?: AbortSignal,
-): Promise<void> {
-  const pool = await factory(cfg, backend, n);
-  let next = 0;
-  let aborted = false;
-  const onAbort = () => {
-    aborted = true;
-    for (const w of pool) void (w.terminate ?? w.close).call(w);
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    // A shared queue (not an equal split): a slow core must not hold the whole run back.
-    await Promise.all(
-      pool.map(async (w) => {
-        while (!aborted && next < tasks.length) {
-          const t = tasks[next++];
-          const sums = await w.run(t);
-          if (!aborted) absorb(t, sums);
-        }
-      }),
-    );
-  } catch (e) {
-    if (aborted) throw new AbortError();
-    // A failed worker may be mid-task: do not hand it to the next run.
-    await Promise.all(pool.map((w) => (w.terminate ?? w.close).call(w)));
-    throw e;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    await Promise.all(pool.map((w) => w.close()));
-  }
-  if (aborted) throw new AbortError();
 }
 
 function emptyState(p: Plan, shardCount: number, shards: number[]): EnsembleState {

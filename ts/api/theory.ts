@@ -13,6 +13,11 @@ import { hyper, theoryConfig, theoryLayer } from '../../bindings/layout.js';
 
 /** The 15 statistics of a layer, in the order of `TheoryLayer` and `wideflow theory`'s columns. */
 export { STAT_KEYS } from '../twin/theory/recursion.js';
+import { theoryMulti, type MultiInputSpec, type SampleTensor, type TheoryMultiResult } from './multi.js';
+
+/** A {@link NetworkSpec} whose input is a set of N inputs `{ X }` (see `api/multi.ts`). */
+export type MultiInputNetworkSpec = Omit<NetworkSpec, 'input'> & { input: MultiInputSpec };
+
 
 export interface TheoryOptions {
   /** Gauss–Hermite degree of every Gaussian expectation (default {@link DEFAULT_DEGREE}). */
@@ -86,11 +91,27 @@ export interface TheoryResult {
 /**
  * Computes K, Θ, G1, H1, V, A, B, D, F, P, Q, R, S, T, U and χ∥, χ⊥ for every layer.
  *
+ * With `input: { X }` (N ≤ 32 inputs: rows, or a flat Float64Array with `n0`) it returns instead the
+ * sample-indexed K, Θ, G1, H1 (N × N) and V, A, B, D, F ({@link SampleTensor}, `get(δ1, δ2, δ3, δ4)`)
+ * of every layer — a {@link TheoryMultiResult}; P … U with sample indices are not available yet
+ * (docs/theory/multi.md). N = 1 gives the single-input values to ≤ 1e-14.
+ *
  * @example
  * theory({ activation: 'tanh', depth: 5, width: 64, inputWidth: 8, Cb: 0, CW: 1, lambdaB: 1, lambdaW: 1, input: { x2: 1 } })
+ * @example
+ * const r = theory({ activation: 'relu', depth: 4, width: 64, inputWidth: 2, Cb: 0, CW: 2, lambdaB: 1, lambdaW: 1, input: { X: [[1, 0], [0.6, 0.8]] } });
+ * r.layers[3].V.get(0, 1, 0, 1) / (64 * r.layers[3].K[0] * r.layers[3].K[3]) // V_(01)(01)/(n K₀₀ K₁₁)
  */
-export function theory(spec: NetworkSpec, options: TheoryOptions = {}): TheoryResult {
-  const r = resolveSpec(spec);
+export function theory(spec: NetworkSpec, options?: TheoryOptions): TheoryResult;
+export function theory(spec: MultiInputNetworkSpec, options?: TheoryOptions): TheoryMultiResult;
+export function theory(spec: NetworkSpec | MultiInputNetworkSpec, options: TheoryOptions = {}): TheoryResult | TheoryMultiResult {
+  const input = (spec as { input?: unknown } | null)?.input;
+  if (typeof input === 'object' && input !== null && 'X' in input) {
+    // N inputs (docs/theory/multi.md): the single-input resolver checks everything but the input
+    const r = resolveSpec({ ...(spec as NetworkSpec), input: { x2: 0 } });
+    return theoryMulti(r, input as MultiInputSpec, checkDegree(options.degree), options.backend);
+  }
+  const r = resolveSpec(spec as NetworkSpec);
   const degree = checkDegree(options.degree);
   const backend = resolveBackend(options.backend, 'theory()');
   const raw = new Float64Array(r.depth * THEORY_STRIDE);

@@ -7,6 +7,7 @@ import { InvalidParameterError } from '../api/errors.js';
 import { ENSEMBLE_KEYS } from '../stats/estimator.js';
 import type { EnsembleResult, EnsembleState } from '../api/ensemble.js';
 import type { CompareResult } from '../api/compare.js';
+import type { DepthToWidthResult } from '../api/critical.js';
 
 /** The JSON printed by `--json`: samples and per-layer { mean, stderr } of every statistic. */
 export function ensembleJson(r: EnsembleResult): object {
@@ -95,4 +96,13 @@ export function compareTable(c: CompareResult): string {
   }
   lines.push(`max |z| = ${c.maxAbsZ.toFixed(2)} over ${c.rows.length} comparisons`);
   return lines.join('\n');
+}
+
+/** The depth-to-width diagnostics printed next to `wideflow theory` output (PDLT §5.4, §9.3). */
+export function depthToWidthLines(d: DepthToWidthResult): string[] {
+  const m = d.max;
+  const label = { V: 'V/(nK²)', A: 'A/(nΘ²)', B: 'B/(nΘ²)' }[m.quantity];
+  return [
+    `depth-to-width: r = Σ 1/n = ${d.ratio.toPrecision(4)}; largest relative 1/n correction ${label} = ${m.value.toPrecision(4)} at layer ${m.layer} (${d.level})`,
+  ];
 }

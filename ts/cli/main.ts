@@ -13,8 +13,12 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   theory: () => import('./commands/theory.js'),
   ensemble: () => import('./commands/ensemble.js'),
   compare: () => import('./commands/compare.js'),
+  kernels: () => import('./commands/kernels.js'),
   merge: () => import('./commands/merge.js'),
   report: () => import('./commands/report.js'),
+  critical: () => import('./commands/critical.js'),
+  predict: () => import('./commands/predict.js'),
+  train: () => import('./commands/train.js'),
 };
 
 async function main(argv: string[]): Promise<number> {

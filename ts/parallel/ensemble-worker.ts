@@ -1,14 +1,15 @@
 /**
- * Worker-thread body for `ensemble({ workers })` in Node. Workers are pooled across runs: each run
+ * Worker-thread body for `ensemble({ workers })` and `train({ workers })` in Node. Workers are pooled across runs: each run
  * first sends `{ type: 'config' }` (the worker builds its chunk runner, instantiating wasm once per
  * worker), then chunk tasks, answered with their sums. Never imported by user code.
  */
 import { parentPort } from 'node:worker_threads';
 import { init } from '../node.js';
 import { chunkRunner } from '../api/network.js';
-import type { ChunkTask } from './workers.js';
+import { trainChunkRunner } from '../api/train.js';
+import type { ChunkTask, WorkerJob } from './workers.js';
 
-type Message = { type: 'config'; cfg: Float64Array; backend: 'wasm' | 'js' } | ({ type: 'task' } & ChunkTask);
+type Message = { type: 'config'; cfg: Float64Array; backend: 'wasm' | 'js'; job?: WorkerJob } | ({ type: 'task' } & ChunkTask);
 const port = parentPort!;
 let run: ReturnType<typeof chunkRunner> | null = null;
 port.on('message', async (m: Message) => {
@@ -17,7 +18,7 @@ port.on('message', async (m: Message) => {
       run?.free();
       run = null;
       if (m.backend === 'wasm') await init();
-      run = chunkRunner(m.cfg, m.backend);
+      run = m.job === 'train' ? trainChunkRunner(m.cfg, m.backend) : chunkRunner(m.cfg, m.backend);
       port.postMessage({ type: 'ready' });
     } else {
       const sums = run!(m);

@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from '../api/backend.js';
-import type { ChunkTask, ChunkWorker } from './workers.js';
+import type { ChunkTask, ChunkWorker, WorkerJob } from './workers.js';
 import { WideflowError } from '../api/errors.js';
 
 /** The compiled worker script: next to this file when built, in dist/ when running from sources. */
@@ -60,12 +60,12 @@ class PooledWorker {
 
 const pool: PooledWorker[] = [];
 
-export async function nodeWorkers(cfg: Float64Array, backend: Backend, count: number): Promise<ChunkWorker[]> {
+export async function nodeWorkers(cfg: Float64Array, backend: Backend, count: number, job: WorkerJob = 'ensemble'): Promise<ChunkWorker[]> {
   for (let i = pool.length - 1; i >= 0; i--) if (pool[i].dead) pool.splice(i, 1);
   while (pool.length < count) pool.push(new PooledWorker(workerScript()));
   const mine = pool.slice(0, count);
   for (const w of mine) w.thread.ref();
-  await Promise.all(mine.map((w) => w.request({ type: 'config', cfg, backend })));
+  await Promise.all(mine.map((w) => w.request({ type: 'config', cfg, backend, job })));
   return mine.map((w) => ({
     async run(task: ChunkTask) {
       const r = await w.request({ type: 'task', ...task });

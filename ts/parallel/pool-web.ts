@@ -5,9 +5,9 @@
  */
 import { info, wasmCore, type Backend } from '../api/backend.js';
 import { WideflowError } from '../api/errors.js';
-import type { ChunkTask, ChunkWorker } from './workers.js';
+import type { ChunkTask, ChunkWorker, WorkerJob } from './workers.js';
 
-export async function webWorkers(cfg: Float64Array, backend: Backend, count: number): Promise<ChunkWorker[]> {
+export async function webWorkers(cfg: Float64Array, backend: Backend, count: number, job: WorkerJob = 'ensemble'): Promise<ChunkWorker[]> {
   const module = backend === 'wasm' && info().wasm ? wasmCore('ensemble()').module : undefined;
   return Promise.all(
     Array.from({ length: count }, async () => {
@@ -22,7 +22,7 @@ export async function webWorkers(cfg: Float64Array, backend: Backend, count: num
       await new Promise<void>((resolve, reject) => {
         w.onmessage = (e: MessageEvent) => (e.data?.type === 'ready' ? resolve() : reject(new WideflowError(e.data?.error ?? 'wideflow: worker init failed')));
         w.onerror = (e) => reject(new WideflowError(`wideflow: worker failed to start (${e.message}); is ensemble-worker.js served next to the bundle?`));
-        w.postMessage({ cfg, backend, module });
+        w.postMessage({ cfg, backend, module, job });
       });
       w.onmessage = (e: MessageEvent) => {
         const m = e.data as { type: string; sums?: Float64Array; error?: string };

@@ -4,6 +4,7 @@
  * twin) and computes whole chunks, so nothing is shared but the config.
  */
 import type { Backend } from '../api/backend.js';
+import { AbortError } from '../api/errors.js';
 
 /** One chunk of networks: global indices first … first+count−1. */
 export interface ChunkTask {
@@ -21,7 +22,10 @@ export interface ChunkWorker {
   terminate?(): Promise<void> | void;
 }
 
-export type WorkerFactory = (cfg: Float64Array, backend: Backend, workers: number) => Promise<ChunkWorker[]>;
+/** What the workers compute: ensemble chunk sums (`wf_ensemble_chunk`) or trained-network records (`wf_train_chunk`). */
+export type WorkerJob = 'ensemble' | 'train';
+
+export type WorkerFactory = (cfg: Float64Array, backend: Backend, workers: number, job?: WorkerJob) => Promise<ChunkWorker[]>;
 
 let factory: WorkerFactory | null = null;
 
@@ -32,4 +36,50 @@ export function registerWorkerFactory(f: WorkerFactory): void {
 
 export function workerFactory(): WorkerFactory | null {
   return factory;
+}
+
+/**
+ * Runs `tasks` on `n` workers of `factory` for `job` and hands each result to `absorb` (in completion
+ * order: callers make their results order-independent). A shared queue, not an equal split, so a
+ * slow core does not hold the run back. Rejects with AbortError when `signal` fires (the workers in
+ * flight are terminated); a failed worker is terminated rather than pooled.
+ */
+export async function runChunks(
+  factory: WorkerFactory,
+  cfg: Float64Array,
+  backend: Backend,
+  n: number,
+  tasks: ChunkTask[],
+  absorb: (t: ChunkTask, out: Float64Array) => void,
+  signal?: AbortSignal,
+  job: WorkerJob = 'ensemble',
+): Promise<void> {
+  const pool = await factory(cfg, backend, n, job);
+  let next = 0;
+  let aborted = false;
+  const onAbort = () => {
+    aborted = true;
+    for (const w of pool) void (w.terminate ?? w.close).call(w);
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await Promise.all(
+      pool.map(async (w) => {
+        while (!aborted && next < tasks.length) {
+          const t = tasks[next++];
+          const out = await w.run(t);
+          if (!aborted) absorb(t, out);
+        }
+      }),
+    );
+  } catch (e) {
+    if (aborted) throw new AbortError();
+    // A failed worker may be mid-task: do not hand it to the next run.
+    await Promise.all(pool.map((w) => (w.terminate ?? w.close).call(w)));
+    throw e;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await Promise.all(pool.map((w) => w.close()));
+  }
+  if (aborted) throw new AbortError();
 }

@@ -8,12 +8,14 @@ import { runWidths } from '../../api/sweep.js';
 import { helpText, parseArgs, type Command } from '../args.js';
 import { compareTable, jsonNumber, progressBar, readState } from '../format.js';
 import { parseNeurons, samplingOptions, specFromArgs, specOptions } from '../options.js';
+import { loadPlot, plotOption, plotPath, writePlot } from '../plot-output.js';
 
 const options = {
   ...specOptions,
   ...samplingOptions,
   'hidden-widths': { type: 'list', description: 'run one ensemble per hidden width (e.g. 16,32,64); the input and output widths stay fixed' },
   fit: { type: 'string', description: 'linear (X∞ + c/n, default) or quadratic (+ d/n², needs ≥ 4 widths)' },
+  ...plotOption,
   help: { type: 'boolean', description: 'this help' },
 } as const;
 
@@ -32,6 +34,7 @@ export const command: Command = {
       return 0;
     }
     const backend = (args.backend as 'wasm' | 'js' | undefined) ?? 'wasm';
+    const plot = plotPath(args.plot);
     if (backend === 'wasm') await init();
     let spec: NetworkSpec;
     let ensembles: EnsembleResult[];
@@ -55,6 +58,7 @@ export const command: Command = {
     const th = theory(spec, { backend });
     const c = compare(th, ensembles, { fit: args.fit as 'linear' | 'quadratic' | undefined });
     io.out(args.json ? JSON.stringify(c, jsonNumber) : compareTable(c));
+    if (plot) await writePlot(plot, (await loadPlot()).comparePlot(c, { fit: args.fit as 'linear' | 'quadratic' | undefined }), args.json ? io.err : io.out);
     return 0;
   },
 };

@@ -5,11 +5,13 @@ import type { NetworkSpec } from '../../api/spec.js';
 import { helpText, parseArgs, type Command } from '../args.js';
 import { runWidths } from '../../api/sweep.js';
 import { compareTable, fmt, progressBar } from '../format.js';
+import { loadPlot, plotPath, writePlot } from '../plot-output.js';
 
 const options = {
   samples: { type: 'number', description: 'networks per width (default 20000)' },
   workers: { type: 'number', description: 'worker threads (default 2)' },
   json: { type: 'boolean', description: 'machine-readable output' },
+  plot: { type: 'string', description: 'write the figures as SVG: FILE.svg (theory vs ensembles) and FILE-flows.svg (flows with depth)' },
   help: { type: 'boolean', description: 'this help' },
 } as const;
 
@@ -33,9 +35,10 @@ export const command: Command = {
   async run(argv, io) {
     const args = parseArgs(argv, options);
     if (args.help) {
-      io.out(helpText('wideflow report [--samples N] [--workers W] [--json]', options));
+      io.out(helpText('wideflow report [--samples N] [--workers W] [--json] [--plot FILE.svg]', options));
       return 0;
     }
+    const plot = plotPath(args.plot);
     await init();
     const t0 = performance.now();
     const th = theory(REPORT_SPEC);
@@ -50,8 +53,16 @@ export const command: Command = {
     const c = { ...all, rows: all.rows.filter((r) => r.layer >= 2) };
     c.maxAbsZ = Math.max(...c.rows.map((r) => Math.abs(r.z)).filter(Number.isFinite));
     const seconds = (performance.now() - t0) / 1000;
+    const plots = async (say: (s: string) => void) => {
+      if (!plot) return;
+      const P = await loadPlot();
+      await writePlot(plot, P.comparePlot(c, { title: `wideflow report: theory vs ${ens[0].samples} sampled networks per width, layer ${REPORT_SPEC.depth} (max |z| over layers 2–${REPORT_SPEC.depth}: ${c.maxAbsZ.toFixed(2)})` }), say);
+      const flows = plot.replace(/\.svg$/i, '-flows.svg');
+      await writePlot(flows, P.flowsPlot(th, { title: 'wideflow report: flows with depth (theory, n = ∞ and 1/n tensors)' }), say);
+    };
     if (args.json) {
       io.out(JSON.stringify({ spec: REPORT_SPEC, widths: REPORT_WIDTHS, theory: th.layers, compare: c, seconds }));
+      await plots(io.err);
       return 0;
     }
     const b = info();
@@ -65,6 +76,7 @@ export const command: Command = {
     io.out('ensembles extrapolated in 1/n against theory:');
     io.out(compareTable(c));
     io.out(`\n${seconds.toFixed(1)} s`);
+    await plots(io.out);
     return 0;
   },
 };

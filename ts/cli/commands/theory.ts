@@ -1,14 +1,25 @@
 import { init } from '../../api/backend.js';
 import { theory, normalized, STAT_KEYS } from '../../api/theory.js';
 import { helpText, parseArgs, type Command } from '../args.js';
-import { fmt, jsonNumber } from '../format.js';
+import { fmt, jsonNumber, depthToWidthLines } from '../format.js';
 import { specFromArgs, specOptions } from '../options.js';
+import { criticalSpec, depthToWidth } from '../../api/critical.js';
+import { InvalidParameterError } from '../../api/errors.js';
+import { loadPlot, plotOption, plotPath, writePlot } from '../plot-output.js';
+import type { FlowQuantity } from '../../plot/index.js';
 
 const options = {
   ...specOptions,
   degree: { type: 'number', description: 'Gauss–Hermite degree (default: the library default)' },
   backend: { type: 'string', description: 'wasm (default) or js' },
   normalized: { type: 'boolean', description: 'also print V/(nK²), A/(nΘ²), … (the forms users plot)' },
+  critical: { type: 'boolean', description: 'C_b, C_W at the critical point of σ (and x² so that K⁽¹⁾ = K* for a K* > 0 point, unless --x2/--x)' },
+  ...plotOption,
+  'plot-overlay': {
+    type: 'string',
+    description: "more networks drawn in the same --plot: 'cw=0.9; cw=1.1' or 'activation=relu cw=2; activation=gelu' (options without --, networks separated by ;)",
+  },
+  'plot-quantities': { type: 'string', description: "panels of --plot, e.g. K,Theta,norm.V,chiPerp (norm.X = the normalized form of X; default K,Theta,norm.V,norm.A,norm.B,norm.D)" },
   help: { type: 'boolean', description: 'this help' },
 } as const;
 
@@ -20,17 +31,48 @@ export const command: Command = {
       io.out(helpText('wideflow theory --activation tanh --depth 5 --width 64 --input-width 8 --cb 0 --cw 1 --lambda-b 1 --lambda-w 1 --x2 1 [--json]', options));
       return 0;
     }
-    const spec = specFromArgs(args);
+    const plot = plotPath(args.plot);
     const backend = (args.backend as 'wasm' | 'js' | undefined) ?? 'wasm';
     if (backend === 'wasm') await init();
+    const spec = specFromArgs(args);
+    if (args.critical) {
+      if (args.cb !== undefined || args.cw !== undefined) throw new InvalidParameterError('--critical', true, 'used without --cb/--cw (it sets them)');
+      const { spec: cs } = criticalSpec(spec.activation, { depth: spec.depth }, { backend, degree: args.degree as number | undefined });
+      spec.Cb = cs.Cb;
+      spec.CW = cs.CW;
+      if (args.x2 === undefined && args.x === undefined) spec.input = cs.input;
+    }
     const r = theory(spec, { degree: args.degree as number | undefined, backend });
     const norm = args.normalized ? normalized(r) : undefined;
+    if (plot) {
+      const P = await loadPlot();
+      const q = (args['plot-quantities'] as string | undefined)?.split(',').map((x) => x.trim()).filter(Boolean);
+      const bad = q?.find((x) => !(P.FLOW_QUANTITIES as readonly string[]).includes(x));
+      if (bad !== undefined) throw new InvalidParameterError('--plot-quantities', bad, `a comma-separated list of ${P.FLOW_QUANTITIES.join(', ')}`);
+      const series = [{ argv: [] as string[], result: r }];
+      for (const group of ((args['plot-overlay'] as string | undefined) ?? '').split(';').map((g) => g.trim()).filter(Boolean)) {
+        const extra = group.split(/\s+/).flatMap((kv) => {
+          const m = /^([a-z0-9-]+)=(.+)$/i.exec(kv);
+          if (!m || m[1].startsWith('plot') || !(m[1] in specOptions)) throw new InvalidParameterError('--plot-overlay', kv, `name=value with a network option (${Object.keys(specOptions).join(', ')})`);
+          return [`--${m[1]}`, m[2]];
+        });
+        // The overlay's options override the command line's; a new activation drops the old one's parameter.
+        const base = extra.includes('--activation') ? stripActivationParameters(argv) : argv;
+        const o = parseArgs([...base, ...extra], options);
+        series.push({ argv: extra, result: theory(specFromArgs(o), { degree: o.degree as number | undefined, backend }) });
+      }
+      const keys = [...new Set(series.flatMap((x) => x.argv.filter((_, i) => i % 2 === 0)))].map((k) => k.slice(2));
+      const labelled = series.map((x) => ({ label: overlayLabel(parseArgs([...argv, ...x.argv], options), keys), result: x.result }));
+      await writePlot(plot, P.flowsPlot(series.length > 1 ? labelled : r, { quantities: q as FlowQuantity[] | undefined }), args.json ? io.err : io.out);
+    }
     if (args.json) {
       const layers = r.layers.map((l, i) => {
         const { layer, ...rest } = l;
         return { layer, ...rest, ...(norm ? { normalized: { ...norm[i], layer: undefined } } : {}) };
       });
-      io.out(JSON.stringify({ degree: r.degree, backend: r.backend, warnings: r.warnings, overflowLayer: r.overflowLayer, layers }, jsonNumber));
+      const d = depthToWidth(r);
+      const depthToWidthJson = { ratio: d.ratio, max: d.max, level: d.level, warnings: d.warnings };
+      io.out(JSON.stringify({ degree: r.degree, backend: r.backend, warnings: [...r.warnings, ...d.warnings], overflowLayer: r.overflowLayer, ...(args.critical ? { Cb: spec.Cb, CW: spec.CW, input: spec.input } : {}), depthToWidth: depthToWidthJson, layers }, jsonNumber));
       return 0;
     }
     const cols = ['layer', 'n', ...STAT_KEYS, 'chiParallel', 'chiPerp'] as const;
@@ -44,7 +86,40 @@ export const command: Command = {
       io.out(nk.map((c) => (c === 'layer' ? c.padStart(6) : c.padStart(12))).join(''));
       for (const row of norm) io.out(nk.map((c) => (c === 'layer' ? String(row.layer).padStart(6) : fmt(row[c as keyof typeof row]))).join(''));
     }
-    for (const w of r.warnings) io.err(`warning: ${w}`);
+    const d = depthToWidth(r);
+    io.out('');
+    for (const line of depthToWidthLines(d)) io.out(line);
+    for (const w of [...r.warnings, ...d.warnings]) io.err(`warning: ${w}`);
     return 0;
   },
 };
+
+const ACTIVATION_PARAMETERS = ['slope', 'alpha', 'a', 'p'];
+
+function stripActivationParameters(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2).split('=')[0] : '';
+    if (ACTIVATION_PARAMETERS.includes(name)) {
+      if (!argv[i].includes('=')) i++;
+      continue;
+    }
+    out.push(argv[i]);
+  }
+  return out;
+}
+
+const SYMBOL: Record<string, string> = { cb: 'C_b', cw: 'C_W', 'lambda-b': 'λ_b', 'lambda-w': 'λ_W', x2: 'x²', depth: 'L', width: 'n', 'input-width': 'n₀' };
+
+/** Legend label of one overlaid network: its activation and the options that the overlays vary. */
+function overlayLabel(a: Record<string, unknown>, keys: string[]): string {
+  const param = ACTIVATION_PARAMETERS.find((k) => a[k] !== undefined);
+  const parts = [`${a.activation}${param ? `(${param} = ${a[param]})` : ''}`];
+  for (const k of keys) {
+    if (k === 'activation' || ACTIVATION_PARAMETERS.includes(k)) continue;
+    const v = a[k];
+    parts.push(`${SYMBOL[k] ?? k} = ${Array.isArray(v) ? v.join(',') : v ?? (k === 'cb' ? 0 : k === 'x2' ? 1 : k.startsWith('c') || k.startsWith('lambda') ? 1 : '')}`);
+  }
+  return parts.join(', ');
+}
+

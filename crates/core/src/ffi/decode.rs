@@ -110,6 +110,42 @@ pub fn kernel_config(cfg: &[f64]) -> Result<KernelConfig, Status> {
     Ok(KernelConfig { depth, n, n0, hyper, act })
 }
 
+/// The decoded config of `wf_theory_multi`.
+#[derive(Clone, Debug)]
+pub struct MultiConfig {
+    pub depth: usize,
+    /// number of inputs N (1 … `theory::multi::MAX_N`)
+    pub n: usize,
+    /// input width n₀
+    pub n0: usize,
+    /// n₀ … n_{L−1}
+    pub widths: Vec<f64>,
+    pub hyper: Vec<LayerHyper>,
+    pub act: Activation,
+}
+
+/// Decodes `cfg` = [L, N, n₀, n₀ … n_{L−1}, (C_b, C_W, λ_b, λ_W) × L, kind, a]. N above
+/// `theory::multi::MAX_N` is refused (Length) here, before anything of size N⁴ is allocated.
+pub fn multi_config(cfg: &[f64]) -> Result<MultiConfig, Status> {
+    if cfg.len() < 3 {
+        return Err(Status::Length);
+    }
+    let depth = int(cfg[0], 1, MAX_THEORY_DEPTH).ok_or(Status::Length)?;
+    let n = int(cfg[1], 1, crate::theory::multi::MAX_N).ok_or(Status::Length)?;
+    let n0 = int(cfg[2], 1, MAX_WIDTH).ok_or(Status::Width)?;
+    if cfg.len() != 3 + 5 * depth + 2 {
+        return Err(Status::Length);
+    }
+    let widths = &cfg[3..3 + depth];
+    if widths.iter().any(|&w| int(w, 1, MAX_WIDTH).is_none()) {
+        return Err(Status::Width);
+    }
+    let hyper = (0..depth).map(|l| layer_hyper(&cfg[3 + depth + 4 * l..3 + depth + 4 * l + 4])).collect::<Result<Vec<_>, _>>()?;
+    let tail = &cfg[3 + 5 * depth..];
+    let act = activation(tail[0], tail[1])?;
+    Ok(MultiConfig { depth, n, n0, widths: widths.to_vec(), hyper, act })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

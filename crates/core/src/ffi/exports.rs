@@ -17,8 +17,10 @@ use crate::numerics::gemm::{gemm_nn, gemm_nt, gemv};
 use crate::numerics::quadrature::{hermite_rule, Quadrature, MAX_DEGREE};
 use crate::numerics::rng::Rng;
 use crate::sampling::network::{ensemble_chunk, release_workspace, NQ};
+use crate::sampling::train;
 use crate::theory::kernel_matrix::run_kernel_matrix;
 use crate::theory::moments::gaussian_expectations;
+use crate::theory::multi::{layer_stride, run_multi, MAX_N};
 use crate::theory::recursion::{run_recursion, THEORY_STRIDE};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -258,6 +260,57 @@ fn kernel_matrix(cfg: &[f64], x: *const f64, x_len: u32, degree: u32, out: *mut 
     Ok(())
 }
 
+/// Multi-input theory (docs/theory/multi.md): K, Θ, G1, H1, V, A, B, D, F with sample indices for N
+/// inputs. `cfg` = [L, N, n₀, n₀ … n_{L−1}, (C_b, C_W, λ_b, λ_W) × L, kind, a] (see
+/// `decode::multi_config`); `x` = N × n₀ inputs row-major (x_len = N·n₀); `out` receives
+/// L × `layer_stride(N)` values (`wf_theory_multi_stride(N)`): per layer K, Θ, G1, H1 (N² each,
+/// row-major), V, A, B, D, F packed by symmetry orbit (`theory::multi::orbit_index`), flags.
+/// Returns 0, or Length (config, N outside 1 … MAX_N — refused before any allocation —, x_len or
+/// out_len), Width, Hyper, Activation, Input (non-finite x), Degree, Alloc (the 13·N⁴-double working
+/// set cannot be reserved), Null.
+#[wasm_bindgen]
+pub fn wf_theory_multi(cfg: *const f64, cfg_len: u32, x: *const f64, x_len: u32, degree: u32, out: *mut f64, out_len: u32) -> i32 {
+    if cfg.is_null() || x.is_null() || out.is_null() {
+        return Status::Null.code();
+    }
+    let cfg = unsafe { slice(cfg, cfg_len as usize) };
+    code(theory_multi(cfg, x, x_len, degree, out, out_len))
+}
+
+fn theory_multi(cfg: &[f64], x: *const f64, x_len: u32, degree: u32, out: *mut f64, out_len: u32) -> Result<(), Status> {
+    let c = decode::multi_config(cfg)?;
+    let (n, n0) = (c.n, c.n0);
+    if x_len as usize != mul(n, n0)? {
+        return Err(Status::Length);
+    }
+    let len = mul(c.depth, layer_stride(n))?;
+    if (out_len as usize) < len {
+        return Err(Status::Length);
+    }
+    let x = unsafe { slice(x, n * n0) };
+    if x.iter().any(|v| !v.is_finite()) {
+        return Err(Status::Input);
+    }
+    let q = Quadrature::new(degree as usize).map_err(|_| Status::Degree)?;
+    // The working set (two layers of five N⁴ tensors, three N⁴ tables: 13·N⁴ doubles) is reserved
+    // once up front, so that a memory that cannot grow is refused (Alloc) instead of aborting mid-run.
+    let mut probe: Vec<f64> = Vec::new();
+    probe.try_reserve_exact(mul(13, mul(mul(n, n)?, mul(n, n)?)?)?).map_err(|_| Status::Alloc)?;
+    drop(probe);
+    let out = unsafe { slice_mut(out, len) };
+    run_multi(&q, c.act, &c.widths, &c.hyper, x, n, n0, out).map_err(Status::from)
+}
+
+/// Values per layer of `wf_theory_multi` for N inputs (0 when N is outside 1 … MAX_N).
+#[wasm_bindgen]
+pub fn wf_theory_multi_stride(n: u32) -> u32 {
+    let n = n as usize;
+    if n == 0 || n > MAX_N {
+        return 0;
+    }
+    layer_stride(n) as u32
+}
+
 // ---------------------------------------------------------------------------------------------
 // sampled networks
 
@@ -283,6 +336,29 @@ pub fn wf_ensemble_chunk(cfg: *const f64, cfg_len: u32, first: f64, count: u32, 
 #[wasm_bindgen]
 pub fn wf_ensemble_release() {
     release_workspace();
+}
+
+/// Trains networks `first … first+count−1` (network i drawn from `Rng::new(seed, i)`: exactly the
+/// network `wf_ensemble_chunk` samples for index i) by full-batch gradient descent and WRITES their
+/// records (`count` × record length doubles, layout `sampling::train::Layout`) into `out`
+/// (`out_len` doubles). `cfg` is laid out as documented in `sampling::train::config`. Returns 0,
+/// or a negative [`Status`] (Length, Width, Hyper, Activation, Seed, Input, Range, Alloc, Null, Train)
+/// for a malformed request, checked before any work. The workspace is cached per thread while the
+/// shape (widths, N, M, k) does not change.
+#[wasm_bindgen]
+pub fn wf_train_chunk(cfg: *const f64, cfg_len: u32, first: f64, count: u32, out: *mut f64, out_len: u32) -> i32 {
+    if cfg.is_null() || out.is_null() {
+        return Status::Null.code();
+    }
+    let cfg = unsafe { slice(cfg, cfg_len as usize) };
+    let out = unsafe { slice_mut(out, out_len as usize) };
+    code(train::train_chunk(cfg, first, count, out))
+}
+
+/// Drops the cached workspace of [`wf_train_chunk`].
+#[wasm_bindgen]
+pub fn wf_train_release() {
+    train::release_workspace();
 }
 
 #[cfg(test)]
@@ -349,6 +425,24 @@ mod tests {
         assert_eq!(call(&cfg(3.7), &mut out, 64), Status::Activation.code());
         assert_eq!(call(&cfg(3.0), &mut out, 0), Status::Degree.code());
         assert_eq!(call(&cfg(3.0), &mut out[..THEORY_STRIDE], 64), Status::Length.code());
+    }
+
+    #[test]
+    fn theory_multi_export_checks_before_allocating() {
+        let x = [1.0, 0.5, -0.3, 0.8, -0.2, 1.1];
+        let cfg = |n: f64, kind: f64| vec![2.0, n, 3.0, 3.0, 8.0, 0.1, 1.5, 1.0, 1.0, 0.1, 1.5, 1.0, 1.0, kind, 0.0];
+        let stride = wf_theory_multi_stride(2) as usize;
+        let mut out = vec![0.0; 2 * stride];
+        let call = |c: &[f64], x: &[f64], out: &mut [f64]| wf_theory_multi(c.as_ptr(), c.len() as u32, x.as_ptr(), x.len() as u32, 64, out.as_mut_ptr(), out.len() as u32);
+        assert_eq!(call(&cfg(2.0, 3.0), &x, &mut out), 0);
+        assert!(out[stride] > 0.0);
+        assert_eq!(call(&cfg(2.0, 3.7), &x, &mut out), Status::Activation.code());
+        assert_eq!(call(&cfg(1e6, 3.0), &x, &mut out), Status::Length.code());
+        assert_eq!(call(&cfg(2.0, 3.0), &x[..5], &mut out), Status::Length.code());
+        assert_eq!(call(&cfg(2.0, 3.0), &x, &mut out[..stride]), Status::Length.code());
+        assert_eq!(call(&cfg(2.0, 3.0), &[1.0, f64::NAN, 0.0, 1.0, 1.0, 1.0], &mut out), Status::Input.code());
+        assert_eq!(wf_theory_multi_stride(0), 0);
+        assert_eq!(wf_theory_multi_stride(MAX_N as u32 + 1), 0);
     }
 
     #[test]

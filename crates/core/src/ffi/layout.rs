@@ -336,4 +336,6 @@ pub mod status {
     pub const VARIANCE: i32 = -13;
     /// a Gauss-rule eigenvalue iteration did not converge (never observed)
     pub const NO_CONVERGENCE: i32 = -14;
+    /// a training parameter of wf_train_chunk is invalid: N_train < 1, steps, η ≤ 0, tol < 0, divergence factor ≤ 0, record steps not strictly increasing in 0 … T, loss stride < 1, or k > n_L
+    pub const TRAIN: i32 = -15;
 }

@@ -47,6 +47,10 @@ pub enum Status {
     Variance = codes::VARIANCE,
     /// A Gauss-rule eigenvalue iteration did not converge (never observed; guards pathological input).
     NoConvergence = codes::NO_CONVERGENCE,
+    /// A training parameter of `wf_train_chunk` is invalid: N_train < 1, steps, η ≤ 0, tol < 0,
+    /// divergence factor ≤ 0, record steps not strictly increasing in 0 … T, loss stride < 1, or
+    /// k > n_L.
+    Train = codes::TRAIN,
 }
 
 impl Status {
@@ -56,7 +60,7 @@ impl Status {
     }
 
     /// Every status, in code order (0, −1, −2, …): for tests and for generating the TS table.
-    pub const ALL: [Status; 15] = [
+    pub const ALL: [Status; 16] = [
         Status::Ok,
         Status::Length,
         Status::Width,
@@ -72,6 +76,7 @@ impl Status {
         Status::Degree,
         Status::Variance,
         Status::NoConvergence,
+        Status::Train,
     ];
 }
 

@@ -3,3 +3,4 @@
 pub mod kernel_matrix;
 pub mod moments;
 pub mod recursion;
+pub mod multi;

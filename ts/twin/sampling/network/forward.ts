@@ -9,15 +9,25 @@ import { Rng } from '../../numerics/rng.js';
 import type { Config } from './config.js';
 import type { Workspace } from './workspace.js';
 
-/** Draws network `index`: W⁽ᵐ⁾ then b⁽ᵐ⁾ for m = 1 … L from stream `index` of the config's seed. */
-export function draw(ws: Workspace, cfg: Config, index: number): void {
-  const wd = cfg.widths;
-  const L = wd.length - 1;
-  const rng = new Rng(cfg.seed, index);
-  for (let m = 1; m <= L; m++) {
-    rng.fillNormal(ws.w[m], Math.sqrt(cfg.cw[m - 1] / wd[m - 1]));
-    rng.fillNormal(ws.bias[m], Math.sqrt(cfg.cb[m - 1]));
+/**
+ * The parameters of network `index` (twin of `draw_parameters`): W⁽ᵐ⁾ ~ N(0, C_W/n_{m−1}) then
+ * b⁽ᵐ⁾ ~ N(0, C_b) for m = 1 … L from stream `index` of `seed`, into w[m], b[m] (index 0 unused).
+ * The one sampler of ensembles and of the trainer (ts/twin/sampling/train), so both hold network i.
+ */
+export function drawParameters(
+  seed: number, index: number, widths: readonly number[], cw: readonly number[], cb: readonly number[],
+  w: readonly Float64Array[], b: readonly Float64Array[],
+): void {
+  const rng = new Rng(seed, index);
+  for (let m = 1; m < widths.length; m++) {
+    rng.fillNormal(w[m], Math.sqrt(cw[m - 1] / widths[m - 1]));
+    rng.fillNormal(b[m], Math.sqrt(cb[m - 1]));
   }
+}
+
+/** Draws network `index` ({@link drawParameters}) from the config's seed. */
+export function draw(ws: Workspace, cfg: Config, index: number): void {
+  drawParameters(cfg.seed, index, cfg.widths, cfg.cw, cfg.cb, ws.w, ws.bias);
 }
 
 /** z⁽ᵐ⁾, σ…σ‴ at hidden layers, μ_m, c_m, zzc_m, and the transposes W⁽ᵐ⁾ᵀ (order ≥ 1). */

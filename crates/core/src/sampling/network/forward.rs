@@ -5,17 +5,22 @@ use super::workspace::Workspace;
 use crate::numerics::gemm::{dot, gemm_nt, gemv, transpose};
 use crate::numerics::rng::Rng;
 
+/// The parameters of network `index`: W⁽ᵐ⁾ ~ N(0, C_W/n_{m−1}) (row-major n_m × n_{m−1}) then
+/// b⁽ᵐ⁾ ~ N(0, C_b) for m = 1 … L, from `Rng::new(seed, index)` in that order (the order fixes the
+/// numbers: the TS twin draws alike). `w[m]`, `b[m]` for m ≥ 1; index 0 is unused. The one sampler of
+/// ensembles and of the trainer (`sampling::train`), so both hold the same network i.
+pub fn draw_parameters(seed: u64, index: u64, widths: &[usize], cw: &[f64], cb: &[f64], w: &mut [Vec<f64>], b: &mut [Vec<f64>]) {
+    let mut rng = Rng::new(seed, index);
+    for m in 1..widths.len() {
+        rng.fill_normal(&mut w[m], (cw[m - 1] / widths[m - 1] as f64).sqrt());
+        rng.fill_normal(&mut b[m], cb[m - 1].sqrt());
+    }
+}
+
 impl Workspace {
-    /// Draws network `index`: W⁽ᵐ⁾ ~ N(0, C_W/n_{m−1}) then b⁽ᵐ⁾ ~ N(0, C_b) for m = 1 … L, from
-    /// `Rng::new(seed, index)` in that order (the order fixes the numbers: the TS twin draws alike).
+    /// Draws network `index` ([`draw_parameters`]).
     pub(super) fn draw(&mut self, cfg: &Config, index: u64) {
-        let l = cfg.depth();
-        let wd = &cfg.widths;
-        let mut rng = Rng::new(cfg.seed, index);
-        for m in 1..=l {
-            rng.fill_normal(&mut self.w[m], (cfg.cw[m - 1] / wd[m - 1] as f64).sqrt());
-            rng.fill_normal(&mut self.bias[m], cfg.cb[m - 1].sqrt());
-        }
+        draw_parameters(cfg.seed, index, &cfg.widths, &cfg.cw, &cfg.cb, &mut self.w, &mut self.bias);
     }
 
     /// Forward pass: z⁽ᵐ⁾, σ … σ‴ at the hidden layers, μ_m, c_m, zzc_m, and (order ≥ 1) the

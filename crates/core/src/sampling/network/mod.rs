@@ -56,6 +56,7 @@ mod stats;
 mod workspace;
 
 pub use config::Config;
+pub use forward::draw_parameters;
 pub use stats::{q, NQ};
 
 use crate::ffi::status::Status;

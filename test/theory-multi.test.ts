@@ -1,0 +1,214 @@
+import { beforeAll, describe, expect, test } from 'vitest';
+import { init, theory, InvalidParameterError, type MultiInputNetworkSpec, type TheoryMultiLayer } from '../ts/node.js';
+
+beforeAll(async () => {
+  await init();
+});
+
+const X3 = [
+  [1.0, 0.5, -0.3],
+  [-0.2, 1.1, 0.4],
+  [0.9, 0.45, -0.2],
+];
+const X4 = [...X3, [-0.7, 0.2, 0.9]];
+
+const base = (over: Partial<MultiInputNetworkSpec>): MultiInputNetworkSpec => ({
+  activation: 'tanh',
+  depth: 4,
+  widths: [3, 20, 30, 25],
+  Cb: 0.1,
+  CW: 1.6,
+  lambdaB: 0.4,
+  lambdaW: 0.9,
+  input: { X: X3 },
+  ...over,
+});
+
+const NAMES = ['K', 'Theta', 'G1', 'H1'] as const;
+const TENSORS = ['V', 'A', 'B', 'D', 'F'] as const;
+
+/** max |a − b| over a tensor / max |b| (entries of one tensor share units); G1, H1 on the scale of K, Θ. */
+function worst(a: TheoryMultiLayer, b: TheoryMultiLayer): number {
+  const mx = (t: ArrayLike<number>) => Array.from(t).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  let w = 0;
+  const pairs: Array<[ArrayLike<number>, ArrayLike<number>, number]> = [
+    [a.K, b.K, mx(b.K)],
+    [a.Theta, b.Theta, mx(b.Theta)],
+    [a.G1, b.G1, mx(b.K)],
+    [a.H1, b.H1, mx(b.Theta)],
+    ...TENSORS.map((t) => [a[t].data, b[t].data, mx(b[t].data)] as [Float64Array, Float64Array, number]),
+  ];
+  for (const [u, v, s] of pairs) for (let i = 0; i < u.length; i++) w = Math.max(w, Math.abs(u[i] - v[i]) / Math.max(s, 1e-300));
+  return w;
+}
+
+describe('N = 1 and identical inputs', () => {
+  for (const activation of ['tanh', 'relu', 'gelu', 'linear'] as const) {
+    for (const backend of ['wasm', 'js'] as const) {
+      test(`${activation} (${backend}): N = 1 reproduces the single-input theory() to 1e-14`, () => {
+        const x = [0.7, -1.2, 0.4];
+        const m = theory(base({ activation, input: { X: [x] } }), { backend });
+        const s = theory({ ...base({ activation }), input: { x } }, { backend });
+        m.layers.forEach((l, i) => {
+          const o = s.layers[i];
+          const got = [l.K[0], l.Theta[0], l.G1[0], l.H1[0], l.V.get(0, 0, 0, 0), l.A.get(0, 0, 0, 0), l.B.get(0, 0, 0, 0), l.D.get(0, 0, 0, 0), l.F.get(0, 0, 0, 0)];
+          const want = [o.K, o.Theta, o.G1, o.H1, o.V, o.A, o.B, o.D, o.F];
+          got.forEach((g, j) => expect(Math.abs(g - want[j])).toBeLessThanOrEqual(1e-14 * Math.max(Math.abs(want[j]), Math.abs(o.K))));
+        });
+      });
+    }
+    test(`${activation}: three identical inputs reduce to the single-input values (pseudo-inverse of a rank-one K)`, () => {
+      const x = [0.7, -1.2, 0.4];
+      const m = theory(base({ activation, input: { X: [x, x, x] } }), { backend: 'js' });
+      const s = theory({ ...base({ activation }), input: { x } }, { backend: 'js' });
+      m.layers.forEach((l, i) => {
+        const o = s.layers[i];
+        const scale = { K: o.K, Theta: o.Theta, G1: o.K, H1: o.Theta } as const;
+        for (const k of NAMES) for (const v of l[k]) expect(Math.abs(v - o[k])).toBeLessThanOrEqual(1e-12 * Math.abs(scale[k]));
+        for (const t of TENSORS) for (const v of l[t].data) expect(Math.abs(v - o[t])).toBeLessThanOrEqual(1e-12 * Math.max(Math.abs(o[t]), 1e-300));
+      });
+    });
+  }
+});
+
+describe('twins and consistency', () => {
+  for (const activation of ['tanh', 'relu', 'gelu', { name: 'elu', alpha: 1.3 }] as const) {
+    const label = typeof activation === 'string' ? activation : activation.name;
+    test(`${label}: wasm and js agree to 1e-12 for N = 4`, () => {
+      const spec = base({ activation, depth: 3, widths: [3, 20, 30], input: { X: X4 } });
+      const w = theory(spec, { backend: 'wasm' });
+      const j = theory(spec, { backend: 'js' });
+      w.layers.forEach((l, i) => expect(worst(l, j.layers[i])).toBeLessThan(1e-12));
+      expect(w.layers[2].V.data.some((v) => v !== 0)).toBe(true);
+    });
+  }
+
+  test('three inputs restricted to two equal the two-input run (relu, gelu)', () => {
+    for (const activation of ['relu', 'gelu'] as const) {
+      const three = theory(base({ activation, input: { X: X3 } }));
+      const two = theory(base({ activation, input: { X: new Float64Array([...X3[0], ...X3[2]]), n0: 3 } }));
+      const map = [0, 2];
+      three.layers.forEach((l, i) => {
+        const t = two.layers[i];
+        for (let a = 0; a < 2; a++)
+          for (let b = 0; b < 2; b++) {
+            expect(Math.abs(l.K[map[a] * 3 + map[b]] - t.K[a * 2 + b])).toBeLessThan(1e-12 * t.K[0]);
+            expect(Math.abs(l.H1[map[a] * 3 + map[b]] - t.H1[a * 2 + b])).toBeLessThan(1e-12 * t.Theta[0]);
+            for (let c = 0; c < 2; c++)
+              for (let d = 0; d < 2; d++)
+                for (const k of TENSORS) {
+                  const want = t[k].get(a, b, c, d);
+                  expect(Math.abs(l[k].get(map[a], map[b], map[c], map[d]) - want)).toBeLessThan(1e-11 * Math.max(Math.abs(t[k].get(0, 0, 0, 0)), 1e-300));
+                }
+          }
+      });
+    }
+  });
+
+  test('custom activation (js backend): a custom tanh equals the builtin tanh to 1e-12', () => {
+    const custom = {
+      name: 'custom' as const,
+      f: Math.tanh,
+      df: (x: number) => 1 / Math.cosh(x) ** 2,
+      d2f: (x: number) => (-2 * Math.tanh(x)) / Math.cosh(x) ** 2,
+      d3f: (x: number) => (6 * Math.tanh(x) ** 2 - 2) / Math.cosh(x) ** 2,
+    };
+    const spec = (activation: MultiInputNetworkSpec['activation']) => base({ activation, depth: 3, widths: [3, 20, 30] });
+    const a = theory(spec('tanh'), { backend: 'js' });
+    const b = theory(spec(custom), { backend: 'js' });
+    b.layers.forEach((l, i) => expect(worst(l, a.layers[i])).toBeLessThan(1e-12));
+  });
+
+  test('deep linear network, C_b = 0, equal widths: V_(ab)(cd) = (ℓ−1)(K_ac K_bd + K_ad K_bc) exactly', () => {
+    const r = theory(base({ activation: 'linear', Cb: 0, widths: [3, 16, 16, 16, 16], depth: 5, input: { X: X4 } }));
+    r.layers.forEach((l, i) => {
+      const K = (a: number, b: number) => l.K[a * 4 + b];
+      for (let a = 0; a < 4; a++)
+        for (let b = 0; b < 4; b++)
+          for (let c = 0; c < 4; c++)
+            for (let d = 0; d < 4; d++) {
+              const want = i * (K(a, c) * K(b, d) + K(a, d) * K(b, c));
+              expect(Math.abs(l.V.get(a, b, c, d) - want)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want)));
+            }
+      for (const v of l.G1) expect(Math.abs(v)).toBeLessThan(1e-13);
+    });
+  });
+
+  test('relu: G1 vanishes on the diagonal but not between distinct inputs', () => {
+    const r = theory(base({ activation: 'relu', CW: 2, Cb: 0, input: { X: X3 } }));
+    const l = r.layers[3];
+    for (let a = 0; a < 3; a++) expect(Math.abs(l.G1[a * 3 + a])).toBeLessThan(1e-12 * l.K[a * 3 + a]);
+    expect(Math.abs(l.G1[0 * 3 + 1])).toBeGreaterThan(1e-3 * l.K[0]);
+  });
+
+  test('packing: get() respects each symmetry group, toArray() round-trips, counts as documented', () => {
+    const r = theory(base({ activation: 'gelu', depth: 3, widths: [3, 20, 30], input: { X: X4 } }));
+    const l = r.layers[2];
+    const n = 4;
+    const m = (n * (n + 1)) / 2;
+    expect(l.V.data.length).toBe((m * (m + 1)) / 2);
+    expect(l.D.data.length).toBe(m * m);
+    expect(l.B.data.length).toBe((n ** 4 + 3 * n * n) / 4);
+    expect(l.F.data.length).toBe((n * n * (n * n + 1)) / 2);
+    const [a, b, c, d] = [0, 3, 1, 2];
+    expect(l.V.get(a, b, c, d)).toBe(l.V.get(b, a, d, c));
+    expect(l.V.get(a, b, c, d)).toBe(l.V.get(c, d, a, b));
+    expect(l.D.get(a, b, c, d)).toBe(l.D.get(b, a, d, c));
+    expect(l.B.get(a, b, c, d)).toBe(l.B.get(c, d, a, b));
+    expect(l.B.get(a, b, c, d)).toBe(l.B.get(b, a, d, c));
+    expect(l.F.get(a, b, c, d)).toBe(l.F.get(c, d, a, b));
+    // the groups are not larger than stated: these differ
+    expect(l.D.get(a, b, c, d)).not.toBe(l.D.get(c, d, a, b));
+    expect(l.B.get(a, b, c, d)).not.toBe(l.B.get(b, a, c, d));
+    expect(l.F.get(a, b, c, d)).not.toBe(l.F.get(b, a, d, c));
+    const full = l.A.toArray();
+    expect(full[((a * n + b) * n + c) * n + d]).toBe(l.A.get(a, b, c, d));
+    expect(() => l.V.get(0, 0, 0, 4)).toThrow(InvalidParameterError);
+  });
+});
+
+describe('bad input', () => {
+  const bad: Array<[string, unknown]> = [
+    ['N = 0', { X: [] }],
+    ['ragged rows', { X: [[1, 2, 3], [1, 2]] }],
+    ['rows of the wrong width', { X: [[1, 2]] }],
+    ['non-finite entry', { X: [[1, NaN, 3]] }],
+    ['flat array not a multiple of n0', { X: new Float64Array(7), n0: 3 }],
+    ['n0 differs from the input width', { X: new Float64Array(8), n0: 4 }],
+    ['N above the limit', { X: Array.from({ length: 33 }, () => [1, 2, 3]) }],
+    ['X not an array', { X: 'abc' }],
+  ];
+  for (const [what, input] of bad) {
+    test(`${what}: InvalidParameterError naming the input`, () => {
+      for (const backend of ['wasm', 'js'] as const) {
+        expect(() => theory(base({ input: input as never }), { backend })).toThrow(InvalidParameterError);
+        expect(() => theory(base({ input: input as never }), { backend })).toThrow(/input\.(X|n0)/);
+      }
+    });
+  }
+  test('a depth whose output would pass 256 MiB is refused before anything is computed, naming the limit', () => {
+    const X = Array.from({ length: 32 }, (_, a) => [1, a / 32, -a / 64]);
+    expect(() => theory(base({ depth: 100, widths: undefined, width: 8, inputWidth: 3, input: { X } }))).toThrow(/depth must be at most \d+ for N = 32/);
+  });
+  test('the N limit is stated in the message', () => {
+    expect(() => theory(base({ input: { X: Array.from({ length: 40 }, () => [1, 2, 3]) } }))).toThrow(/at most 32 rows/);
+  });
+  test('a degenerate input set (more inputs than n₀, C_b = 0) is allowed: pseudo-inverse, finite result', () => {
+    const r = theory(base({ activation: 'relu', Cb: 0, depth: 3, widths: [3, 20, 30], input: { X: [...X4, [0.1, 0.2, 0.3]] } }));
+    for (const l of r.layers) for (const t of TENSORS) expect(l[t].data.every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe('README example', () => {
+  test('V_(01)(01)/(nK₀₀K₁₁) at θ = 0 is the single-input V/(nK²); the printed θ = 60° value is the library output', () => {
+    const run = (deg: number) => {
+      const t = (deg * Math.PI) / 180;
+      const r = theory({ activation: 'tanh', depth: 4, width: 64, inputWidth: 2, Cb: 0, CW: 1, lambdaB: 1, lambdaW: 1, input: { X: [[Math.SQRT2, 0], [Math.SQRT2 * Math.cos(t), Math.SQRT2 * Math.sin(t)]] } });
+      const l = r.layers[3];
+      return l.V.get(0, 1, 0, 1) / (64 * l.K[0] * l.K[3]);
+    };
+    const single = theory({ activation: 'tanh', depth: 4, width: 64, inputWidth: 2, Cb: 0, CW: 1, lambdaB: 1, lambdaW: 1, input: { x2: 1 } }).layers[3];
+    expect(Math.abs(run(0) - single.V / (64 * single.K * single.K))).toBeLessThan(1e-14);
+    expect(run(60).toFixed(5)).toBe('0.04009');
+  });
+});

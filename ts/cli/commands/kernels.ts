@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { init } from '../../api/backend.js';
+import { InvalidParameterError } from '../../api/errors.js';
+import { kernels } from '../../api/kernels.js';
+import { helpText, parseArgs, type Command } from '../args.js';
+import { fmt, jsonNumber } from '../format.js';
+import { activationFromArgs, activationOptions } from '../options.js';
+import { loadPlot, plotOption, plotPath, writePlot } from '../plot-output.js';
+
+const options = {
+  ...activationOptions,
+  depth: { type: 'number', description: 'L, number of layers' },
+  cb: { type: 'list', description: 'C_b (one value, or one per layer; default 0)' },
+  cw: { type: 'list', description: 'C_W (one value, or one per layer; default 1)' },
+  'lambda-b': { type: 'list', description: 'λ_b (one value, or one per layer; default 1)' },
+  'lambda-w': { type: 'list', description: 'λ_W (one value, or one per layer; default 1)' },
+  inputs: { type: 'string', description: 'the N inputs: a JSON file [[x…], …] or a CSV file (one input per row)' },
+  degree: { type: 'number', description: 'quadrature degree (default: the library default)' },
+  backend: { type: 'string', description: 'wasm (default) or js' },
+  'plot-layers': { type: 'list', description: 'layers shown by --plot (default: up to four spread over 1 … L)' },
+  correlation: { type: 'boolean', description: '--plot shows K_αβ/√(K_αα K_ββ) instead of K_αβ' },
+  ...plotOption,
+  json: { type: 'boolean', description: 'machine-readable output on stdout' },
+  help: { type: 'boolean', description: 'this help' },
+} as const;
+
+/** Reads N inputs from JSON (an array of equal-length number arrays) or CSV (one input per row). */
+async function readInputs(file: string): Promise<number[][]> {
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new InvalidParameterError('--inputs', file, 'a readable JSON or CSV file');
+  });
+  let rows: unknown;
+  if (/^\s*\[/.test(text)) {
+    try {
+      rows = JSON.parse(text);
+    } catch {
+      throw new InvalidParameterError('--inputs', file, 'valid JSON: an array of number arrays');
+    }
+  } else {
+    rows = text
+      .split(/\r?\n/)
+      .filter((l) => l.trim() !== '' && !l.trim().startsWith('#'))
+      .map((l) => l.split(/[,;\s]+/).filter((v) => v !== '').map(Number));
+  }
+  if (!Array.isArray(rows) || rows.length === 0 || !rows.every((r) => Array.isArray(r))) {
+    throw new InvalidParameterError('--inputs', file, 'a non-empty list of inputs (rows of numbers)');
+  }
+  return rows as number[][];
+}
+
+const perLayer = (v: unknown, d: number) => {
+  const a = v as number[] | undefined;
+  return a === undefined ? d : a.length === 1 ? a[0] : a;
+};
+
+export const command: Command = {
+  summary: 'infinite-width kernel matrices K⁽ℓ⁾_αβ and Θ⁽ℓ⁾_αβ over N inputs',
+  async run(argv, io) {
+    const args = parseArgs(argv, options);
+    if (args.help) {
+      io.out(helpText('wideflow kernels --activation erf --depth 4 --cb 0.1 --cw 1 --inputs inputs.json [--json] [--plot kernels.svg]', options));
+      return 0;
+    }
+    const plot = plotPath(args.plot);
+    if (args.inputs === undefined) throw new InvalidParameterError('--inputs', undefined, 'a JSON or CSV file of inputs');
+    const inputs = await readInputs(args.inputs as string);
+    const backend = (args.backend as 'wasm' | 'js' | undefined) ?? 'wasm';
+    if (backend === 'wasm') await init();
+    const r = kernels(
+      {
+        activation: activationFromArgs(args),
+        depth: args.depth as number,
+        Cb: perLayer(args.cb, 0),
+        CW: perLayer(args.cw, 1),
+        lambdaB: perLayer(args['lambda-b'], 1),
+        lambdaW: perLayer(args['lambda-w'], 1),
+        inputs,
+      },
+      { degree: args.degree as number | undefined, backend },
+    );
+    if (args.json) {
+      io.out(JSON.stringify({ n: r.n, inputWidth: r.inputWidth, degree: r.degree, backend: r.backend, warnings: r.warnings, layers: r.layers.map((l) => ({ layer: l.layer, K: [...l.K], Theta: [...l.Theta] })) }, jsonNumber));
+    } else {
+      for (const l of r.layers) {
+        io.out(`layer ${l.layer}: K (${r.n}×${r.n})`);
+        for (let a = 0; a < r.n; a++) io.out(Array.from(l.K.subarray(a * r.n, (a + 1) * r.n), (v) => fmt(v)).join(''));
+      }
+    }
+    for (const w of r.warnings) io.err(`warning: ${w}`);
+    if (plot) {
+      const P = await loadPlot();
+      const svg = P.kernelsPlot(r, { layers: args['plot-layers'] as number[] | undefined, normalize: args.correlation ? 'correlation' : 'raw' });
+      await writePlot(plot, svg, args.json ? io.err : io.out);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,158 @@
+/**
+ * `wideflow predict`: the infinite-width prediction of `predict()` — mean and covariance of the test
+ * outputs after gradient flow (--t), T gradient-descent steps (--steps, --eta), or training to
+ * convergence (default), or the Bayesian NNGP posterior (--kernel nngp).
+ *
+ * Data files are CSV: one input per line, comma-separated numbers; blank lines and lines starting
+ * with '#' are skipped, and a first line with a non-numeric field is a header. The training file
+ * has n₀ input columns followed by --outputs label columns (default 1); the test file has the n₀
+ * input columns (label columns after them, if present, are ignored).
+ */
+import { readFileSync } from 'node:fs';
+import { init } from '../../api/backend.js';
+import { InvalidParameterError } from '../../api/errors.js';
+import { predict, type PredictProblem } from '../../api/predict.js';
+import { helpText, parseArgs, type Command, type Parsed } from '../args.js';
+import { activationFromArgs, activationOptions } from '../options.js';
+import { fmt, jsonNumber } from '../format.js';
+
+const options = {
+  train: { type: 'string', description: 'training set CSV: n₀ input columns, then the label columns' },
+  test: { type: 'string', description: 'test inputs CSV: n₀ columns' },
+  outputs: { type: 'number', description: 'n_out, the number of label columns in --train (default 1)' },
+  ...activationOptions,
+  depth: { type: 'number', description: 'L, number of layers' },
+  cb: { type: 'list', description: 'C_b (one value, or one per layer; default 0)' },
+  cw: { type: 'list', description: 'C_W (one value, or one per layer; default 1)' },
+  'lambda-b': { type: 'list', description: 'λ_b (one value, or one per layer; default 1)' },
+  'lambda-w': { type: 'list', description: 'λ_W (one value, or one per layer; default 1)' },
+  t: { type: 'string', description: "gradient-flow time t ≥ 0 (t = η·T), or 'inf'" },
+  steps: { type: 'number', description: 'T, gradient-descent steps (with --eta)' },
+  eta: { type: 'number', description: 'η, the gradient-descent step (with --steps)' },
+  ridge: { type: 'number', description: 'added to the diagonal of the training kernel (default 0; the noise variance for nngp)' },
+  kernel: { type: 'string', description: 'ntk (default: all layers trained) or nngp (K: the Bayesian posterior at t = ∞)' },
+  loss: { type: 'string', description: "sum (default, L = ½Σ, PDLT) or mean (L = ½·mean, neural-tangents)" },
+  degree: { type: 'number', description: 'quadrature degree (default 64)' },
+  backend: { type: 'string', description: 'wasm (default) or js' },
+  json: { type: 'boolean', description: 'machine-readable output on stdout' },
+  help: { type: 'boolean', description: 'this help' },
+} as const;
+
+const USAGE =
+  'wideflow predict --train train.csv --test test.csv --activation tanh --depth 3 --cb 0.1 --cw 1.5 --lambda-b 0.1 --lambda-w 1.5\n' +
+  '                 [--t 10 | --steps 100 --eta 0.5] [--ridge 0] [--kernel ntk|nngp] [--loss sum|mean] [--outputs 1] [--json]';
+
+export const command: Command = {
+  summary: 'infinite-width prediction after training: mean and covariance of the test outputs (NTK / NNGP)',
+  async run(argv, io) {
+    const args = parseArgs(argv, options);
+    if (args.help) {
+      io.out(helpText(USAGE, options));
+      return 0;
+    }
+    const outputs = (args.outputs as number | undefined) ?? 1;
+    if (!Number.isInteger(outputs) || outputs < 1) throw new InvalidParameterError('--outputs', outputs, 'an integer ≥ 1');
+    if (args.train === undefined) throw new InvalidParameterError('--train', undefined, 'a CSV file of training inputs and labels');
+    if (args.test === undefined) throw new InvalidParameterError('--test', undefined, 'a CSV file of test inputs');
+    const train = readCsv(args.train as string, '--train');
+    const n0 = train.cols - outputs;
+    if (n0 < 1) throw new InvalidParameterError('--outputs', outputs, `less than the ${train.cols} columns of ${args.train} (n₀ input columns come first)`);
+    const test = readCsv(args.test as string, '--test');
+    if (test.cols === n0 + outputs && outputs > 0) {
+      io.err(`note: ${args.test} has ${test.cols} columns; the last ${outputs} (labels) are ignored`);
+      test.rows = test.rows.map((r) => r.slice(0, n0));
+    } else if (test.cols !== n0) {
+      throw new InvalidParameterError('--test', `${test.cols} columns`, `n₀ = ${n0} columns (the inputs of ${args.train}), or n₀ + ${outputs} with labels`);
+    }
+    const problem: PredictProblem = {
+      train: { X: train.rows.map((r) => r.slice(0, n0)), y: train.rows.map((r) => r.slice(n0)) },
+      test: { X: test.rows },
+    };
+    if (args.t !== undefined) problem.t = parseTime(args.t as string);
+    if (args.steps !== undefined) problem.steps = args.steps as number;
+    if (args.eta !== undefined) problem.eta = args.eta as number;
+    if (args.ridge !== undefined) problem.ridge = args.ridge as number;
+    if (args.kernel !== undefined) problem.kernel = args.kernel as PredictProblem['kernel'];
+    if (args.loss !== undefined) problem.loss = args.loss as PredictProblem['loss'];
+    if (args.depth === undefined) throw new InvalidParameterError('--depth', undefined, 'given (the number of layers L)');
+    const spec = {
+      activation: activationFromArgs(args),
+      depth: args.depth as number,
+      Cb: perLayer(args, 'cb', 0),
+      CW: perLayer(args, 'cw', 1),
+      lambdaB: perLayer(args, 'lambda-b', 1),
+      lambdaW: perLayer(args, 'lambda-w', 1),
+    };
+    const backend = (args.backend as 'wasm' | 'js' | undefined) ?? 'wasm';
+    if (backend === 'wasm') await init();
+    const r = predict(spec, problem, { degree: args.degree as number | undefined, backend });
+    const M = r.nTest, k = r.outputs;
+    const mean = r.mean && Array.from({ length: M }, (_, i) => Array.from(r.mean!.subarray(i * k, (i + 1) * k)));
+    const cov = r.covariance && Array.from({ length: M }, (_, i) => Array.from(r.covariance!.subarray(i * M, (i + 1) * M)));
+    if (args.json) {
+      io.out(JSON.stringify({
+        dynamics: r.dynamics, kernel: r.kernel, loss: r.loss, t: r.t, steps: r.steps, eta: r.eta, ridge: r.ridge,
+        nTrain: r.nTrain, nTest: r.nTest, outputs: k, trainLoss: r.trainLoss, etaMax: r.etaMax, diverges: r.diverges, nullModes: r.nullModes,
+        mean, covariance: cov, spectrum: Array.from(r.spectrum), warnings: r.warnings,
+      }, jsonNumber));
+    } else {
+      const how = r.dynamics === 'gd' ? `${r.steps} GD steps at η = ${r.eta} (t = ηT = ${r.t})` : r.dynamics === 'flow' ? `gradient flow to t = ${r.t}` : 't = ∞';
+      io.out(`${r.kernel === 'ntk' ? 'NTK' : 'NNGP'} prediction, ${how}, loss ${r.loss}, ridge ${r.ridge}; N = ${r.nTrain}, M = ${M}, n_out = ${k}`);
+      io.out(`E[training loss] = ${fmt(r.trainLoss ?? undefined, 0)}   η_max = 2/λ_max = ${fmt(r.etaMax, 0)}${r.diverges ? '   DIVERGES (η > η_max)' : ''}${r.nullModes ? `   pseudo-inverse: ${r.nullModes} null mode(s)` : ''}`);
+      io.out(['test'.padStart(6), ...Array.from({ length: k }, (_, i) => `mean[${i}]`.padStart(12)), 'std'.padStart(12)].join(''));
+      for (let i = 0; i < M; i++) {
+        io.out([String(i).padStart(6), ...(mean ? mean[i].map((v) => fmt(v)) : Array(k).fill('—'.padStart(12))), cov ? fmt(Math.sqrt(Math.max(cov[i][i], 0))) : '—'.padStart(12)].join(''));
+      }
+    }
+    for (const w of r.warnings) io.err(`warning: ${w}`);
+    return 0;
+  },
+};
+
+function perLayer(args: Parsed, name: string, fallback: number): number | number[] {
+  const v = args[name] as number[] | undefined;
+  if (v === undefined) return fallback;
+  return v.length === 1 ? v[0] : v;
+}
+
+function parseTime(s: string): number {
+  const v = s.trim().toLowerCase();
+  if (v === 'inf' || v === 'infinity' || v === '∞') return Infinity;
+  const x = Number(v);
+  if (v === '' || !Number.isFinite(x)) throw new InvalidParameterError('--t', s, "a number ≥ 0 or 'inf'");
+  return x;
+}
+
+/** Rows of numbers from a CSV file (all rows the same length); names file:line in errors. */
+function readCsv(file: string, option: string): { rows: number[][]; cols: number } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InvalidParameterError(option, file, `a readable file (${(e as Error).message})`);
+  }
+  const rows: number[][] = [];
+  let cols = -1;
+  let first = true;
+  text.split(/\r?\n/).forEach((line, i) => {
+    const s = line.trim();
+    if (s === '' || s.startsWith('#')) return;
+    const fields = s.split(',').map((f) => f.trim());
+    const nums = fields.map(Number);
+    const numeric = fields.every((f, j) => f !== '' && Number.isFinite(nums[j]));
+    if (first && !numeric && fields.some((f) => f !== '' && Number.isNaN(Number(f)) && !/^[+-]?(nan|inf)/i.test(f))) {
+      first = false; // a header
+      return;
+    }
+    first = false;
+    if (!numeric) {
+      const j = fields.findIndex((f, jj) => f === '' || !Number.isFinite(nums[jj]));
+      throw new InvalidParameterError(`${file}:${i + 1} column ${j + 1}`, fields[j], 'a finite number');
+    }
+    if (cols >= 0 && fields.length !== cols) throw new InvalidParameterError(`${file}:${i + 1}`, `${fields.length} columns`, `${cols} columns (as the first row)`);
+    cols = fields.length;
+    rows.push(nums);
+  });
+  if (rows.length === 0) throw new InvalidParameterError(option, file, 'a CSV file with at least one row of numbers');
+  return { rows, cols };
+}

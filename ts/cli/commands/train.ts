@@ -1,0 +1,187 @@
+/**
+ * `wideflow train`: train an ensemble of finite-width networks by full-batch gradient descent on CSV
+ * data (ts/api/train.ts) and print the ensemble statistics of the test outputs at the recorded steps.
+ * `--out` writes the full result (per-network records, mergeable); `--merge a.json b.json` combines
+ * shards written with `--shard i/N --out`.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { init } from '../../api/backend.js';
+import { InvalidParameterError } from '../../api/errors.js';
+import { mergeTrainings, train, type TrainResult, type TrainSpec, type TrainState } from '../../api/train.js';
+import { helpText, parseArgs, type Command, type Parsed } from '../args.js';
+import { trainTestFromCsv } from '../csv.js';
+import { fmt, progressBar } from '../format.js';
+import { activationFromArgs, activationOptions, parseShard } from '../options.js';
+
+const options = {
+  train: { type: 'string', description: 'training set CSV: n₀ input columns, then the label columns' },
+  test: { type: 'string', description: 'test inputs CSV: n₀ columns (optional)' },
+  outputs: { type: 'number', description: 'n_L, the number of label columns in --train (default 1)' },
+  ...activationOptions,
+  depth: { type: 'number', description: 'L, number of layers' },
+  width: { type: 'number', description: 'hidden width n₁ = … = n_{L−1}' },
+  widths: { type: 'list', description: 'n₀,n₁,…,n_{L−1} (instead of --width)' },
+  cb: { type: 'list', description: 'C_b (one value, or one per layer; default 0)' },
+  cw: { type: 'list', description: 'C_W (one value, or one per layer; default 1)' },
+  'lambda-b': { type: 'list', description: 'λ_b (one value, or one per layer; default 1)' },
+  'lambda-w': { type: 'list', description: 'λ_W (one value, or one per layer; default 1)' },
+  steps: { type: 'number', description: 'T, gradient-descent steps' },
+  eta: { type: 'number', description: 'η, the global step (multiplies λ_b and λ_W/n_{ℓ−1})' },
+  tol: { type: 'number', description: 'stop a network once its loss ½Σ(z − y)² < tol (default 0: never)' },
+  record: { type: 'list', description: 'steps at which outputs are recorded (default 0,T)' },
+  'loss-stride': { type: 'number', description: 'loss curve every this many steps (default ⌈T/1000⌉)' },
+  'ntk-neurons': { type: 'number', description: 'NTK recorded for output neurons i, j < k (default 1; 0 = none)' },
+  divergence: { type: 'number', description: 'diverged when loss > this × (𝓛₀ + ½|y|²) (default 1e6)' },
+  samples: { type: 'number', description: 'number of trained networks' },
+  seed: { type: 'number', description: 'RNG seed (default 0); network i is ensemble()’s network i' },
+  workers: { type: 'number', description: 'worker threads (default 1); results do not depend on it' },
+  backend: { type: 'string', description: 'wasm (default) or js' },
+  shard: { type: 'string', description: 'i/N: train only shard i (1-based) of N; combine with --merge' },
+  'memory-budget': { type: 'number', description: 'MiB the per-network records may take (default 512)' },
+  merge: { type: 'boolean', description: 'merge the shard files given as arguments (from --shard … --out)' },
+  out: { type: 'string', description: 'write the full result (per-network records, mergeable) to this JSON file' },
+  json: { type: 'boolean', description: 'machine-readable summary on stdout' },
+  help: { type: 'boolean', description: 'this help' },
+} as const;
+
+const USAGE =
+  'wideflow train --train train.csv --test test.csv --activation tanh --depth 2 --width 256 --steps 500 --eta 0.1 --samples 200\n' +
+  '               [--record 0,10,100,500] [--tol 1e-6] [--workers 2] [--shard 1/4] [--out result.json] [--json]\n' +
+  '       wideflow train --merge part-1.json part-2.json … [--out all.json] [--json]';
+
+function perLayer(args: Parsed, name: string, fallback: number): number | number[] {
+  const v = args[name] as number[] | undefined;
+  if (v === undefined) return fallback;
+  return v.length === 1 ? v[0] : v;
+}
+
+const arr = (a: ArrayLike<number>) => Array.from(a, (v) => (Number.isFinite(v) ? v : null));
+
+/** The summary as plain JSON (no per-network records). */
+export function trainJson(r: TrainResult): object {
+  return {
+    samples: r.samples, seed: r.seed, backend: r.backend, steps: r.steps, eta: r.eta, tol: r.tol, record: r.record,
+    lossStride: r.lossStride, ntkNeurons: r.ntkNeurons, widths: r.widths, nTrain: r.nTrain, nTest: r.nTest,
+    summary: {
+      ...r.summary,
+      steps: r.summary.steps.map((s) => ({
+        step: s.step, loss: s.loss,
+        trainMean: { mean: arr(s.trainMean.mean), stderr: arr(s.trainMean.stderr) },
+        testMean: { mean: arr(s.testMean.mean), stderr: arr(s.testMean.stderr) },
+        testCov: { mean: arr(s.testCov.mean), stderr: arr(s.testCov.stderr) },
+      })),
+      ntk: r.summary.ntk && {
+        initial: { mean: arr(r.summary.ntk.initial.mean), stderr: arr(r.summary.ntk.initial.stderr) },
+        final: { mean: arr(r.summary.ntk.final.mean), stderr: arr(r.summary.ntk.final.stderr) },
+      },
+    },
+    networks: r.networks.map((n) => ({ index: n.index, status: n.status, stoppedAt: n.stoppedAt, finalLoss: Number.isFinite(n.finalLoss) ? n.finalLoss : null, etaMax: n.etaMax })),
+    warnings: r.warnings,
+  };
+}
+
+function table(r: TrainResult): string {
+  const nL = r.widths[r.widths.length - 1];
+  const s = r.summary;
+  const lines = [
+    `${s.networks} networks (n = ${r.widths.slice(1, -1).join(',')}), seed ${r.seed}, backend ${r.backend}; ${r.steps} steps at η = ${r.eta}; ` +
+      `${s.used} used, ${s.diverged} diverged, ${s.converged} stopped at tol${r.tol > 0 ? `, ${s.notConverged} not converged` : ''}`,
+    'each cell: ensemble mean ± stderr (test outputs z_i(x_δ̇), neuron i = 0' + (nL > 1 ? ` of ${nL}` : '') + ')',
+  ];
+  lines.push(['step'.padStart(8), 'loss'.padStart(27), ...Array.from({ length: r.nTest }, (_, d) => `z(test ${d})`.padStart(27))].join(''));
+  for (const st of s.steps) {
+    const cells = Array.from({ length: r.nTest }, (_, d) => `${fmt(st.testMean.mean[d * nL], 12)} ±${fmt(st.testMean.stderr[d * nL], 10)}`.padStart(27));
+    lines.push([String(st.step).padStart(8), `${fmt(st.loss.mean, 12)} ±${fmt(st.loss.stderr, 10)}`.padStart(27), ...cells].join(''));
+  }
+  return lines.join('\n');
+}
+
+async function writeResult(path: string, r: TrainResult): Promise<void> {
+  const state = { ...r.state, records: arr(r.state.records as ArrayLike<number>) };
+  await writeFile(path, JSON.stringify({ ...trainJson(r), state }) + '\n');
+}
+
+async function readState(path: string): Promise<TrainState> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new InvalidParameterError('file', path, 'a readable training JSON file (from wideflow train --out)');
+  }
+  try {
+    const j = JSON.parse(text);
+    const s = j.state ?? j;
+    if (s.format !== 'wideflow-train/1') throw new Error();
+    return s as TrainState;
+  } catch {
+    throw new InvalidParameterError('file', path, "a JSON file written by 'wideflow train --out'");
+  }
+}
+
+export const command: Command = {
+  summary: 'train an ensemble of finite-width networks by gradient descent on CSV data; statistics of the trained outputs',
+  async run(argv, io) {
+    const args = parseArgs(argv, options);
+    if (args.help) {
+      io.out(helpText(USAGE, options));
+      return 0;
+    }
+    let r: TrainResult;
+    if (args.merge) {
+      if (args._.length === 0) throw new InvalidParameterError('--merge', 'no files', 'followed by the shard files (from --shard i/N --out)');
+      r = mergeTrainings(await Promise.all(args._.map(readState)));
+    } else {
+      if (args.train === undefined) throw new InvalidParameterError('--train', undefined, 'a CSV file of training inputs and labels');
+      const data = trainTestFromCsv(args.train as string, args.test as string | undefined, (args.outputs as number | undefined) ?? 1, io.err);
+      if (args.depth === undefined) throw new InvalidParameterError('--depth', undefined, 'given (the number of layers L)');
+      const spec: TrainSpec = {
+        activation: activationFromArgs(args),
+        depth: args.depth as number,
+        Cb: perLayer(args, 'cb', 0),
+        CW: perLayer(args, 'cw', 1),
+        lambdaB: perLayer(args, 'lambda-b', 1),
+        lambdaW: perLayer(args, 'lambda-w', 1),
+      };
+      if (args.widths !== undefined) spec.widths = args.widths as number[];
+      else {
+        if (args.width === undefined && spec.depth > 1) throw new InvalidParameterError('--width', undefined, 'given (the hidden width), or --widths');
+        spec.width = (args.width as number | undefined) ?? 1;
+        spec.inputWidth = data.n0;
+      }
+      const backend = (args.backend as 'wasm' | 'js' | undefined) ?? 'wasm';
+      if (backend === 'wasm') await init();
+      const ac = new AbortController();
+      const onSigint = () => ac.abort();
+      process.once('SIGINT', onSigint);
+      try {
+        const budget = args['memory-budget'] as number | undefined;
+        r = await train(spec, {
+          train: { X: data.X, y: data.y },
+          test: data.test ? { X: data.test } : undefined,
+          steps: args.steps as number,
+          eta: args.eta as number,
+          tol: args.tol as number | undefined,
+          record: args.record as number[] | undefined,
+          lossStride: args['loss-stride'] as number | undefined,
+          ntkNeurons: args['ntk-neurons'] as number | undefined,
+          divergence: args.divergence as number | undefined,
+          samples: args.samples as number,
+          seed: args.seed as number | undefined,
+          workers: args.workers as number | undefined,
+          backend,
+          shard: parseShard(args.shard as string | undefined),
+          memoryBudget: budget === undefined ? undefined : budget * 2 ** 20,
+          signal: ac.signal,
+          onProgress: progressBar(io),
+        });
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    }
+    if (args.out) await writeResult(args.out as string, r);
+    if (args.json) io.out(JSON.stringify(trainJson(r)));
+    else io.out(table(r));
+    for (const w of r.warnings) io.err(`warning: ${w}`);
+    return 0;
+  },
+};
