@@ -14,7 +14,7 @@ const dist = () => new URL('dist/', BASE);
 
 /**
  * Copies dist/ and wasm/ to a temporary folder and reads the package from there for the rest of the
- * run: a rebuild of the work tree during a long run (workers load dist/ts/ensemble-worker.js and the
+ * run: a rebuild of the work tree during a long run (workers load dist/ts/parallel/ensemble-worker.js and the
  * wasm anew at every call) would otherwise mix two builds in one measurement. Returns the folder.
  */
 export function snapshotBuild() {

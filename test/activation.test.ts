@@ -1,9 +1,9 @@
 /**
- * Activations of ts/activation.ts: Cody's erf/erfc against 30-digit values, exact derivatives against
+ * Activations of ts/twin/numerics/activation.ts: Cody's erf/erfc against 30-digit values, exact derivatives against
  * finite differences, tails without cancellation, the wasm twin, custom activations and parse errors.
  */
 import { describe, expect, test } from 'vitest';
-import { ACTIVATIONS, Branch, erf, erfc, parseActivation } from '../ts/activation.js';
+import { ACTIVATIONS, Branch, erf, erfc, parseActivation } from '../ts/api/activation.js';
 import { InvalidParameterError } from '../ts/node.js';
 
 const rel = (a: number, b: number) => (a === b ? 0 : Math.abs(a - b) / Math.abs(b));

@@ -1,5 +1,5 @@
 /**
- * The backend contract of ts/backend.ts, on the Node entry: one idempotent `init()`, a feature probe
+ * The backend contract of ts/api/backend.ts, on the Node entry: one idempotent `init()`, a feature probe
  * that picks the SIMD artifact, a scalar artifact that gives the same answers, and typed errors when a
  * wasm function is used too early or a backend name is wrong.
  *
@@ -11,13 +11,13 @@ import { describe, expect, test, vi } from 'vitest';
 import { instantiate, simdSupported } from '../bindings/core.js';
 
 type Wideflow = typeof import('../ts/node.js');
-type BackendModule = typeof import('../ts/backend.js');
+type BackendModule = typeof import('../ts/api/backend.js');
 
 /** A fresh, uninitialized copy of the library (node entry + its backend module, same instance). */
 async function fresh(): Promise<{ wf: Wideflow; backend: BackendModule }> {
   vi.resetModules();
   const wf = await import('../ts/node.js');
-  const backend = await import('../ts/backend.js');
+  const backend = await import('../ts/api/backend.js');
   return { wf, backend };
 }
 

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { ExactSum } from '../ts/exactsum.js';
-import { jackknife, NQ, statistics } from '../ts/estimator.js';
-import { extrapolate } from '../ts/compare.js';
-import { Rng } from '../ts/rng.js';
+import { ExactSum } from '../ts/stats/exactsum.js';
+import { jackknife, NQ, statistics } from '../ts/stats/estimator.js';
+import { extrapolate } from '../ts/api/compare.js';
+import { Rng } from '../ts/twin/numerics/rng.js';
 
 describe('ExactSum', () => {
   test('is exact and order-independent where naive summation is not', () => {

@@ -1,30 +1,12 @@
 /**
- * The dense kernels (ts/gemm.ts and crates/core/src/gemm.rs): correct against naive loops, and the
+ * The dense kernels (ts/twin/numerics/gemm.ts): correct against naive loops. The parity with the wasm
+ * kernels (crates/core/src/numerics/gemm.rs) is in test/twins/parity.test.ts: the
  * TypeScript twin bit-identical to both wasm artifacts (SIMD and scalar), because all of them fix the
  * summation order of every element (see the module docs) and neither JS nor simd128 fuses a·b + c.
  */
-import { readFile } from 'node:fs/promises';
-import { beforeAll, describe, expect, test } from 'vitest';
-import { instantiate, type WasmCore } from '../bindings/core.js';
-import { dgemm, dgemmNT, dgemv, dot, gemmNT, transpose } from '../ts/gemm.js';
-import { init, wasmCore } from '../ts/backend.js';
-
-const wasmBytes = async (name: string) => (await readFile(new URL(`../wasm/${name}`, import.meta.url))) as unknown as Uint8Array<ArrayBuffer>;
-
-/** Deterministic values in (−1, 1) whose products round (xorshift, not the library's RNG). */
-function mat(len: number, seed: number): Float64Array {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const out = new Float64Array(len);
-  for (let i = 0; i < len; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = (s / 4294967296) * 2 - 1 + i * 1e-9;
-  }
-  return out;
-}
+import { describe, expect, test } from 'vitest';
+import { dgemm, dgemmNT, dgemv, dot, gemmNT, transpose } from '../ts/twin/numerics/gemm.js';
+import { mat, SIZES } from './fixtures/gemm.js';
 
 /** The dot order written out plainly: even and odd lane sums, then the odd tail. */
 function dotRef(a: Float64Array, ao: number, b: Float64Array, bo: number, k: number): number {
@@ -38,11 +20,6 @@ function dotRef(a: Float64Array, ao: number, b: Float64Array, bo: number, k: num
   if (k % 2) s += a[ao + k - 1] * b[bo + k - 1];
   return s;
 }
-
-const SIZES: Array<[number, number, number]> = [
-  [1, 1, 1], [2, 3, 1], [3, 5, 7], [4, 4, 4], [5, 9, 2], [7, 1, 13], [8, 8, 64],
-  [17, 13, 67], [67, 3, 33], [6, 67, 2], [33, 65, 17], [64, 67, 67], [67, 67, 67],
-];
 
 describe('pure-TypeScript kernels', () => {
   test('dgemm equals the naive i-k-j loop bit for bit at odd sizes 1 … 67', () => {
@@ -102,58 +79,5 @@ describe('pure-TypeScript kernels', () => {
     const t = new Float64Array(k * m);
     transpose(m, k, a, 3, lda, t, 0, m);
     for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) expect(t[p * m + i]).toBe(a[3 + i * lda + p]);
-  });
-});
-
-describe('TypeScript twin = wasm kernels', () => {
-  let simd: WasmCore;
-  let scalar: WasmCore;
-  beforeAll(async () => {
-    // the artifacts are named explicitly (not through the node entry's feature probe) so that this
-    // file tests exactly the SIMD and the scalar kernels
-    await init({ wasm: await wasmBytes('wideflow.simd.wasm') });
-    simd = wasmCore('gemm test');
-    scalar = await instantiate(await wasmBytes('wideflow.wasm'));
-  });
-
-  /** Runs a wasm export on copies of the inputs and returns its output. */
-  function run(core: WasmCore, name: string, dims: number[], inputs: Float64Array[], outLen: number): Float64Array {
-    const blocks = inputs.map((x) => core.allocF64(x));
-    const out = core.allocF64(outLen);
-    const status = core.call(name, ...dims, ...blocks.map((b) => b.ptr), out.ptr);
-    expect(status).toBe(0);
-    const r = core.readF64(out, outLen);
-    for (const b of [...blocks, out]) core.free(b);
-    return r;
-  }
-
-  test('the SIMD artifact is loaded (the SIMD kernels are what this compares)', () => {
-    expect(simd.simd).toBe(true);
-    expect(scalar.simd).toBe(false);
-  });
-
-  test('wf_dgemm, wf_dgemm_nt and wf_dgemv equal dgemm, dgemmNT and dgemv bit for bit at sizes 1 … 67', () => {
-    for (const [m, n, k] of SIZES) {
-      const a = mat(m * k, 2 * m + 1), b = mat(k * n, 3 * n + 2), bt = mat(n * k, 5 * n + k), x = mat(k, k);
-      const c = new Float64Array(m * n), cnt = new Float64Array(m * n), y = new Float64Array(m);
-      dgemm(m, n, k, a, b, c);
-      dgemmNT(m, n, k, a, bt, cnt);
-      dgemv(m, k, a, x, y);
-      for (const core of [simd, scalar]) {
-        expect(run(core, 'wf_dgemm', [m, n, k], [a, b], m * n)).toEqual(c);
-        expect(run(core, 'wf_dgemm_nt', [m, n, k], [a, bt], m * n)).toEqual(cnt);
-        expect(run(core, 'wf_dgemv', [m, k], [a, x], m)).toEqual(y);
-      }
-    }
-  });
-
-  test('large products (256³, as in the network kernel) also agree bit for bit', () => {
-    const n = 256;
-    const a = mat(n * n, 41), b = mat(n * n, 42);
-    const c = new Float64Array(n * n), cnt = new Float64Array(n * n);
-    dgemm(n, n, n, a, b, c);
-    dgemmNT(n, n, n, a, b, cnt);
-    expect(run(simd, 'wf_dgemm', [n, n, n], [a, b], n * n)).toEqual(c);
-    expect(run(simd, 'wf_dgemm_nt', [n, n, n], [a, b], n * n)).toEqual(cnt);
   });
 });

@@ -1,5 +1,6 @@
 /**
- * The per-network kernel (ts/network.ts and its Rust twin behind `wf_ensemble_chunk`).
+ * The per-network kernel (ts/twin/sampling/network/ and its Rust twin behind `wf_ensemble_chunk`;
+ * their parity: test/twins/parity.test.ts).
  *
  * The reference here is independent of the kernel's algorithm: it iterates the FULL neuron tensors
  * H, dH, dd_I H, dd_II H layer by layer with the forward equations of recursions.md §1 (Wick-free,
@@ -9,12 +10,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { instantiate, type WasmCore } from '../bindings/core.js';
-import { parseActivation, type Activation } from '../ts/activation.js';
-import { init, wasmCore } from '../ts/backend.js';
-import { InvalidParameterError } from '../ts/errors.js';
-import { ensembleChunkJs, NQ, packConfig, Q, releaseNetworkWorkspace, type NetworkConfig } from '../ts/network.js';
-import { Rng } from '../ts/rng.js';
+import { parseActivation, type Activation } from '../ts/api/activation.js';
+import { init } from '../ts/api/backend.js';
+import { InvalidParameterError } from '../ts/api/errors.js';
+import { ensembleChunk as ensembleChunkJs, NQ, packConfig, Q, type NetworkConfig } from '../ts/twin/sampling/network/mod.js';
+import { activation, config, jsValues, maxRel, wasmValues } from './fixtures/network.js';
+import { Rng } from '../ts/twin/numerics/rng.js';
 
 const NAMES = ['zz', 'zzzz', 'h', 'hh', 'hzz', 'hab2', 'hzzab', 'P', 'Q', 'R', 'S', 'T', 'U', 'Qnull', 'zzc', 'zzc2', 'hzzc'];
 
@@ -23,32 +24,6 @@ const ACTS: Array<[string, Record<string, number>]> = [
   ['tanh', {}], ['relu', {}], ['gelu', {}], ['sin', {}], ['swish', {}], ['erf', {}],
   ['softplus', {}], ['elu', { alpha: 0.7 }], ['scaled_tanh', { a: 0.8 }], ['monomial', { p: 3 }],
 ];
-const activation = (name: string, p: Record<string, number>) => parseActivation({ name, ...p });
-
-/** Test hyperparameters from a tiny LCG (not the library RNG); some layers get λ_b = 0 or λ_W = 0. */
-function config(widths: number[], neurons: number[], act: Activation, seed: number, order = 3): NetworkConfig {
-  let s = seed * 7919 + 13;
-  const rnd = (lo: number, hi: number) => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return lo + ((hi - lo) * s) / 2147483648;
-  };
-  const L = widths.length - 1;
-  const per = (f: (l: number) => number) => Array.from({ length: L }, (_, l) => f(l));
-  return {
-    widths,
-    Cb: per(() => rnd(0, 0.4)),
-    CW: per(() => rnd(0.8, 2)),
-    lambdaB: per((l) => ((l + seed) % 3 === 1 ? 0 : rnd(0.2, 1.5))),
-    lambdaW: per((l) => ((l + seed) % 4 === 2 ? 0 : rnd(0.3, 2))),
-    kind: act.kind,
-    a: act.a,
-    order,
-    seed: 1000 + 977 * seed,
-    neurons,
-    x: Array.from({ length: widths[0] }, () => rnd(-1.2, 1.2)),
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // reference: full neuron tensors with the forward equations of recursions.md §1
 // ---------------------------------------------------------------------------------------------
@@ -257,41 +232,10 @@ function conditionalZZ(c: NetworkConfig, act: Activation, layers: Layer[], l: nu
   return c.Cb[l] + (c.CW[l] * ss) / c.widths[l];
 }
 
-function jsValues(c: NetworkConfig, first: number, count = 1): Float64Array {
-  const out = new Float64Array((c.widths.length - 1) * NQ);
-  ensembleChunkJs(packConfig(c), first, count, out);
-  return out;
-}
-
-let core: WasmCore;
-function wasmValues(c: NetworkConfig | Float64Array, first: number, count = 1): Float64Array {
-  const cfg = c instanceof Float64Array ? c : packConfig(c);
-  const L = cfg[0];
-  const cb = core.allocF64(cfg);
-  const ob = core.allocF64(L * NQ);
-  const status = core.call('wf_ensemble_chunk', cb.ptr, cfg.length, first, count, ob.ptr);
-  const out = core.readF64(ob, L * NQ);
-  core.free(cb);
-  core.free(ob);
-  if (status !== 0) throw new Error(`wf_ensemble_chunk status ${status}`);
-  return out;
-}
-
-/** Largest |a − b| / max(|a|, |b|) over the entries (0/0 counts as 0). */
-function maxRel(a: Float64Array, b: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (d > 0) m = Math.max(m, d / Math.max(Math.abs(a[i]), Math.abs(b[i])));
-  }
-  return m;
-}
-
 beforeAll(async () => {
   // the SIMD artifact by name, so the comparisons below exercise the simd128 kernels
   const bytes = await readFile(new URL('../wasm/wideflow.simd.wasm', import.meta.url));
   await init({ wasm: bytes as unknown as Uint8Array<ArrayBuffer> });
-  core = wasmCore('network test');
 });
 
 describe('per-network values against the full-tensor forward equations (recursions.md §1)', () => {
@@ -414,52 +358,6 @@ describe('conventions', () => {
   });
 });
 
-describe('js twin = wasm export', () => {
-  const cases: Array<[string, NetworkConfig]> = [
-    ['tanh 3-layer, k = n', config([5, 8, 6, 4], [8, 6, 4], activation('tanh', {}), 1)],
-    ['gelu 4-layer, odd widths', config([3, 17, 9, 13, 5], [3, 4, 2, 5], activation('gelu', {}), 2)],
-    ['relu, order 1', config([6, 33, 32, 7], [5, 6, 3], activation('relu', {}), 3, 1)],
-    ['sin, order 2', config([2, 12, 11, 3], [4, 3, 3], activation('sin', {}), 4, 2)],
-    ['swish, width 64', config([4, 64, 64, 4], [4, 4, 4], activation('swish', {}), 5)],
-  ];
-  for (const [label, c] of cases) {
-    test(`${label}: chunk sums agree to 1e-12 relative`, () => {
-      for (const [first, count] of [[0, 1], [17, 3], [1e12, 2]]) {
-        const js = jsValues(c, first, count);
-        const wasm = wasmValues(c, first, count);
-        expect(maxRel(js, wasm)).toBeLessThanOrEqual(1e-12);
-      }
-    });
-  }
-
-  test('the SIMD and the scalar wasm artifacts give bit-identical sums (same order in every lane)', async () => {
-    const scalar = await instantiate((await readFile(new URL('../wasm/wideflow.wasm', import.meta.url))) as unknown as Uint8Array<ArrayBuffer>);
-    expect(core.simd).toBe(true);
-    expect(scalar.simd).toBe(false);
-    const c = packConfig(config([5, 19, 18, 7, 3], [4, 5, 3, 3], activation('gelu', {}), 8));
-    const cb = scalar.allocF64(c), ob = scalar.allocF64(4 * NQ);
-    expect(scalar.call('wf_ensemble_chunk', cb.ptr, c.length, 3, 4, ob.ptr)).toBe(0);
-    expect(scalar.readF64(ob, 4 * NQ)).toEqual(wasmValues(c, 3, 4));
-  });
-
-  test('wasm is bit-identical across repeated calls and additive across chunkings', () => {
-    const c = packConfig(config([4, 24, 20, 16, 4], [4, 5, 3, 4], activation('tanh', {}), 6));
-    const a = wasmValues(c, 0, 10);
-    expect(wasmValues(c, 0, 10)).toEqual(a);
-    // another shape in between must not disturb the cached workspace
-    wasmValues(packConfig(config([3, 5, 2], [2, 2], activation('relu', {}), 7)), 0, 2);
-    const b = wasmValues(c, 0, 5), d = wasmValues(c, 5, 5);
-    const sum = b.map((x, i) => x + d[i]);
-    expect(maxRel(sum, a)).toBeLessThanOrEqual(1e-13);
-    // and the js twin does the same
-    const j = jsValues(config([4, 24, 20, 16, 4], [4, 5, 3, 4], activation('tanh', {}), 6), 0, 10);
-    expect(maxRel(j, a)).toBeLessThanOrEqual(1e-12);
-    // releasing the cached workspaces changes nothing but memory
-    releaseNetworkWorkspace(core);
-    expect(wasmValues(c, 0, 10)).toEqual(a);
-  });
-});
-
 describe('validation', () => {
   const good = config([3, 4, 2], [2, 2], activation('tanh', {}), 1);
   test('packConfig names the bad field, its range and the value', () => {
@@ -469,37 +367,6 @@ describe('validation', () => {
     expect(() => packConfig({ ...good, order: 4 })).toThrow(InvalidParameterError);
     expect(() => packConfig({ ...good, seed: 2 ** 53 })).toThrow(/seed/);
     expect(() => packConfig({ ...good, x: [1, 2] })).toThrow(/x must be an array of n₀ = 3/);
-  });
-
-  test('malformed buffers throw in js and return a negative status in wasm (never trap)', () => {
-    const cfg = packConfig(good);
-    const out = new Float64Array(2 * NQ);
-    const mutations: Array<(c: Float64Array) => Float64Array> = [
-      (c) => c.slice(0, c.length - 1),
-      (c) => ((c[0] = 2.5), c),
-      (c) => ((c[2] = 0), c),
-      (c) => ((c[5] = -1), c),
-      (c) => ((c[12] = 99), c),
-      (c) => ((c[14] = 7), c),
-      (c) => ((c[15] = -1), c),
-      (c) => ((c[18] = 3), c),
-      (c) => ((c[20] = NaN), c),
-    ];
-    for (const f of mutations) {
-      const bad = f(cfg.slice());
-      expect(() => ensembleChunkJs(bad, 0, 1, out)).toThrow(InvalidParameterError);
-      const cb = core.allocF64(bad);
-      const ob = core.allocF64(64 * NQ);
-      expect(core.call('wf_ensemble_chunk', cb.ptr, bad.length, 0, 1, ob.ptr)).toBeLessThan(0);
-      core.free(cb);
-      core.free(ob);
-    }
-    expect(() => ensembleChunkJs(cfg, -1, 1, out)).toThrow(InvalidParameterError);
-    expect(() => ensembleChunkJs(cfg, 0.5, 1, out)).toThrow(InvalidParameterError);
-    expect(() => wasmValues(cfg, 2 ** 53, 1)).toThrow(/status -9/);
-    // a workspace beyond wasm32 memory (k² n overflows 32-bit sizes) is refused with -10, not a trap
-    expect(() => wasmValues(packConfig({ ...good, widths: [3, 70000, 2], neurons: [70000, 2] }), 0, 1)).toThrow(/status -10/);
-    expect(wasmValues(cfg, 0, 1)).toEqual(wasmValues(cfg, 0, 1)); // and the instance still works
   });
 
   test('a custom activation runs on the js twin (the config kind is then ignored)', () => {

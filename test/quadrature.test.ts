@@ -1,13 +1,13 @@
 /**
- * The quadrature rules of ts/quadrature.ts (twin of crates/core/src/quadrature.rs): Gauss–Hermite,
+ * The quadrature rules of ts/twin/numerics/quadrature/ (twin of crates/core/src/numerics/quadrature/): Gauss–Hermite,
  * Gauss–Laguerre, the kink split, the elu half-line panels, the 2-D rules, and agreement with wasm.
  */
-import { beforeAll, describe, expect, test } from 'vitest';
-import { parseActivation } from '../ts/activation.js';
-import { computeHermiteRule, laguerreRule, momentIntegrands, MOMENT_COUNT, quadrature, DEFAULT_DEGREE, MAX_DEGREE } from '../ts/quadrature.js';
-import { erfc } from '../ts/activation.js';
-import { init } from '../ts/node.js';
-import { wasmCore } from '../ts/backend.js';
+import { describe, expect, test } from 'vitest';
+import { parseActivation } from '../ts/api/activation.js';
+import { hermiteRule as computeHermiteRule, laguerreRule } from '../ts/twin/numerics/quadrature/rules.js';
+import { quadrature, DEFAULT_DEGREE, MAX_DEGREE } from '../ts/twin/numerics/quadrature/expect.js';
+import { momentIntegrands, N_MOMENTS as MOMENT_COUNT } from '../ts/twin/theory/moments.js';
+import { erfc } from '../ts/api/activation.js';
 
 const q = quadrature(DEFAULT_DEGREE);
 function closed(spec: Parameters<typeof parseActivation>[0], K: number, f: (z: number, d: Float64Array) => number, qq = q): number {
@@ -162,36 +162,14 @@ test(`the default degree ${DEFAULT_DEGREE} is within 1e-12 relative of degree ${
       // a scale for moments that may vanish: the same integrands in absolute value (He's with + signs)
       ref.expectMany(act, K, sc, (z, d, v) => {
         momentIntegrands(K, z, d, v);
-        v[8] = d[0] * d[0] * (z * z + K);
-        v[9] = d[1] * d[1] * (z * z + K);
-        v[10] = d[0] * d[0] * (z * z * (z * z + 6 * K) + 3 * K * K);
+        // slots 10 and 14 hold σ²he4 and σ′²he4 (he4 normalized by K², see ts/twin/theory/moments.ts)
+        const x2 = (z * z) / K;
+        v[10] = d[0] * d[0] * (x2 * (x2 + 6) + 3);
+        v[14] = d[1] * d[1] * (x2 * (x2 + 6) + 3);
         for (let j = 0; j < v.length; j++) v[j] = Math.abs(v[j]);
       });
       for (let j = 0; j < MOMENT_COUNT; j++) worst = Math.max(worst, Math.abs(o[j] - r[j]) / Math.max(sc[j], 1e-300));
     }
   }
   expect(worst).toBeLessThan(1e-12);
-});
-
-describe('the wasm twin', () => {
-  beforeAll(async () => {
-    await init();
-  });
-  test('wf_hermite_rule equals the TypeScript rule to 1e-15 (n = 7, 64, 1000)', () => {
-    const core = wasmCore('test');
-    for (const n of [7, 64, 1000]) {
-      const nodes = core.allocF64(n),
-        weights = core.allocF64(n);
-      expect(core.call('wf_hermite_rule', n, nodes.ptr, weights.ptr)).toBe(0);
-      const wn = core.readF64(nodes, n),
-        ww = core.readF64(weights, n);
-      const r = computeHermiteRule(n);
-      for (let i = 0; i < n; i++) {
-        expect(Math.abs(wn[i] - r.nodes[i])).toBeLessThanOrEqual(1e-15 * Math.max(1, Math.abs(r.nodes[i])));
-        expect(Math.abs(ww[i] - r.weights[i])).toBeLessThanOrEqual(1e-15 * r.weights[i]);
-      }
-      core.free(nodes);
-      core.free(weights);
-    }
-  });
 });

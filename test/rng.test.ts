@@ -1,66 +1,12 @@
 /**
- * ts/rng.ts: xoshiro256++ + 256-layer ziggurat, bit-identical to the Rust core; statistical checks of
+ * ts/twin/numerics/rng.ts: xoshiro256++ + 256-layer ziggurat, bit-identical to the Rust core; statistical checks of
  * the normals with stated critical values (all seeded, so the outcome is fixed).
  */
-import { beforeAll, describe, expect, test } from 'vitest';
-import { Rng, seedHalves, detExp, detLn, ZIGGURAT } from '../ts/rng.js';
-import { normCdf } from '../ts/activation.js';
-import { init, InvalidParameterError } from '../ts/node.js';
-import { wasmCore } from '../ts/backend.js';
+import { describe, expect, test } from 'vitest';
+import { Rng, detExp, detLn, ZIGGURAT } from '../ts/twin/numerics/rng.js';
+import { normCdf } from '../ts/api/activation.js';
+import { InvalidParameterError } from '../ts/node.js';
 
-function wasmNormals(seed: number, stream: number, n: number): Float64Array {
-  const core = wasmCore('test');
-  const b = core.allocF64(n);
-  const [lo, hi] = seedHalves(seed);
-  expect(core.call('wf_rng_fill_normal', lo, hi, stream, b.ptr, n)).toBe(0);
-  const out = core.readF64(b, n);
-  core.free(b);
-  return out;
-}
-
-describe('bit-identical to the Rust core', () => {
-  beforeAll(async () => {
-    await init();
-  });
-
-  test('raw 64-bit outputs match wf_rng_fill_u64 (seeds below and above 2³², large stream index)', () => {
-    const core = wasmCore('test');
-    for (const [seed, stream] of [
-      [0, 0],
-      [42, 7],
-      [2 ** 40 + 12345, 3],
-      [Number.MAX_SAFE_INTEGER, 2 ** 50 + 1],
-    ]) {
-      const n = 1000;
-      const b = core.alloc(8 * n);
-      const [lo, hi] = seedHalves(seed);
-      expect(core.call('wf_rng_fill_u64', lo, hi, stream, b.ptr, n)).toBe(0);
-      const w = new Uint32Array(core.exports.memory.buffer, b.ptr, 2 * n).slice();
-      core.free(b);
-      const r = new Rng(seed, stream);
-      for (let i = 0; i < n; i++) {
-        r.nextHiLo();
-        if (r.lo !== w[2 * i] || r.hi !== w[2 * i + 1]) throw new Error(`seed ${seed} stream ${stream} draw ${i}`);
-      }
-    }
-  });
-
-  test('1 048 576 normals per stream are bit-identical between wf_rng_fill_normal and Rng.fillNormal (3 streams)', () => {
-    const n = 1 << 20;
-    for (const [seed, stream] of [
-      [1, 0],
-      [2 ** 33 + 5, 17],
-      [987654321, 2 ** 45],
-    ]) {
-      const w = wasmNormals(seed, stream, n);
-      const t = new Float64Array(n);
-      new Rng(seed, stream).fillNormal(t);
-      let mismatches = 0;
-      for (let i = 0; i < n; i++) if (!Object.is(w[i], t[i])) mismatches++;
-      expect(mismatches).toBe(0);
-    }
-  });
-});
 
 describe('deterministic exp and ln (+, −, ×, ÷ only)', () => {
   test('within 2 ulp of Math.exp / Math.log; ziggurat layers have equal area V and close at the top', () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init, theory, InvalidParameterError, type NetworkSpec } from '../ts/node.js';
-import { STAT_KEYS } from '../ts/recursion.js';
+import { STAT_KEYS } from '../ts/twin/theory/recursion.js';
 
 beforeAll(async () => {
   await init();
@@ -100,26 +100,6 @@ describe('closed forms', () => {
     const r = theory(base({ activation: 'tanh', depth: 20 }));
     const v = r.layers.map((l) => l.V / (l.K * l.K));
     for (let i = 3; i < v.length; i++) expect(v[i]).toBeGreaterThan(v[i - 1]);
-  });
-});
-
-describe('backends', () => {
-  const activations: NetworkSpec['activation'][] = [
-    'linear', 'relu', { name: 'leaky_relu', slope: 0.1 }, 'tanh', 'erf', 'sigmoid', 'softplus', 'gelu', 'swish', 'sin', { name: 'elu', alpha: 1.2 },
-    { name: 'scaled_tanh', a: 0.7 }, { name: 'monomial', p: 3 },
-  ];
-  test.each(activations.map((a) => [typeof a === 'string' ? a : a.name, a]))('wasm and js agree to 1e-12 for %s', (_n, activation) => {
-    const spec = base({ activation, depth: 5, widths: [4, 16, 32, 16, 24], Cb: [0.1, 0.2, 0.05, 0.1, 0.3], CW: [1.1, 1.3, 0.9, 1.2, 1.0], lambdaB: 0.5, lambdaW: [1.5, 1, 0.5, 2, 1] });
-    if ((activation as { name?: string }).name === 'monomial') spec.CW = 0.6;
-    const a = theory(spec, { backend: 'wasm' });
-    const b = theory(spec, { backend: 'js' });
-    a.layers.forEach((la, i) => {
-      const lb = b.layers[i];
-      for (const k of [...STAT_KEYS, 'chiParallel', 'chiPerp'] as const) {
-        const scale = Math.max(Math.abs(lb[k]), 1e-300);
-        expect(Math.abs(la[k] - lb[k]) / scale, `${k} layer ${i + 1}`).toBeLessThan(1e-12);
-      }
-    });
   });
 });
 

@@ -7,9 +7,9 @@
  */
 import compileSimd from '../wasm/wideflow.simd.wasm';
 import compileScalar from '../wasm/wideflow.wasm';
-import { registerLoader } from './backend.js';
-import { registerWorkerFactory } from './parallel.js';
-import { webWorkers } from './workers-web.js';
+import { registerLoader } from './api/backend.js';
+import { registerWorkerFactory } from './parallel/workers.js';
+import { webWorkers } from './parallel/pool-web.js';
 
 // Called without imports, the plugin's loader only compiles, and init() instantiates the module once.
 registerLoader((simd) => (simd ? compileSimd() : compileScalar()));

@@ -4,9 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { registerLoader } from './backend.js';
-import { registerWorkerFactory } from './parallel.js';
-import { nodeWorkers } from './workers-node.js';
+import { registerLoader } from './api/backend.js';
+import { registerWorkerFactory } from './parallel/workers.js';
+import { nodeWorkers } from './parallel/pool-node.js';
 
 /** The package's wasm/ folder, whether this file runs from ts/ (sources) or dist/ts/ (built). */
 export function wasmDir(): string {

@@ -3,9 +3,9 @@
  * `dist/browser/ensemble-worker.js`). It receives the main thread's compiled WebAssembly.Module, so
  * this bundle carries no wasm of its own, instantiates it, and answers chunk tasks with their sums.
  */
-import { init } from './backend.js';
-import { chunkRunner } from './ensemble.js';
-import type { ChunkTask } from './parallel.js';
+import { init } from './api/backend.js';
+import { chunkRunner } from './api/network.js';
+import type { ChunkTask } from './parallel/workers.js';
 
 type Setup = { cfg: Float64Array; backend: 'wasm' | 'js'; module?: WebAssembly.Module };
 const scope = self as unknown as { onmessage: ((e: MessageEvent) => void) | null; postMessage(m: unknown, t?: Transferable[]): void };

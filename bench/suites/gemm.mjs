@@ -1,4 +1,4 @@
-// Item 2 — dense kernels: wasm `wf_dgemm` / `wf_dgemv` vs the TS twin (ts/gemm.ts `dgemm`/`dgemv`),
+// Item 2 — dense kernels: wasm `wf_dgemm` / `wf_dgemv` vs the TS twin (ts/twin/numerics/gemm.ts `dgemm`/`dgemv`),
 // square n = 64 … 512, buffers allocated once per size. numpy (OpenBLAS, 1 thread) is shown for
 // reference only: the targets are about the simd128 ceiling and the TS twin.
 import { hasExport, internal, measure, pyHas, pyJson, python, row, wasmRaw } from '../lib.mjs';
@@ -37,7 +37,7 @@ function randomFill(a, seed) {
 
 export async function run({ quick }) {
   const core = await wasmRaw();
-  const g = await internal('ts/gemm.js');
+  const g = await internal('ts/twin/numerics/gemm.js');
   const py = python();
   const np = pyHas(py, 'numpy') ? pyJson(py, ['-c', NUMPY(SIZES)], { env: { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' } }) : null;
   const opts = { time: quick ? 150 : 400, iterations: 10 };

@@ -33,7 +33,7 @@ export async function run({ quick }) {
     fill();
     wasm = await measure(fill, opts);
   }
-  const rngMod = await internal('ts/rng.js');
+  const rngMod = await internal('ts/twin/numerics/rng.js');
   let js = null;
   if (rngMod?.Rng) {
     const out = new Float64Array(N);

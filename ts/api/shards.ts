@@ -12,7 +12,7 @@
  * of its whole content, so that a truncated, edited or corrupted file is refused with the first field
  * that is wrong instead of silently merging into wrong statistics.
  */
-import { InvalidParameterError } from '../errors.js';
+import { InvalidParameterError } from './errors.js';
 
 /** One chunk of networks: indices first … first + count − 1, chunk number `chunk`. */
 export interface ChunkTask {

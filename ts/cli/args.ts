@@ -2,7 +2,7 @@
  * A small, strict argument parser for the `wideflow` CLI: `--name value`, `--name=value`, `--flag`.
  * Unknown options are errors (a typo must not silently fall back to a default).
  */
-import { InvalidParameterError, WideflowError } from '../errors.js';
+import { InvalidParameterError, WideflowError } from '../api/errors.js';
 
 export interface OptionSpec {
   /** 'string' | 'number' | 'boolean' | 'list' (comma-separated numbers) */

@@ -1,22 +1,22 @@
 //! Cross-check of the two halves of the crate: at layer 2 the recursions are exact at any width
 //! (layer-1 preactivations are i.i.d. Gaussian and Ĥ⁽¹⁾ is deterministic), so ensemble averages of
-//! the kernel's per-network values must match `recursion::run` within their statistical error.
-use wideflow_core::activation::Activation;
-use wideflow_core::network::{ensemble_chunk, NQ};
-use wideflow_core::quadrature::{Quadrature, DEFAULT_DEGREE};
-use wideflow_core::recursion::{run, Hyper, THEORY_STRIDE};
+//! the kernel's per-network values must match `recursion::run_recursion` within their statistical error.
+use wideflow_core::numerics::activation::Activation;
+use wideflow_core::numerics::quadrature::{Quadrature, DEFAULT_DEGREE};
+use wideflow_core::sampling::network::{ensemble_chunk, NQ};
+use wideflow_core::theory::recursion::{run_recursion, LayerHyper, THEORY_STRIDE};
 
 
 /// Returns the quantities that disagree with theory, and the number of quantities for which a
 /// theory value 10 % off would have been rejected (the test's power).
-fn check(kind: u32, h: Hyper, n1: usize, samples: usize) -> (Vec<String>, usize) {
+fn check(kind: u32, h: LayerHyper, n1: usize, samples: usize) -> (Vec<String>, usize) {
     let n0 = 3usize;
     let x = [1.0f64, -0.5, 0.8];
     let x2 = x.iter().map(|v| v * v).sum::<f64>() / n0 as f64;
     // cfg: [L, n0, n1, n2, (Cb,CW,λb,λW)×2, kind, a, order, seed_lo, seed_hi, k1, k2, x…]
     let mut cfg = vec![2.0, n0 as f64, n1 as f64, n1 as f64];
     for _ in 0..2 {
-        cfg.extend_from_slice(&[h.cb, h.cw, h.lb, h.lw]);
+        cfg.extend_from_slice(&[h.cb, h.cw, h.lambda_b, h.lambda_w]);
     }
     cfg.extend_from_slice(&[kind as f64, 0.0, 3.0, 12345.0, 0.0, n1 as f64, n1 as f64]);
     cfg.extend_from_slice(&x);
@@ -38,7 +38,7 @@ fn check(kind: u32, h: Hyper, n1: usize, samples: usize) -> (Vec<String>, usize)
     let q = Quadrature::new(DEFAULT_DEGREE).unwrap();
     let act = Activation::from_raw(kind, 0.0).unwrap();
     let mut th = vec![0.0; 2 * THEORY_STRIDE];
-    run(&q, &act, &[n0 as f64, n1 as f64], &[h, h], x2, &mut th);
+    run_recursion(&q, &act, &[n0 as f64, n1 as f64], &[h, h], x2, &mut th);
     let t = &th[THEORY_STRIDE..];
     // theory in the same order: K, Θ, V, A, B, D, F, P, Q, R, S, T, U
     let expect = [t[0], t[1], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], t[12], t[13], t[14]];
@@ -63,14 +63,14 @@ fn check(kind: u32, h: Hyper, n1: usize, samples: usize) -> (Vec<String>, usize)
 
 #[test]
 fn layer2_tanh_matches_theory_at_width_6() {
-    let (bad, sensitive) = check(3, Hyper { cb: 0.1, cw: 1.5, lb: 0.5, lw: 1.5 }, 6, 400_000);
+    let (bad, sensitive) = check(3, LayerHyper { cb: 0.1, cw: 1.5, lambda_b: 0.5, lambda_w: 1.5 }, 6, 400_000);
     assert!(bad.is_empty(), "{bad:#?}");
     assert_eq!(sensitive, 13, "every quantity must be measured well enough to reject a 10 % error");
 }
 
 #[test]
 fn layer2_relu_matches_theory_at_width_6() {
-    let (bad, sensitive) = check(1, Hyper { cb: 0.1, cw: 1.8, lb: 0.5, lw: 1.5 }, 6, 100_000);
+    let (bad, sensitive) = check(1, LayerHyper { cb: 0.1, cw: 1.8, lambda_b: 0.5, lambda_w: 1.5 }, 6, 100_000);
     assert!(bad.is_empty(), "{bad:#?}");
     // P = R = U = 0 for relu (σ″ = σ‴ = 0 pointwise): the other 10 must be sensitive.
     assert_eq!(sensitive, 10);
@@ -78,7 +78,7 @@ fn layer2_relu_matches_theory_at_width_6() {
 
 #[test]
 fn layer2_gelu_matches_theory_at_width_6() {
-    let (bad, sensitive) = check(7, Hyper { cb: 0.1, cw: 1.6, lb: 0.5, lw: 1.5 }, 6, 100_000);
+    let (bad, sensitive) = check(7, LayerHyper { cb: 0.1, cw: 1.6, lambda_b: 0.5, lambda_w: 1.5 }, 6, 100_000);
     assert!(bad.is_empty(), "{bad:#?}");
     assert_eq!(sensitive, 13);
 }

@@ -4,13 +4,15 @@
 //! network as an explicit function z(θ) of the flat parameter vector θ and differentiates it with
 //! truncated multivariate Taylor jets (three nilpotent ε's, ε_i² = 0), so D³z[u₁,u₂,u₃] is read off
 //! one forward pass. From those it builds the full tensors Ĥ, dĤ, dd_IĤ and dd_IIĤ over the chosen
-//! neurons straight from their definitions (recursions.md §0, §1.3), and the 14 per-network values.
+//! neurons straight from their definitions (docs/theory/recursions.md §0, §1.3), and the 14 per-network values.
 //! Independently again, Ĥ and dĤ are checked against central finite differences of z(θ), and the
 //! dNTK update identity of §1.3 is checked on the reference (it fails for the other dd_II placement).
 
-use wideflow_core::activation::Activation;
-use wideflow_core::network::{ensemble_chunk, err, q, wf_ensemble_chunk, NQ};
-use wideflow_core::rng::Rng;
+use wideflow_core::ffi::exports::wf_ensemble_chunk;
+use wideflow_core::ffi::status::Status;
+use wideflow_core::numerics::activation::Activation;
+use wideflow_core::numerics::rng::Rng;
+use wideflow_core::sampling::network::{ensemble_chunk, q, NQ};
 
 // ------------------------------------------------------------------------------------------------
 // configs
@@ -629,34 +631,37 @@ fn malformed_configs_return_error_codes_instead_of_trapping() {
         bad(&|c| {
             c.pop();
         }),
-        err::LENGTH
+        Status::Length.code()
     );
-    assert_eq!(bad(&|c| c[0] = 0.0), err::LENGTH);
-    assert_eq!(bad(&|c| c[0] = 2.5), err::LENGTH);
-    assert_eq!(bad(&|c| c[0] = f64::NAN), err::LENGTH);
-    assert_eq!(bad(&|c| c[0] = 1e300), err::LENGTH);
-    assert_eq!(bad(&|c| c[2] = 0.0), err::WIDTH);
-    assert_eq!(bad(&|c| c[3] = 1e12), err::WIDTH);
-    assert_eq!(bad(&|c| c[5] = -1.0), err::HYPER);
-    assert_eq!(bad(&|c| c[11] = f64::INFINITY), err::HYPER);
-    assert_eq!(bad(&|c| c[12] = 99.0), err::ACTIVATION);
-    assert_eq!(bad(&|c| c[13] = f64::NAN), err::ACTIVATION);
-    assert_eq!(bad(&|c| c[14] = 4.0), err::ORDER);
-    assert_eq!(bad(&|c| c[15] = 4294967296.0), err::SEED);
-    assert_eq!(bad(&|c| c[16] = -1.0), err::SEED);
-    assert_eq!(bad(&|c| c[17] = 1.0), err::NEURONS);
-    assert_eq!(bad(&|c| c[18] = 3.0), err::NEURONS);
-    assert_eq!(bad(&|c| c[20] = f64::NAN), err::INPUT);
-    assert_eq!(wf_ensemble_chunk(good.as_ptr(), good.len() as u32, -1.0, 1, out.as_mut_ptr()), err::RANGE);
-    assert_eq!(wf_ensemble_chunk(good.as_ptr(), good.len() as u32, 0.5, 1, out.as_mut_ptr()), err::RANGE);
-    assert_eq!(wf_ensemble_chunk(good.as_ptr(), good.len() as u32, 9007199254740992.0, 1, out.as_mut_ptr()), err::RANGE);
-    assert_eq!(wf_ensemble_chunk(std::ptr::null(), 0, 0.0, 1, out.as_mut_ptr()), err::NULL);
-    assert_eq!(wf_ensemble_chunk(good.as_ptr(), 0, 0.0, 1, out.as_mut_ptr()), err::LENGTH);
+    assert_eq!(bad(&|c| c[0] = 0.0), Status::Length.code());
+    assert_eq!(bad(&|c| c[0] = 2.5), Status::Length.code());
+    assert_eq!(bad(&|c| c[0] = f64::NAN), Status::Length.code());
+    assert_eq!(bad(&|c| c[0] = 1e300), Status::Length.code());
+    assert_eq!(bad(&|c| c[2] = 0.0), Status::Width.code());
+    assert_eq!(bad(&|c| c[3] = 1e12), Status::Width.code());
+    assert_eq!(bad(&|c| c[5] = -1.0), Status::Hyper.code());
+    assert_eq!(bad(&|c| c[11] = f64::INFINITY), Status::Hyper.code());
+    assert_eq!(bad(&|c| c[12] = 99.0), Status::Activation.code());
+    assert_eq!(bad(&|c| c[13] = f64::NAN), Status::Activation.code());
+    // kinds are decoded exactly: −1 is not linear, 3.7 is not tanh
+    assert_eq!(bad(&|c| c[12] = -1.0), Status::Activation.code());
+    assert_eq!(bad(&|c| c[12] = 3.7), Status::Activation.code());
+    assert_eq!(bad(&|c| c[14] = 4.0), Status::Order.code());
+    assert_eq!(bad(&|c| c[15] = 4294967296.0), Status::Seed.code());
+    assert_eq!(bad(&|c| c[16] = -1.0), Status::Seed.code());
+    assert_eq!(bad(&|c| c[17] = 1.0), Status::Neurons.code());
+    assert_eq!(bad(&|c| c[18] = 3.0), Status::Neurons.code());
+    assert_eq!(bad(&|c| c[20] = f64::NAN), Status::Input.code());
+    assert_eq!(wf_ensemble_chunk(good.as_ptr(), good.len() as u32, -1.0, 1, out.as_mut_ptr()), Status::Range.code());
+    assert_eq!(wf_ensemble_chunk(good.as_ptr(), good.len() as u32, 0.5, 1, out.as_mut_ptr()), Status::Range.code());
+    assert_eq!(wf_ensemble_chunk(good.as_ptr(), good.len() as u32, 9007199254740992.0, 1, out.as_mut_ptr()), Status::Range.code());
+    assert_eq!(wf_ensemble_chunk(std::ptr::null(), 0, 0.0, 1, out.as_mut_ptr()), Status::Null.code());
+    assert_eq!(wf_ensemble_chunk(good.as_ptr(), 0, 0.0, 1, out.as_mut_ptr()), Status::Length.code());
     // a workspace far beyond wasm32 memory is refused, not attempted
     let huge = spec(&[2, 1 << 20, 1 << 20, 2], &[2, 2, 2], 3, 0.0, 1).pack();
     let mut out3 = vec![0.0; 3 * NQ];
-    assert_eq!(wf_ensemble_chunk(huge.as_ptr(), huge.len() as u32, 0.0, 1, out3.as_mut_ptr()), err::ALLOC);
+    assert_eq!(wf_ensemble_chunk(huge.as_ptr(), huge.len() as u32, 0.0, 1, out3.as_mut_ptr()), Status::Alloc.code());
     // k² n rows overflow a 32-bit usize: caught by the budget, not wrapped
     let wide = spec(&[2, 70000, 2], &[70000, 2], 3, 0.0, 1).pack();
-    assert_eq!(wf_ensemble_chunk(wide.as_ptr(), wide.len() as u32, 0.0, 1, out.as_mut_ptr()), err::ALLOC);
+    assert_eq!(wf_ensemble_chunk(wide.as_ptr(), wide.len() as u32, 0.0, 1, out.as_mut_ptr()), Status::Alloc.code());
 }

@@ -1,0 +1,167 @@
+/**
+ * `kernels(spec)`: the infinite-width kernel matrices of an MLP over many inputs (PDLT §4.1, §8.1
+ * with sample indices α, β = 1 … N):
+ *
+ *   K⁽¹⁾_αβ = C_b + C_W x_α·x_β/n₀,            Θ⁽¹⁾_αβ = λ_b + λ_W x_α·x_β/n₀,
+ *   K⁽ℓ⁺¹⁾_αβ = C_b + C_W ⟨σ(z_α)σ(z_β)⟩,      Θ⁽ℓ⁺¹⁾_αβ = λ_b + λ_W ⟨σ(z_α)σ(z_β)⟩ + C_W Θ⁽ℓ⁾_αβ ⟨σ′(z_α)σ′(z_β)⟩,
+ *
+ * with (z_α, z_β) ~ N(0, [[K_αα, K_αβ], [K_αβ, K_ββ]]) at layer ℓ and the hyperparameters of layer
+ * ℓ+1. Computed by the wasm export `wf_kernel_matrix` or its TS twin
+ * `ts/twin/theory/kernel_matrix.ts` (whose doc says which 2-D rule serves which activation).
+ */
+import type { Activation } from './activation.js';
+import { resolveBackend, wasmCore, type Backend } from './backend.js';
+import { InvalidParameterError } from './errors.js';
+import { checkDegree } from './gauss.js';
+import { quadrature } from '../twin/numerics/quadrature/expect.js';
+import { runKernelMatrix } from '../twin/theory/kernel_matrix.js';
+import { resolveSpec, twinHyper, type LayerHyper, type NetworkSpec, type PerLayer } from './spec.js';
+
+/** N inputs of width n₀: rows of a number[][] or a flat row-major Float64Array of N·n₀ values. */
+export type KernelInputs = ReadonlyArray<ArrayLike<number>> | { data: ArrayLike<number>; n: number };
+
+export interface KernelsSpec {
+  /** σ, as for `theory()` (a builtin name, a parametrized builtin, or a custom function on the js backend). */
+  activation: NetworkSpec['activation'];
+  /** L, the number of layers. */
+  depth: number;
+  Cb: PerLayer;
+  CW: PerLayer;
+  lambdaB: PerLayer;
+  lambdaW: PerLayer;
+  /** The N inputs x_α ∈ R^{n₀}. */
+  inputs: KernelInputs;
+}
+
+export interface KernelsOptions {
+  /** Quadrature degree, as for `theory()` (default 64). */
+  degree?: number;
+  /** `'wasm'` (default once `init()` resolved) or `'js'`. */
+  backend?: Backend;
+}
+
+export interface KernelLayer {
+  /** ℓ, from 1. */
+  layer: number;
+  /** K⁽ℓ⁾, N × N row-major: K⁽ℓ⁾_αβ = K[α·N + β]. */
+  K: Float64Array;
+  /** Θ⁽ℓ⁾, N × N row-major. */
+  Theta: Float64Array;
+}
+
+export interface KernelsResult {
+  /** N, the number of inputs. */
+  n: number;
+  /** n₀, the input width. */
+  inputWidth: number;
+  layers: KernelLayer[];
+  degree: number;
+  backend: Backend;
+  /** Notes on non-finite entries (overflow of K at large C_W and depth); empty when all is finite. */
+  warnings: string[];
+}
+
+/** Most doubles the result may hold (2·L·N²): 1 GiB. */
+const MAX_OUTPUT = 1 << 27;
+
+/**
+ * Computes K⁽ℓ⁾_αβ and Θ⁽ℓ⁾_αβ for every layer ℓ = 1 … L and every pair of inputs.
+ *
+ * @example
+ * const { layers } = kernels({ activation: 'erf', depth: 3, Cb: 0.1, CW: 1, lambdaB: 0.1, lambdaW: 1, inputs: [[1, 0], [0.6, 0.8]] });
+ * layers[2].K[0 * 2 + 1] // K⁽³⁾ between the two inputs
+ */
+export function kernels(spec: KernelsSpec, options: KernelsOptions = {}): KernelsResult {
+  if (typeof spec !== 'object' || spec === null) throw new InvalidParameterError('spec', spec, 'an object');
+  if (typeof options !== 'object' || options === null) throw new InvalidParameterError('options', options, 'an object');
+  const { x, n, n0 } = checkInputs(spec.inputs);
+  // The single-input resolver validates σ, L and the per-layer hyperparameters with the same messages
+  // as theory(); widths and the input do not enter the infinite-width kernels.
+  const r = resolveSpec({
+    activation: spec.activation, depth: spec.depth, width: 1, inputWidth: n0,
+    Cb: spec.Cb, CW: spec.CW, lambdaB: spec.lambdaB, lambdaW: spec.lambdaW, input: { x2: 0 },
+  });
+  if (2 * r.depth * n * n > MAX_OUTPUT) {
+    throw new InvalidParameterError('inputs', `${n} inputs × depth ${r.depth}`, `at most ${MAX_OUTPUT} matrix entries in all (2·L·N²)`);
+  }
+  const degree = checkDegree(options.degree);
+  const backend = resolveBackend(options.backend, 'kernels()');
+  const nn = n * n;
+  const out = new Float64Array(2 * r.depth * nn);
+  if (backend === 'wasm') {
+    if (r.activation.kind < 0) {
+      throw new InvalidParameterError('backend', 'wasm', "'js' for a custom activation (the wasm core only has the builtins)");
+    }
+    const core = wasmCore('kernels()');
+    const cfg = kernelConfig(r.depth, n, n0, r.hyper, r.activation);
+    const cfgB = core.allocF64(cfg);
+    const xB = core.allocF64(x);
+    const outB = core.allocF64(out.length);
+    try {
+      const status = core.call('wf_kernel_matrix', cfgB.ptr, cfg.length, xB.ptr, x.length, degree, outB.ptr, out.length);
+      if (status !== 0) throw new Error(`wideflow: wf_kernel_matrix failed with status ${status}`);
+      out.set(core.readF64(outB, out.length));
+    } finally {
+      core.free(cfgB);
+      core.free(xB);
+      core.free(outB);
+    }
+  } else {
+    runKernelMatrix(quadrature(degree), r.activation, twinHyper(r.hyper), x, n, n0, out);
+  }
+  const layers: KernelLayer[] = [];
+  let bad: number | null = null;
+  for (let l = 0; l < r.depth; l++) {
+    const K = out.slice(2 * l * nn, (2 * l + 1) * nn);
+    const Theta = out.slice((2 * l + 1) * nn, (2 * l + 2) * nn);
+    if (bad === null && (!K.every(Number.isFinite) || !Theta.every(Number.isFinite))) bad = l + 1;
+    layers.push({ layer: l + 1, K, Theta });
+  }
+  const warnings = bad === null ? [] : [`overflow: some entry of K or Θ is not finite from layer ${bad} on (reduce C_W or the depth)`];
+  return { n, inputWidth: n0, layers, degree, backend, warnings };
+}
+
+/** [L, N, n₀, (C_b, C_W, λ_b, λ_W) × L, kind, a] — the layout `wf_kernel_matrix` reads. */
+function kernelConfig(depth: number, n: number, n0: number, hyper: LayerHyper[], act: Activation): Float64Array {
+  const cfg: number[] = [depth, n, n0];
+  for (const h of hyper) cfg.push(h.Cb, h.CW, h.lambdaB, h.lambdaW);
+  cfg.push(act.kind, act.a);
+  return Float64Array.from(cfg);
+}
+
+function checkInputs(inputs: unknown): { x: Float64Array; n: number; n0: number } {
+  const allowed = 'an array of N ≥ 1 rows of n₀ ≥ 1 finite numbers each, or { data: Float64Array of N·n₀ numbers, n: N }';
+  if (Array.isArray(inputs)) {
+    const n = inputs.length;
+    const first = inputs[0] as ArrayLike<number> | undefined;
+    if (n < 1 || !first || typeof first.length !== 'number' || first.length < 1) throw new InvalidParameterError('inputs', inputs, allowed);
+    const n0 = first.length;
+    const x = new Float64Array(n * n0);
+    inputs.forEach((row: ArrayLike<number>, a) => {
+      if (!row || typeof row.length !== 'number' || row.length !== n0) {
+        throw new InvalidParameterError(`inputs[${a}]`, row, `an array of n₀ = ${n0} finite numbers (the length of inputs[0])`);
+      }
+      for (let i = 0; i < n0; i++) {
+        const v = row[i];
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidParameterError(`inputs[${a}][${i}]`, v, 'a finite number');
+        x[a * n0 + i] = v;
+      }
+    });
+    return { x, n, n0 };
+  }
+  const o = inputs as { data?: ArrayLike<number>; n?: unknown } | null;
+  if (typeof o === 'object' && o !== null && o.data && typeof o.data.length === 'number') {
+    const n = o.n;
+    const len = o.data.length;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || len < n || len % n !== 0) {
+      throw new InvalidParameterError('inputs', { n, 'data.length': len }, allowed);
+    }
+    const x = Float64Array.from(o.data);
+    const n0 = len / n;
+    for (let i = 0; i < len; i++) {
+      if (!Number.isFinite(x[i])) throw new InvalidParameterError(`inputs.data[${i}]`, o.data[i], 'a finite number');
+    }
+    return { x, n, n0 };
+  }
+  throw new InvalidParameterError('inputs', inputs, allowed);
+}

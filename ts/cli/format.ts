@@ -1,0 +1,98 @@
+/**
+ * Output shared by the `wideflow` commands: number formatting, tables, JSON, ensemble files and the
+ * progress bar.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { InvalidParameterError } from '../api/errors.js';
+import { ENSEMBLE_KEYS } from '../stats/estimator.js';
+import type { EnsembleResult, EnsembleState } from '../api/ensemble.js';
+import type { CompareResult } from '../api/compare.js';
+
+/** The JSON printed by `--json`: samples and per-layer { mean, stderr } of every statistic. */
+export function ensembleJson(r: EnsembleResult): object {
+  return {
+    samples: r.samples,
+    seed: r.seed,
+    order: r.order,
+    backend: r.backend,
+    layers: r.layers.map((l) => {
+      const o: Record<string, unknown> = { layer: l.layer, n: l.n, width: l.width, neurons: l.neurons };
+      for (const k of ENSEMBLE_KEYS) if (l[k]) o[k] = l[k];
+      return o;
+    }),
+  };
+}
+
+export function ensembleTable(r: EnsembleResult): string {
+  const keys = ENSEMBLE_KEYS.filter((k) => r.layers[0][k]);
+  const lines = [`${r.samples} networks, seed ${r.seed}, backend ${r.backend}; each cell: mean ± stderr`];
+  lines.push(['layer', ...keys].map((c, i) => (i === 0 ? c.padStart(6) : c.padStart(25))).join(''));
+  for (const l of r.layers) {
+    lines.push([String(l.layer).padStart(6), ...keys.map((k) => `${fmt(l[k]!.mean, 12)} ±${fmt(l[k]!.stderr, 10)}`.padStart(25))].join(''));
+  }
+  return lines.join('\n');
+}
+
+/** Writes a result (with its mergeable state) to a file. */
+export async function writeState(path: string, r: EnsembleResult): Promise<void> {
+  await writeFile(path, JSON.stringify({ ...ensembleJson(r), state: r.state }) + '\n');
+}
+
+export async function readState(path: string): Promise<EnsembleState> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new InvalidParameterError('file', path, 'a readable ensemble JSON file (from --out)');
+  }
+  try {
+    const j = JSON.parse(text);
+    const s = j.state ?? j;
+    if (s.format !== 'wideflow-ensemble/1') throw new Error();
+    return s as EnsembleState;
+  } catch {
+    throw new InvalidParameterError('file', path, "a JSON file written by 'wideflow ensemble --out' or 'wideflow merge --out'");
+  }
+}
+
+/** A progress bar on stderr when it is a terminal; silent otherwise. */
+export function progressBar(io: { err: (s: string) => void; isTTY: boolean }): ((p: { done: number; total: number }) => void) | undefined {
+  if (!io.isTTY) return undefined;
+  const start = Date.now();
+  let last = 0;
+  return ({ done, total }) => {
+    const now = Date.now();
+    if (now - last < 100 && done < total) return;
+    last = now;
+    const frac = done / total;
+    const w = 30;
+    const bar = '█'.repeat(Math.round(frac * w)).padEnd(w, '·');
+    const rate = done / Math.max(1e-3, (now - start) / 1000);
+    process.stderr.write(`\r${bar} ${done}/${total} networks  ${rate.toFixed(0)}/s ${done === total ? '\n' : ''}`);
+  };
+}
+
+/** Formats numbers for the readable tables. */
+export function fmt(v: number | undefined, width = 12): string {
+  if (v === undefined) return ''.padStart(width);
+  if (!Number.isFinite(v)) return String(v).padStart(width);
+  const a = Math.abs(v);
+  const s = a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(4) : v.toPrecision(6);
+  return s.padStart(width);
+}
+
+/** JSON has no Infinity: write ±Infinity as strings so overflowed layers stay visible. */
+export function jsonNumber(_k: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? String(v) : v;
+}
+
+export function compareTable(c: CompareResult): string {
+  const lines = ['layer  qty        theory   extrapolated     ± stderr        z   per-width n·E[…] (n: value ± err)'];
+  for (const r of c.rows) {
+    const pts = r.points.map((p) => `${p.n}: ${fmt(p.value, 0)}±${fmt(p.stderr, 0)}`).join('  ');
+    const z = Number.isFinite(r.z) ? r.z.toFixed(2) : String(r.z);
+    lines.push(`${String(r.layer).padStart(5)}  ${r.quantity.padEnd(5)}${fmt(r.theory)}${fmt(r.extrapolated, 15)} ±${fmt(r.stderr, 11)} ${z.padStart(8)}   ${pts}`);
+  }
+  lines.push(`max |z| = ${c.maxAbsZ.toFixed(2)} over ${c.rows.length} comparisons`);
+  return lines.join('\n');
+}

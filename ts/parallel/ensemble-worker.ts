@@ -1,0 +1,29 @@
+/**
+ * Worker-thread body for `ensemble({ workers })` in Node. Workers are pooled across runs: each run
+ * first sends `{ type: 'config' }` (the worker builds its chunk runner, instantiating wasm once per
+ * worker), then chunk tasks, answered with their sums. Never imported by user code.
+ */
+import { parentPort } from 'node:worker_threads';
+import { init } from '../node.js';
+import { chunkRunner } from '../api/network.js';
+import type { ChunkTask } from './workers.js';
+
+type Message = { type: 'config'; cfg: Float64Array; backend: 'wasm' | 'js' } | ({ type: 'task' } & ChunkTask);
+const port = parentPort!;
+let run: ReturnType<typeof chunkRunner> | null = null;
+port.on('message', async (m: Message) => {
+  try {
+    if (m.type === 'config') {
+      run?.free();
+      run = null;
+      if (m.backend === 'wasm') await init();
+      run = chunkRunner(m.cfg, m.backend);
+      port.postMessage({ type: 'ready' });
+    } else {
+      const sums = run!(m);
+      port.postMessage({ type: 'result', sums }, [sums.buffer as ArrayBuffer]);
+    }
+  } catch (e) {
+    port.postMessage({ type: 'error', error: e instanceof Error ? e.message : String(e) });
+  }
+});
