@@ -206,3 +206,39 @@ describe('fuzz: ensemble(), mergeEnsembles(), compare()', () => {
     );
   });
 });
+
+describe('fuzz: the CLI argument parser and the theory/gauss commands', () => {
+  const token = fc.oneof(
+    fc.constantFrom('--activation', '--depth', '--width', '--input-width', '--widths', '--cb', '--cw', '--lambda-b', '--lambda-w', '--x2', '--x', '--json', '--normalized', '--slope', '--alpha', '--degree', '--backend', '--K', '--nope'),
+    fc.constantFrom('tanh', 'relu', 'leaky_relu', 'gelu', '3', '0', '-1', '1,2,3', '1,,2', '0x10', '1e', 'NaN', 'Infinity', '', ' 1', '1e300', 'js', 'wasm', 'stray', '--json=maybe'),
+  );
+  test('random argv: exit 0, or a WideflowError (the CLI prints its message), never a raw error', async () => {
+    const { command: theoryCmd } = await import('../ts/cli/commands/theory.js');
+    const { command: gaussCmd } = await import('../ts/cli/commands/gauss.js');
+    const io = { out: () => {}, err: () => {}, isTTY: false };
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(theoryCmd, gaussCmd), fc.array(token, { maxLength: 14 }), async (cmd, argv) => {
+        const t0 = performance.now();
+        try {
+          const code = await cmd.run(argv, io);
+          expect(code).toBe(0);
+        } catch (e) {
+          if (!(e instanceof wf.WideflowError)) throw new Error(`argv ${JSON.stringify(argv)}: not a WideflowError: ${(e as Error)?.name}: ${(e as Error)?.message}`);
+          expect((e as Error).message.length).toBeLessThan(600);
+        }
+        expect(performance.now() - t0).toBeLessThan(10_000);
+      }),
+      opts(Math.max(100, RUNS * 2)),
+    );
+  });
+
+  test('strictness: values the parser used to reinterpret are refused', async () => {
+    const { command: theoryCmd } = await import('../ts/cli/commands/theory.js');
+    const io = { out: () => {}, err: () => {}, isTTY: false };
+    const base = ['--activation', 'tanh', '--depth', '3', '--width', '8', '--input-width', '2'];
+    for (const extra of [['--cw', '1,,2,3'], ['--depth', '0x10'], ['--slope', '0.1'], ['--x2', '1', '--x', '1,1'], ['--widths', '2,8,8'], ['stray'], ['--json=maybe']]) {
+      await expect(theoryCmd.run([...base, ...extra], io), JSON.stringify(extra)).rejects.toBeInstanceOf(wf.WideflowError);
+    }
+    await expect(theoryCmd.run(base, io)).resolves.toBe(0);
+  });
+});

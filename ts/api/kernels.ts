@@ -11,7 +11,7 @@
  */
 import type { Activation } from './activation.js';
 import { resolveBackend, wasmCore, type Backend } from './backend.js';
-import { InvalidParameterError } from './errors.js';
+import { InvalidParameterError, WideflowError } from './errors.js';
 import { checkDegree } from './gauss.js';
 import { quadrature } from '../twin/numerics/quadrature/expect.js';
 import { runKernelMatrix } from '../twin/theory/kernel_matrix.js';
@@ -99,7 +99,7 @@ export function kernels(spec: KernelsSpec, options: KernelsOptions = {}): Kernel
     const outB = core.allocF64(out.length);
     try {
       const status = core.call('wf_kernel_matrix', cfgB.ptr, cfg.length, xB.ptr, x.length, degree, outB.ptr, out.length);
-      if (status !== 0) throw new Error(`wideflow: wf_kernel_matrix failed with status ${status}`);
+      if (status !== 0) throw new WideflowError(`wideflow: the wasm core refused the kernel config (status ${status}); this is a bug: the spec passed validation`);
       out.set(core.readF64(outB, out.length));
     } finally {
       core.free(cfgB);

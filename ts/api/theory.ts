@@ -3,8 +3,8 @@
  * recursions of the Principle of Sparsity (PDLT §4, §8, §11.2, §∞.3). Single input.
  */
 import { resolveBackend, wasmCore, type Backend } from './backend.js';
-import { InvalidParameterError } from './errors.js';
-import { checkDegree, DEFAULT_DEGREE } from './gauss.js';
+import { InvalidParameterError, WideflowError } from './errors.js';
+import { accuracyWarning, checkDegree, DEFAULT_DEGREE } from './gauss.js';
 import { Quadrature } from '../twin/numerics/quadrature/expect.js';
 import { runRecursion, STAT_KEYS, THEORY_STRIDE, FLAG_OVERFLOW, FLAG_K_UNDERFLOW, K_MIN } from '../twin/theory/recursion.js';
 import { resolveSpec, twinHyper, type NetworkSpec, type ResolvedSpec } from './spec.js';
@@ -102,7 +102,7 @@ export function theory(spec: NetworkSpec, options: TheoryOptions = {}): TheoryRe
     const outB = core.allocF64(raw.length);
     try {
       const status = core.call('wf_theory', cfgB.ptr, cfg.length, degree, outB.ptr, raw.length);
-      if (status !== 0) throw new Error(`wideflow: wf_theory failed with status ${status}`);
+      if (status !== 0) throw new WideflowError(`wideflow: the wasm core refused the theory config (status ${status}); this is a bug: the spec passed validation`);
       raw.set(core.readF64(outB, raw.length));
     } finally {
       core.free(cfgB);
@@ -143,6 +143,14 @@ function assemble(r: ResolvedSpec, raw: Float64Array, degree: number, backend: B
   }
   if (underflowLayer !== null) {
     warnings.push(`underflow: K fell below ${K_MIN} at layer ${underflowLayer}; Gaussian expectations there are taken at K = ${K_MIN} (the small-K limit)`);
+  }
+  // The moments of layer ℓ are taken at K⁽ℓ⁾ for every layer but the last.
+  for (let l = 0; l < r.depth - 1; l++) {
+    const w = accuracyWarning(r.activation, degree, layers[l].K, `layer ${l + 1}:`);
+    if (w) {
+      warnings.push(w);
+      break;
+    }
   }
   return { layers, degree, backend, overflowLayer, warnings, spec: r };
 }
