@@ -349,7 +349,7 @@ describe('depth-to-width diagnostics', () => {
     expect(rel(ok.ratio, 2 / 1000)).toBeLessThan(1e-15);
     const mid = depthToWidth(relu(5, 100));
     expect(mid.level).toBe('caution');
-    expect(rel(mid.layers[4].V, 0.2)).toBeLessThan(1e-12);
+    expect(rel(mid.layers[4].V as number, 0.2)).toBeLessThan(1e-12);
     const bad = depthToWidth(relu(30, 100));
     expect(bad.level).toBe('unreliable');
     expect(bad.warnings[0]).toMatch(/too deep for its width/);

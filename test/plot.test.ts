@@ -171,7 +171,7 @@ describe('comparePlot', () => {
   });
 
   test('per-width points with error bars at 1/n, the fit through them, X∞ ± s.e. and the theory line', () => {
-    const cmp: CompareResult = { rows: [row('V', 'quadratic'), row('A', 'quadratic'), { ...row('V', 'quadratic'), layer: 2 }], maxAbsZ: 2 };
+    const cmp: CompareResult = { rows: [row('V', 'quadratic'), row('A', 'quadratic'), { ...row('V', 'quadratic'), layer: 2 }], maxAbsZ: 2, warnings: [] };
     const doc = parse(comparePlot(cmp, { fit: 'quadratic' }));
     expect(doc.documentElement.getAttribute('data-figure')).toBe('compare');
     // Default: the last layer only.
@@ -208,7 +208,7 @@ describe('comparePlot', () => {
   });
 
   test('a linear fit draws a straight line X∞ + c/n; other layers on request; bad layers are a typed error', () => {
-    const cmp: CompareResult = { rows: [row('V', 'linear'), { ...row('A', 'linear'), layer: 2 }], maxAbsZ: 2 };
+    const cmp: CompareResult = { rows: [row('V', 'linear'), { ...row('A', 'linear'), layer: 2 }], maxAbsZ: 2, warnings: [] };
     const doc = parse(comparePlot(cmp, { layers: [2, 3] }));
     expect([...doc.querySelectorAll('g.wf-panel')].map((p) => p.getAttribute('data-panel'))).toEqual(['3:V', '2:A']);
     const p = doc.querySelector('g.wf-panel')!;

@@ -3,7 +3,7 @@
  * backend only). The builtins themselves (kind codes, formulas, erf) are the twin
  * `ts/twin/numerics/activation.ts`.
  */
-import { InvalidParameterError } from './errors.js';
+import { ActivationValueError, InvalidParameterError, WideflowError } from './errors.js';
 import { ACTIVATIONS, Branch, BuiltinActivation, set, type Activation } from '../twin/numerics/activation.js';
 
 export { ACTIVATIONS, Branch, activationName, erf, erfc, normCdf, normPdf } from '../twin/numerics/activation.js';
@@ -118,6 +118,23 @@ class CustomActivation implements Activation {
     this.evalBranch(x, Branch.Pointwise, out);
   }
   evalBranch(x: number, _branch: Branch, out: Float64Array | number[]): void {
-    set(out, this.d[0](x), this.d[1](x), this.d[2](x), this.d[3](x));
+    set(out, this.call(0, x), this.call(1, x), this.call(2, x), this.call(3, x));
+  }
+  /**
+   * One derivative of the user's σ at x. A NaN, a non-number or an exception is reported with the z
+   * where it happened (instead of turning into a NaN statistic or an "overflow" far downstream).
+   */
+  private call(k: number, x: number): number {
+    let v: unknown;
+    try {
+      v = this.d[k](x);
+    } catch (e) {
+      if (e instanceof WideflowError) throw e;
+      throw new ActivationValueError(x, `${DERIVATIVE_NAMES[k]} (it threw: ${(e as Error)?.message ?? e})`, NaN);
+    }
+    if (typeof v !== 'number' || Number.isNaN(v)) throw new ActivationValueError(x, DERIVATIVE_NAMES[k], typeof v === 'number' ? v : NaN);
+    return v;
   }
 }
+
+const DERIVATIVE_NAMES = ['σ (f)', "σ′ (df, or a finite difference of f)", "σ″ (d2f, or a finite difference)", "σ‴ (d3f, or a finite difference)"];

@@ -7,8 +7,8 @@
  * not a test. G and H are first turned into their 1/n coefficients, G1 ≈ n(E[z²] − K) and
  * H1 ≈ n(E[Ĥ] − Θ).
  */
-import { InvalidParameterError } from './errors.js';
-import type { EnsembleResult } from './ensemble.js';
+import { InvalidParameterError, MismatchError } from './errors.js';
+import { stateSpec, type EnsembleResult } from './ensemble.js';
 import type { TheoryResult } from './theory.js';
 
 export const COMPARED = ['G1', 'H1', 'V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U'] as const;
@@ -34,6 +34,12 @@ export interface CompareRow {
   slope: number;
   /** χ² of the fit per degree of freedom (NaN when there is none). */
   chi2dof: number;
+  /**
+   * True for layer 1, where every statistic is deterministic (z⁽¹⁾ Gaussian, Ĥ⁽¹⁾ fixed): the theory is
+   * exact and the ensemble differs only by round-off. z is 0 when the difference is within round-off
+   * (1e-9 of the natural scale n·(1 + K + Θ)²), ±Infinity otherwise.
+   */
+  exact?: boolean;
   points: ComparePoint[];
 }
 
@@ -44,8 +50,39 @@ export interface CompareOptions {
 
 export interface CompareResult {
   rows: CompareRow[];
-  /** max |z| over all rows with a finite z. */
+  /** max |z| over all rows (Infinity if any row disagrees beyond round-off where the theory is exact); 0 with no rows. */
   maxAbsZ: number;
+  /** Notes on what the comparison could not do (e.g. a single width: no extrapolation). */
+  warnings: string[];
+}
+
+/**
+ * Throws {@link MismatchError} naming the first difference between the network a theory describes and
+ * the one an ensemble sampled: activation, depth, hyperparameters of every layer, the input (x²), and
+ * the width ratios n_ℓ/n_{ℓ−1} (ℓ ≥ 2) that enter the recursions. The widths themselves may differ:
+ * that is what the extrapolation is for.
+ */
+export function checkSameNetwork(theory: TheoryResult, e: EnsembleResult, name: string): void {
+  const t = theory.spec;
+  const s = stateSpec(e.state);
+  const diff = (what: string, a: unknown, b: unknown) => {
+    throw new MismatchError(`${name}: ${what} (ensemble vs theory)`, a, b);
+  };
+  if (t.activation.kind !== s.activation.kind || (t.activation.kind >= 0 && t.activation.a !== s.activation.a)) {
+    diff('activation', `${t.activation.name}${t.activation.a ? `(${t.activation.a})` : ''}`, `kind ${s.activation.kind}${s.activation.a ? `(${s.activation.a})` : ''}`);
+  }
+  if (t.depth !== s.depth) diff('depth', t.depth, s.depth);
+  for (let l = 0; l < t.depth; l++) {
+    for (const k of ['Cb', 'CW', 'lambdaB', 'lambdaW'] as const) {
+      if (t.hyper[l][k] !== s.hyper[l][k]) diff(`${k} of layer ${l + 1}`, t.hyper[l][k], s.hyper[l][k]);
+    }
+  }
+  if (Math.abs(t.x2 - s.x2) > 1e-12 * Math.max(1, t.x2)) diff('input x² = |x|²/n₀', t.x2, s.x2);
+  for (let l = 2; l < t.depth; l++) {
+    const rt = t.widths[l] / t.widths[l - 1];
+    const rs = s.widths[l] / s.widths[l - 1];
+    if (Math.abs(rt - rs) > 1e-12 * rt) diff(`width ratio n_${l}/n_${l - 1}`, rt, rs);
+  }
 }
 
 /**
@@ -53,15 +90,23 @@ export interface CompareResult {
  * Quantities an ensemble did not measure (its `order`) are skipped.
  */
 export function compare(theory: TheoryResult, ensembles: readonly EnsembleResult[], options: CompareOptions = {}): CompareResult {
+  if (options === null || typeof options !== 'object') throw new InvalidParameterError('options', options, 'an object { fit? }');
   const fit = options.fit ?? 'linear';
   if (fit !== 'linear' && fit !== 'quadratic') throw new InvalidParameterError('fit', fit, "'linear' or 'quadratic'");
+  if (!theory || typeof theory !== 'object' || !Array.isArray(theory.layers) || !theory.spec) throw new InvalidParameterError('theory', theory, 'a result of theory()');
   if (!Array.isArray(ensembles) || ensembles.length === 0) throw new InvalidParameterError('ensembles', ensembles, 'a non-empty array of ensemble results');
   const L = theory.layers.length;
   ensembles.forEach((e, i) => {
-    if (!e || !Array.isArray(e.layers) || e.layers.length !== L) {
-      throw new InvalidParameterError(`ensembles[${i}]`, e?.layers?.length, `an ensemble of the theory's depth ${L}`);
-    }
+    if (!e || typeof e !== 'object' || !Array.isArray(e.layers) || !e.state) throw new InvalidParameterError(`ensembles[${i}]`, e, 'a result of ensemble() or mergeEnsembles()');
+    if (e.layers.length !== L) throw new MismatchError(`ensembles[${i}].depth (ensemble vs theory)`, L, e.layers.length);
+    checkSameNetwork(theory, e, `ensembles[${i}]`);
   });
+  const widths = new Set(ensembles.map((e) => e.layers[L - 1].n)).size;
+  if (fit === 'quadratic' && L >= 2 && widths < 4) {
+    throw new InvalidParameterError('fit', fit, `'linear' with ${widths} distinct widths (the quadratic fit X∞ + c/n + d/n² needs ≥ 4)`);
+  }
+  const warnings: string[] = [];
+  if (L >= 3 && widths < 2) warnings.push('one width only: no extrapolation in 1/n (depth ≥ 3 is not exact at finite width; use ≥ 2 widths, ≥ 4 with the quadratic fit)');
   const rows: CompareRow[] = [];
   for (let l = 0; l < L; l++) {
     const th = theory.layers[l];
@@ -82,14 +127,17 @@ export function compare(theory: TheoryResult, ensembles: readonly EnsembleResult
       if (points.length === 0) continue;
       const f = extrapolate(points, fit);
       const theoryValue = th[q];
-      // Deterministic quantities (layer 1's NTK) have zero error; agreement there is up to round-off.
       const diff = f.value - theoryValue;
-      const z = f.stderr > 0 ? diff / f.stderr : Math.abs(diff) <= 1e-9 * Math.max(1, Math.abs(theoryValue)) ? 0 : Math.sign(diff) * Infinity;
-      rows.push({ layer: l + 1, quantity: q, theory: theoryValue, extrapolated: f.value, stderr: f.stderr, z, slope: f.slope, chi2dof: f.chi2dof, points });
+      // Layer 1 is deterministic: its "errors" are round-off, and a z-score of round-off is noise.
+      const exact = l === 0 || !(f.stderr > 0);
+      const scale = 1e-9 * Math.max(...points.map((p) => p.n)) * (1 + Math.abs(th.K) + Math.abs(th.Theta)) ** 2;
+      const z = exact ? (Math.abs(diff) <= Math.max(scale, 1e-9 * Math.abs(theoryValue)) ? 0 : Math.sign(diff) * Infinity) : diff / f.stderr;
+      rows.push({ layer: l + 1, quantity: q, theory: theoryValue, extrapolated: f.value, stderr: f.stderr, z, slope: f.slope, chi2dof: f.chi2dof, exact, points });
     }
   }
-  const finite = rows.map((r) => Math.abs(r.z)).filter(Number.isFinite);
-  return { rows, maxAbsZ: finite.length ? Math.max(...finite) : NaN };
+  const maxAbsZ = rows.reduce((m, r) => Math.max(m, Number.isNaN(r.z) ? Infinity : Math.abs(r.z)), 0);
+  if (maxAbsZ === Infinity) warnings.push('some quantity disagrees beyond round-off where the theory is exact (z = ±Infinity)');
+  return { rows, maxAbsZ, warnings };
 }
 
 /**

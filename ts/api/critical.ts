@@ -977,10 +977,10 @@ export interface DepthToWidthLayer {
   layer: number;
   /** r_ℓ = Σ_{ℓ′=2}^{ℓ} 1/n_{ℓ′−1} (layer 1 has no 1/n terms; = (ℓ − 1)/n at constant width): the aspect ratio so far. */
   r: number;
-  /** V/(nK²), A/(nΘ²), B/(nΘ²) (n = n_{ℓ−1}): the relative 1/n corrections (PDLT §5.4, §9). */
-  V: number;
-  A: number;
-  B: number;
+  /** V/(nK²), A/(nΘ²), B/(nΘ²) (n = n_{ℓ−1}): the relative 1/n corrections (PDLT §5.4, §9); null where the scale vanishes (see `normalized`). */
+  V: number | null;
+  A: number | null;
+  B: number | null;
 }
 
 export interface DepthToWidthResult {
@@ -1013,7 +1013,9 @@ export function depthToWidth(result: TheoryResult, options: { warnAt?: number; f
     const row = { layer: l.layer, r, V: norm[i].V, A: norm[i].A, B: norm[i].B };
     layers.push(row);
     for (const q of ['V', 'A', 'B'] as const) {
-      const v = Math.abs(row[q]);
+      const x = row[q];
+      if (x === null) continue;
+      const v = Math.abs(x);
       if (Number.isFinite(v) ? v > max.value : !Number.isNaN(v)) max = { quantity: q, value: v, layer: row.layer };
     }
   });

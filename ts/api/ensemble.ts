@@ -9,12 +9,15 @@
  * statistics whatever the number of workers, and shards merge exactly into the unsharded result.
  */
 import { resolveBackend, type Backend } from './backend.js';
-import { AbortError, InvalidParameterError, WideflowError } from './errors.js';
+import { AbortError, InvalidParameterError, MismatchError, ResourceLimitError, WideflowError, formatBytes } from './errors.js';
+import { canonical, checkFiniteArray, checkIntField, configHash, expectedGroupCounts, fnv1a64, shardSize, shardTasks, type ChunkPlan } from './shards.js';
 import { ENSEMBLE_KEYS, KEY_ORDER, NQ, jackknife, type EnsembleKey, type Estimate } from '../stats/estimator.js';
 import { ExactSum } from '../stats/exactsum.js';
 import { packConfig } from '../twin/sampling/network/mod.js';
 import { chunkRunner } from './network.js';
 import { runChunks, workerFactory, type ChunkTask } from '../parallel/workers.js';
+import { rows } from '../twin/sampling/network/workspace.js';
+import { MAX_DEPTH as MAX_ENSEMBLE_DEPTH } from '../twin/sampling/network/config.js';
 import { resolveSpec, type NetworkSpec, type ResolvedSpec } from './spec.js';
 import { ACTIVATIONS, activationName } from './activation.js';
 import { ensembleConfig } from '../../bindings/layout.js';
@@ -51,7 +54,12 @@ export type EnsembleLayer = { layer: number; n: number; width: number; neurons: 
 
 /** The mergeable raw state of a (partial) ensemble: exact group sums and what produced them. */
 export interface EnsembleState {
-  format: 'wideflow-ensemble/1';
+  /** Version of this layout. Version 1 files (no hashes) are still read, with every field checked. */
+  format: typeof STATE_FORMAT | 'wideflow-ensemble/1';
+  /** FNV-1a 64 of the canonical JSON of `config` (what must agree to merge, or to compare with a theory). */
+  configHash?: string;
+  /** FNV-1a 64 of the canonical JSON of every other field: a truncated or edited file is refused. */
+  checksum?: string;
   /** The packed kernel config (spec, order, seed, neurons, input; layout in ts/twin/sampling/network/config.ts): shards must agree on it to merge. */
   config: number[];
   seed: number;
@@ -68,6 +76,11 @@ export interface EnsembleState {
 }
 
 export interface EnsembleResult {
+  /**
+   * What is not a plain finite statistic, said in words: empty shards (no statistics), quantities that
+   * overflowed (±Infinity) or could not be formed (left out of the layer). Empty when all is well.
+   */
+  warnings: string[];
   samples: number;
   seed: number;
   order: EnsembleOrder;
@@ -78,6 +91,36 @@ export interface EnsembleResult {
 }
 
 const MAX_GROUPS = 32;
+/** The current layout of a shard/state file. */
+export const STATE_FORMAT = 'wideflow-ensemble/2';
+
+/**
+ * Memory one kernel workspace needs, in bytes (the buffers of `Workspace` in
+ * `ts/twin/sampling/network/workspace.ts` / `crates/core/src/sampling/network/workspace.rs`):
+ * the weights and their transposes dominate, 2·Σ n_ℓ n_{ℓ−1} doubles.
+ */
+export function workspaceBytes(widths: readonly number[], neurons: readonly number[], order: number): number {
+  const L = widths.length - 1;
+  const k = Math.max(...neurons);
+  let nh = 0;
+  let d = 3 * (L + 1) + widths[0];
+  for (let m = 1; m <= L; m++) {
+    const n = widths[m], np = widths[m - 1];
+    nh = Math.max(nh, np);
+    d += n * np * (order >= 1 && m >= 2 && m < L ? 2 : 1) + 2 * n;
+    if (m < L) d += 4 * n + (order >= 1 ? 3 * k * n : 0);
+    d += 2 * k * k + k;
+  }
+  const r = rows(k, order);
+  d += r * nh + r * Math.max(nh, k) + (k * (k + 1)) / 2 + k * k + (order >= 3 ? 3 * k * k * nh : 0) + 5 * k * k;
+  return 8 * d;
+}
+
+/**
+ * Largest workspace one kernel may have: wasm32 linear memory ends at 4 GiB (the Rust core refuses
+ * above 2²⁹ doubles); a JS engine allocates typed arrays on its heap, where we stay below 8 GiB.
+ */
+export const WORKSPACE_LIMIT: Record<Backend, number> = { wasm: 3.5 * 2 ** 30, js: 8 * 2 ** 30 };
 
 /** Chunk size as a function of N only (never of workers or shards), so chunk boundaries are fixed. */
 export function chunkSizeFor(samples: number): number {
@@ -98,6 +141,10 @@ interface Plan {
 
 function plan(spec: NetworkSpec, o: EnsembleOptions): Plan {
   const r = resolveSpec(spec);
+  if (r.depth > MAX_ENSEMBLE_DEPTH) {
+    // Every layer's statistics back-propagate through all layers below it: O(L²) per network.
+    throw new InvalidParameterError('depth', r.depth, `an integer in 1 … ${MAX_ENSEMBLE_DEPTH} for ensembles (theory() goes to 100 000; one network costs O(L²) layer sweeps)`);
+  }
   const samples = o.samples;
   if (typeof samples !== 'number' || !Number.isInteger(samples) || samples < 2 || samples > 2 ** 40) {
     throw new InvalidParameterError('samples', samples, 'an integer in 2 … 2^40');
@@ -172,17 +219,27 @@ export async function ensemble(spec: NetworkSpec, options: EnsembleOptions): Pro
     if (workers > 1) throw new InvalidParameterError('workers', workers, '1 for a custom activation (functions cannot be sent to workers)');
   }
   const { signal, onProgress } = options;
+  if (signal !== undefined && !isAbortSignal(signal)) throw new InvalidParameterError('signal', signal, 'an AbortSignal');
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw new InvalidParameterError('onProgress', onProgress, 'a function ({ done, total }) => void');
+  const bytes = workspaceBytes(p.spec.widths, p.neurons, p.order);
+  if (bytes > WORKSPACE_LIMIT[backend]) {
+    throw new ResourceLimitError(
+      'widths',
+      p.spec.widths,
+      `small enough for the ${backend} backend: these widths need ${formatBytes(bytes)} of kernel workspace per worker; the limit is ${formatBytes(WORKSPACE_LIMIT[backend])}`,
+      bytes,
+      WORKSPACE_LIMIT[backend],
+    );
+  }
   if (signal?.aborted) throw new AbortError();
 
   const L = p.spec.depth;
   const state = emptyState(p, shard.count, [shard.index]);
   const acc = state.sums.map(() => new ExactSum());
-  const tasks: ChunkTask[] = [];
-  for (let c = shard.index - 1; c < p.chunks; c += shard.count) {
-    const first = c * p.chunkSize;
-    tasks.push({ chunk: c, first, count: Math.min(p.chunkSize, p.samples - first) });
-  }
-  const total = tasks.reduce((s, t) => s + t.count, 0);
+  // The chunk list is generated lazily: planning costs O(1) whatever the number of samples.
+  const tasks = shardTasks(p, shard.index, shard.count);
+  const total = shardSize(p, shard.index, shard.count);
+  const nTasks = Math.ceil(total / p.chunkSize);
   let done = 0;
   const absorb = (t: ChunkTask, sums: Float64Array) => {
     const g = t.chunk % p.groups;
@@ -192,7 +249,7 @@ export async function ensemble(spec: NetworkSpec, options: EnsembleOptions): Pro
     onProgress?.({ done, total });
   };
 
-  if (workers === 1 || tasks.length <= 1) {
+  if (workers === 1 || nTasks <= 1) {
     const run = chunkRunner(p.cfg, backend, p.spec.activation.kind < 0 ? p.spec.activation : undefined);
     try {
       for (const t of tasks) {
@@ -207,17 +264,34 @@ export async function ensemble(spec: NetworkSpec, options: EnsembleOptions): Pro
   } else {
     const factory = workerFactory();
     if (!factory) throw new WideflowError('wideflow: workers > 1 needs Node worker_threads (not available in this environment); use workers: 1');
-    await runChunks(factory, p.cfg, backend, Math.min(workers, tasks.length), tasks, absorb, signal);
+    await runChunks(factory, p.cfg, backend, Math.min(workers, nTasks), { [Symbol.iterator]: () => tasks }, absorb, signal);
   }
   state.sums = acc.map((s) => s.partials.slice());
-  return finish(p.spec, state, backend);
+  return finish(p.spec, seal(state), backend);
+}
+
+function isAbortSignal(s: unknown): s is AbortSignal {
+  return typeof s === 'object' && s !== null && typeof (s as AbortSignal).aborted === 'boolean' && typeof (s as AbortSignal).addEventListener === 'function';
+}
+
+/** Adds the config hash and the content checksum to a state (the last step before it leaves). */
+function seal(state: EnsembleState): EnsembleState {
+  const out: EnsembleState = { ...state, format: STATE_FORMAT, configHash: configHash(state.config) };
+  delete out.checksum;
+  out.checksum = stateChecksum(out);
+  return out;
+}
+
+function stateChecksum(s: EnsembleState): string {
+  const { checksum: _omit, ...rest } = s;
+  return fnv1a64(canonical(rest));
 }
 
 function emptyState(p: Plan, shardCount: number, shards: number[]): EnsembleState {
   const cfg = Array.from(p.cfg);
   const L = p.spec.depth;
   return {
-    format: 'wideflow-ensemble/1',
+    format: STATE_FORMAT,
     config: cfg,
     seed: p.seed,
     samples: p.samples,
@@ -238,16 +312,40 @@ function finish(spec: ResolvedSpec, state: EnsembleState, backend: Backend | 'me
   const keys = ENSEMBLE_KEYS.filter((k) => KEY_ORDER[k] <= order);
   const neurons = neuronsOf(state.config);
   const layers: EnsembleLayer[] = [];
-  for (let l = 0; l < L; l++) {
-    const sums = new Float64Array(state.groups * NQ);
-    for (let g = 0; g < state.groups; g++) {
-      for (let q = 0; q < NQ; q++) sums[g * NQ + q] = ExactSum.from(state.sums[(g * L + l) * NQ + q]).value();
-    }
-    const n = spec.widths[l];
-    layers.push({ layer: l + 1, n, width: spec.widths[l + 1], neurons: neurons[l], ...jackknife(sums, state.counts, n, keys) });
-  }
+  const warnings: string[] = [];
   const samples = state.counts.reduce((a, b) => a + b, 0);
-  return { samples, seed: state.seed, order: state.order, backend, layers, state };
+  const usedGroups = state.counts.filter((c) => c > 0).length;
+  if (usedGroups < 2) {
+    // An empty (or nearly empty) shard is legal: it merges as what it holds, but has no statistics.
+    warnings.push(`${samples} network${samples === 1 ? '' : 's'} in ${usedGroups} jackknife group${usedGroups === 1 ? '' : 's'}: no statistics (they need networks in at least 2 groups); merge the shards to get them`);
+  }
+  for (let l = 0; l < L; l++) {
+    const n = spec.widths[l];
+    const layer: EnsembleLayer = { layer: l + 1, n, width: spec.widths[l + 1], neurons: neurons[l] };
+    if (usedGroups >= 2) {
+      const sums = new Float64Array(state.groups * NQ);
+      for (let g = 0; g < state.groups; g++) {
+        for (let q = 0; q < NQ; q++) sums[g * NQ + q] = ExactSum.from(state.sums[(g * L + l) * NQ + q]).value();
+      }
+      const est = jackknife(sums, state.counts, n, keys);
+      for (const k of keys) {
+        const e = est[k];
+        if (Number.isNaN(e.mean) || Number.isNaN(e.stderr)) {
+          warnings.push(`layer ${l + 1} ${k}: not a number (the sampled values overflowed float64 or σ produced non-finite values); left out`);
+          continue;
+        }
+        if (!Number.isFinite(e.mean) || !Number.isFinite(e.stderr)) warnings.push(`layer ${l + 1} ${k}: ${e.mean} ± ${e.stderr} (float64 overflow in the sampled networks)`);
+        (layer as Record<string, unknown>)[k] = e;
+      }
+    }
+    layers.push(layer);
+  }
+  return { warnings, samples, seed: state.seed, order: state.order, backend, layers, state };
+}
+
+/** The resolved network spec an ensemble state was sampled from (activation as kind and parameter). */
+export function stateSpec(state: EnsembleState): ResolvedSpec {
+  return specFromConfig(state.config);
 }
 
 /** The fields of a packed config (`ensembleConfig` of schema/layout.json), e.g. from a shard's JSON. */
@@ -274,22 +372,13 @@ function specFromConfig(cfg: number[]): ResolvedSpec {
  * same config, seed and sample count.
  */
 export function mergeEnsembles(parts: ReadonlyArray<EnsembleState | EnsembleResult>): EnsembleResult {
-  const states = parts.map((p) => ('state' in p ? p.state : p));
-  if (states.length === 0) throw new InvalidParameterError('parts', parts, 'a non-empty array of ensemble shards');
-  states.forEach((s, i) => {
-    if (!s || s.format !== 'wideflow-ensemble/1') throw new InvalidParameterError(`parts[${i}].format`, s?.format, "'wideflow-ensemble/1'");
-  });
+  if (!Array.isArray(parts) || parts.length === 0) throw new InvalidParameterError('parts', parts, 'a non-empty array of ensemble shards (states or results)');
+  const states = parts.map((p, i) => checkState(p && typeof p === 'object' && 'state' in p ? (p as EnsembleResult).state : p, `parts[${i}]`));
   const ref = states[0];
-  const same = (s: EnsembleState) =>
-    JSON.stringify(s.config) === JSON.stringify(ref.config) &&
-    s.seed === ref.seed &&
-    s.samples === ref.samples &&
-    s.order === ref.order &&
-    s.chunkSize === ref.chunkSize &&
-    s.groups === ref.groups &&
-    s.shardCount === ref.shardCount;
   states.forEach((s, i) => {
-    if (!same(s)) throw new InvalidParameterError(`parts[${i}]`, `seed ${s.seed}, samples ${s.samples}`, 'a shard of the same run (same spec, seed, samples and shard count) as parts[0]');
+    for (const k of ['seed', 'samples', 'order', 'chunkSize', 'groups', 'shardCount', 'configHash'] as const) {
+      if (s[k] !== ref[k]) throw new MismatchError(`parts[${i}].${k} (a shard of another run than parts[0])`, ref[k], s[k]);
+    }
   });
   const seen = new Set<number>();
   for (const s of states) {
@@ -299,8 +388,8 @@ export function mergeEnsembles(parts: ReadonlyArray<EnsembleState | EnsembleResu
     }
   }
   const missing = [];
-  for (let i = 1; i <= ref.shardCount; i++) if (!seen.has(i)) missing.push(i);
-  if (missing.length) throw new InvalidParameterError('parts', `missing shards ${missing.join(', ')} of ${ref.shardCount}`, 'all shards 1 … N');
+  for (let i = 1; i <= ref.shardCount && missing.length < 20; i++) if (!seen.has(i)) missing.push(i);
+  if (missing.length) throw new InvalidParameterError('parts', `missing shards ${missing.join(', ')}${missing.length === 20 ? ', …' : ''} of ${ref.shardCount}`, 'all shards 1 … N');
   const acc = ref.sums.map(() => new ExactSum());
   const counts = new Array(ref.groups).fill(0);
   for (const s of states) {
@@ -308,7 +397,56 @@ export function mergeEnsembles(parts: ReadonlyArray<EnsembleState | EnsembleResu
     s.counts.forEach((c, g) => (counts[g] += c));
   }
   const merged: EnsembleState = { ...ref, shards: [...seen].sort((a, b) => a - b), counts, sums: acc.map((a) => a.partials.slice()) };
-  return finish(specFromConfig(ref.config), merged, 'merged');
+  return finish(specFromConfig(ref.config), seal(merged), 'merged');
+}
+
+/**
+ * Checks every field of a state read from outside (a shard file): layout version, types, lengths,
+ * the counts that the chunk plan implies for its shards, the config hash and the content checksum.
+ * Returns the state with its config hash filled in (version 1 files have none).
+ */
+export function checkState(s: unknown, name = 'state'): EnsembleState {
+  if (typeof s !== 'object' || s === null || Array.isArray(s)) throw new InvalidParameterError(name, s, 'an ensemble state object (what `ensemble --out` writes)');
+  const st = s as EnsembleState;
+  if (st.format !== STATE_FORMAT && st.format !== 'wideflow-ensemble/1') throw new InvalidParameterError(`${name}.format`, st.format, `'${STATE_FORMAT}' (or 'wideflow-ensemble/1')`);
+  if (st.format === STATE_FORMAT) {
+    if (typeof st.checksum !== 'string' || stateChecksum(st) !== st.checksum) {
+      throw new InvalidParameterError(`${name}.checksum`, st.checksum, `the checksum of the file's content (${stateChecksum(st)}): the file was truncated or edited`);
+    }
+  }
+  const cfg = checkFiniteArray(`${name}.config`, st.config);
+  let spec: ResolvedSpec;
+  try {
+    spec = specFromConfig(cfg);
+    resolveSpec(ensembleSpec({ ...st, config: cfg }));
+  } catch (e) {
+    if (e instanceof WideflowError) throw new InvalidParameterError(`${name}.config`, `${cfg.length} numbers`, `a valid packed network config (${e.message})`);
+    throw new InvalidParameterError(`${name}.config`, `${cfg.length} numbers`, 'a valid packed network config');
+  }
+  const hash = configHash(cfg);
+  if (st.configHash !== undefined && st.configHash !== hash) throw new InvalidParameterError(`${name}.configHash`, st.configHash, `the hash of its config (${hash})`);
+  checkIntField(`${name}.seed`, st.seed, 0, Number.MAX_SAFE_INTEGER);
+  const samples = checkIntField(`${name}.samples`, st.samples, 2, 2 ** 40);
+  if (!ORDERS.includes(st.order)) throw new InvalidParameterError(`${name}.order`, st.order, "'z', 'ntk', 'dntk' or 'ddntk'");
+  checkIntField(`${name}.chunkSize`, st.chunkSize, chunkSizeFor(samples), chunkSizeFor(samples));
+  const chunks = Math.ceil(samples / st.chunkSize);
+  checkIntField(`${name}.groups`, st.groups, Math.min(MAX_GROUPS, chunks), Math.min(MAX_GROUPS, chunks));
+  const shardCount = checkIntField(`${name}.shardCount`, st.shardCount, 1, 2 ** 40);
+  if (!Array.isArray(st.shards) || st.shards.length === 0) throw new InvalidParameterError(`${name}.shards`, st.shards, `a non-empty array of shard numbers 1 … ${shardCount}`);
+  st.shards.forEach((i, j) => checkIntField(`${name}.shards[${j}]`, i, 1, shardCount));
+  const counts = checkFiniteArray(`${name}.counts`, st.counts, st.groups);
+  counts.forEach((c, g) => checkIntField(`${name}.counts[${g}]`, c, 0, samples));
+  const plan: ChunkPlan = { samples, chunkSize: st.chunkSize, chunks, groups: st.groups };
+  const want = expectedGroupCounts(plan, shardCount, st.shards);
+  counts.forEach((c, g) => {
+    if (c !== want[g]) throw new InvalidParameterError(`${name}.counts[${g}]`, c, `${want[g]}, the networks that shards ${st.shards.join(',')} of ${shardCount} put in group ${g}`);
+  });
+  const L = spec.depth;
+  if (!Array.isArray(st.sums) || st.sums.length !== st.groups * L * NQ) {
+    throw new InvalidParameterError(`${name}.sums.length`, Array.isArray(st.sums) ? st.sums.length : typeof st.sums, `${st.groups * L * NQ} (groups × layers × ${NQ})`);
+  }
+  st.sums.forEach((p, i) => checkFiniteArray(`${name}.sums[${i}]`, p));
+  return { ...st, configHash: hash };
 }
 
 /** The network spec an ensemble state was sampled from (to compute its theory, e.g. in `wideflow compare FILES`). */

@@ -9,7 +9,7 @@ import { gaussMoments, gaussOutput } from '../../bindings/layout.js';
 import { parseActivation, type Activation, type ActivationSpec } from './activation.js';
 import { resolveBackend, registerWarmUp, wasmCore, type Backend } from './backend.js';
 import { InvalidParameterError } from './errors.js';
-import { DEFAULT_DEGREE, MAX_DEGREE, quadrature } from '../twin/numerics/quadrature/expect.js';
+import { DEFAULT_DEGREE, LADDER_MAX, MAX_DEGREE, REF_DEGREE, TAU, ladderStep, quadrature } from '../twin/numerics/quadrature/expect.js';
 import { MOMENT_NAMES, gaussianExpectationsInto } from '../twin/theory/moments.js';
 
 export { DEFAULT_DEGREE, MAX_DEGREE } from '../twin/numerics/quadrature/expect.js';
@@ -28,7 +28,14 @@ export type MomentName = (typeof MOMENT_NAMES)[number];
  * and He₄ moments as K·⟨σ²he2⟩, K·⟨σ′²he2⟩ and K²·⟨σ²he4⟩ (no cancelling integral at small K), and
  * K below 1e−280 is taken at 1e−280 (the small-K limit).
  */
+/**
+ * The moments by name: finite, or ±Infinity with a warning. Never NaN: a K at which some moment is
+ * not representable in float64 at all (e.g. ⟨σ²He₄⟩ of an unbounded σ at K = 1e300) is refused with an
+ * InvalidParameterError naming the moment.
+ */
 export type GaussianExpectations = Record<MomentName, number> & {
+  /** Moments that overflowed to ±Infinity, or a K not resolved by the quadrature; empty when all is well. */
+  warnings: string[];
   /** Activation name, K, degree and backend used. */
   activation: string;
   K: number;
@@ -103,6 +110,26 @@ const ERROR_SLOTS = MOMENT_NAMES.map((n) => gaussOutput.at.errors + gaussMoments
  * twice the resolution). Throws InvalidParameterError for an unknown activation, K not finite or
  * negative, or a degree outside 1…1000; NotInitializedError for the wasm backend before `init()`.
  */
+/**
+ * The largest K at which the smooth-σ trapezoid still follows σ's strip of analyticity ρ (its step
+ * h ∝ ρ/√K reaches the finest ladder level there). Beyond it the rule's error grows like
+ * e^{−36·√(K_max/K)} and the two-resolution error estimate no longer sees it, so results are flagged.
+ * Infinity for rules without that limit (polynomial σ, the relu family, elu, custom σ without ρ).
+ */
+export function smoothRuleLimit(act: Activation, degree: number): number {
+  const rho = act.halfwidth;
+  if (act.isPolynomial || rho === null || act.hasKink) return Infinity;
+  const h = ladderStep(LADDER_MAX);
+  return ((2 * Math.PI * rho * (REF_DEGREE / degree)) / (TAU * h)) ** 2;
+}
+
+/** A warning when K is beyond {@link smoothRuleLimit}, with the rule's own error estimate there. */
+export function accuracyWarning(act: Activation, degree: number, K: number, where: string): string | null {
+  const kmax = smoothRuleLimit(act, degree);
+  if (!(K > kmax)) return null;
+  return `accuracy: ${where} K = ${K.toPrecision(4)} is beyond ${kmax.toPrecision(3)}, where the quadrature of ${act.name} resolves σ at degree ${degree}; expected relative error ~${Math.exp(-TAU * Math.sqrt(kmax / K)).toExponential(1)} (raise degree up to 1000 or keep K smaller)`;
+}
+
 export function gaussianExpectations(options: GaussianExpectationsOptions): GaussianExpectations {
   if (options === null || typeof options !== 'object') throw new InvalidParameterError('options', options, 'an object { activation, K, degree?, backend? }');
   const act = parseActivation(options.activation);
@@ -119,13 +146,19 @@ export function gaussianExpectations(options: GaussianExpectationsOptions): Gaus
   } else {
     values = momentsJs(act, K, degree);
   }
-  const out = { activation: act.name, K, degree, backend, error: 0, errors: {} } as GaussianExpectations;
+  const out = { activation: act.name, K, degree, backend, error: 0, errors: {}, warnings: [] as string[] } as unknown as GaussianExpectations;
   MOMENT_NAMES.forEach((name, i) => {
     const v = values[VALUE_SLOTS[i]], e = values[ERROR_SLOTS[i]];
+    if (Number.isNaN(v)) {
+      throw new InvalidParameterError('K', K, `small enough that every moment of ${act.name} is representable in float64 (${name} is not: its integrand overflows)`);
+    }
+    if (!Number.isFinite(v)) out.warnings.push(`${name}: ${v} (overflow at K = ${K})`);
     out[name] = v;
-    out.errors[name] = e;
-    out.error = Math.max(out.error, e);
+    out.errors[name] = Number.isNaN(e) ? Infinity : e;
+    out.error = Math.max(out.error, Number.isNaN(e) ? Infinity : e);
   });
+  const acc = accuracyWarning(act, degree, K, 'at');
+  if (acc) out.warnings.push(acc);
   return out;
 }
 

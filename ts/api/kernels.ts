@@ -10,7 +10,7 @@
  * `ts/twin/theory/kernel_matrix.ts` (whose doc says which 2-D rule serves which activation).
  */
 import { resolveBackend, wasmCore, type Backend } from './backend.js';
-import { InvalidParameterError } from './errors.js';
+import { InvalidParameterError, WideflowError } from './errors.js';
 import { checkDegree } from './gauss.js';
 import { quadrature } from '../twin/numerics/quadrature/expect.js';
 import { runKernelMatrix } from '../twin/theory/kernel_matrix.js';
@@ -102,7 +102,7 @@ export function kernels(spec: KernelsSpec, options: KernelsOptions = {}): Kernel
     const outB = core.allocF64(out.length);
     try {
       const status = core.kernelMatrix(cfgB, xB, degree, outB);
-      if (status !== 0) throw new Error(`wideflow: wf_kernel_matrix failed with status ${status} (${statusMessage(status)})`);
+      if (status !== 0) throw new WideflowError(`wideflow: wf_kernel_matrix failed with status ${status} (${statusMessage(status)})`);
       out.set(core.view(outB));
     } finally {
       core.free(cfgB);

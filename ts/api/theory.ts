@@ -3,8 +3,8 @@
  * recursions of the Principle of Sparsity (PDLT §4, §8, §11.2, §∞.3). Single input.
  */
 import { resolveBackend, wasmCore, type Backend } from './backend.js';
-import { InvalidParameterError } from './errors.js';
-import { checkDegree, DEFAULT_DEGREE } from './gauss.js';
+import { InvalidParameterError, WideflowError } from './errors.js';
+import { accuracyWarning, checkDegree, DEFAULT_DEGREE } from './gauss.js';
 import { Quadrature } from '../twin/numerics/quadrature/expect.js';
 import { runRecursion, STAT_KEYS, THEORY_STRIDE, FLAG_OVERFLOW, FLAG_K_UNDERFLOW, K_MIN } from '../twin/theory/recursion.js';
 import { resolveSpec, twinHyper, type NetworkSpec, type ResolvedSpec } from './spec.js';
@@ -125,7 +125,7 @@ export function theory(spec: NetworkSpec | MultiInputNetworkSpec, options: Theor
     const outB = core.allocF64(raw.length);
     try {
       const status = core.theory(cfgB, degree, outB);
-      if (status !== 0) throw new Error(`wideflow: wf_theory failed with status ${status} (${statusMessage(status)})`);
+      if (status !== 0) throw new WideflowError(`wideflow: wf_theory failed with status ${status} (${statusMessage(status)})`);
       raw.set(core.view(outB));
     } finally {
       core.free(cfgB);
@@ -182,6 +182,14 @@ function assemble(r: ResolvedSpec, raw: Float64Array, degree: number, backend: B
   if (underflowLayer !== null) {
     warnings.push(`underflow: K fell below ${K_MIN} at layer ${underflowLayer}; Gaussian expectations there are taken at K = ${K_MIN} (the small-K limit)`);
   }
+  // The moments of layer ℓ are taken at K⁽ℓ⁾ for every layer but the last.
+  for (let l = 0; l < r.depth - 1; l++) {
+    const w = accuracyWarning(r.activation, degree, layers[l].K, `layer ${l + 1}:`);
+    if (w) {
+      warnings.push(w);
+      break;
+    }
+  }
   return { layers, degree, backend, overflowLayer, warnings, spec: r };
 }
 
@@ -189,26 +197,32 @@ function assemble(r: ResolvedSpec, raw: Float64Array, degree: number, backend: B
  * Dimensionless forms that users plot, per layer (n = n_{ℓ−1}): G1/(nK), H1/(nΘ), V/(nK²),
  * A/(nΘ²), B/(nΘ²), D/(nKΘ), F/(nKΘ), P/(nΘ²), Q/(nΘ²), and R, S, T, U over nΘ³/K (the scale of
  * their source terms). At criticality V/(nK²) grows linearly with depth (PDLT §5.4).
+ * A form whose scale vanishes or is not finite (K = 0, Θ = 0 with λ = 0, or a layer past an
+ * overflow) has no value: it is `null`, never NaN; the theory's warnings say why.
  */
-export function normalized(result: TheoryResult): Array<Record<'layer' | 'G1' | 'H1' | 'V' | 'A' | 'B' | 'D' | 'F' | 'P' | 'Q' | 'R' | 'S' | 'T' | 'U', number>> {
+export function normalized(result: TheoryResult): Array<{ layer: number } & Record<'G1' | 'H1' | 'V' | 'A' | 'B' | 'D' | 'F' | 'P' | 'Q' | 'R' | 'S' | 'T' | 'U', number | null>> {
+  const ratio = (x: number, scale: number): number | null => {
+    const v = x / scale;
+    return scale === 0 || !Number.isFinite(scale) || Number.isNaN(v) ? null : v;
+  };
   return result.layers.map((l) => {
     const { n, K, Theta: th } = l;
     const r3 = (n * th * th * th) / K;
     return {
       layer: l.layer,
-      G1: l.G1 / (n * K),
-      H1: l.H1 / (n * th),
-      V: l.V / (n * K * K),
-      A: l.A / (n * th * th),
-      B: l.B / (n * th * th),
-      D: l.D / (n * K * th),
-      F: l.F / (n * K * th),
-      P: l.P / (n * th * th),
-      Q: l.Q / (n * th * th),
-      R: l.R / r3,
-      S: l.S / r3,
-      T: l.T / r3,
-      U: l.U / r3,
+      G1: ratio(l.G1, n * K),
+      H1: ratio(l.H1, n * th),
+      V: ratio(l.V, n * K * K),
+      A: ratio(l.A, n * th * th),
+      B: ratio(l.B, n * th * th),
+      D: ratio(l.D, n * K * th),
+      F: ratio(l.F, n * K * th),
+      P: ratio(l.P, n * th * th),
+      Q: ratio(l.Q, n * th * th),
+      R: ratio(l.R, r3),
+      S: ratio(l.S, r3),
+      T: ratio(l.T, r3),
+      U: ratio(l.U, r3),
     };
   });
 }

@@ -2,10 +2,12 @@
  * Output shared by the `wideflow` commands: number formatting, tables, JSON, ensemble files and the
  * progress bar.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { InvalidParameterError } from '../api/errors.js';
 import { ENSEMBLE_KEYS } from '../stats/estimator.js';
-import type { EnsembleResult, EnsembleState } from '../api/ensemble.js';
+import { checkState, type EnsembleResult, type EnsembleState } from '../api/ensemble.js';
 import type { CompareResult } from '../api/compare.js';
 import type { DepthToWidthResult } from '../api/critical.js';
 
@@ -46,13 +48,32 @@ export async function readState(path: string): Promise<EnsembleState> {
   } catch {
     throw new InvalidParameterError('file', path, 'a readable ensemble JSON file (from --out)');
   }
+  let j: unknown;
   try {
-    const j = JSON.parse(text);
-    const s = j.state ?? j;
-    if (s.format !== 'wideflow-ensemble/1') throw new Error();
-    return s as EnsembleState;
+    j = JSON.parse(text);
   } catch {
     throw new InvalidParameterError('file', path, "a JSON file written by 'wideflow ensemble --out' or 'wideflow merge --out'");
+  }
+  const s = j && typeof j === 'object' && 'state' in j ? (j as { state: unknown }).state : j;
+  // Every field is checked (version, checksum, lengths, the counts its shards must hold), and the error
+  // names the file and the first bad field.
+  return checkState(s, path);
+}
+
+/**
+ * Fails before a long run if `path` cannot be written (missing folder, no permission), instead of
+ * after it. Nothing is created.
+ */
+export async function checkWritable(path: string | undefined, option = '--out'): Promise<void> {
+  if (path === undefined) return;
+  if (typeof path !== 'string' || path === '') throw new InvalidParameterError(option, path, 'a file path');
+  try {
+    await access(dirname(resolve(path)), fsConstants.W_OK);
+    await access(path, fsConstants.W_OK).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+  } catch {
+    throw new InvalidParameterError(option, path, 'a path in an existing, writable folder');
   }
 }
 

@@ -4,8 +4,8 @@
  */
 import type { NetworkSpec } from '../api/spec.js';
 import type { ActivationSpec } from '../api/activation.js';
-import type { OptionSpec, Parsed } from './args.js';
-import { InvalidParameterError } from '../api/errors.js';
+import { exclusive, type OptionSpec, type Parsed } from './args.js';
+import { ConflictingOptionsError, InvalidParameterError } from '../api/errors.js';
 
 /** σ and its parameter, for every command that takes an activation. */
 export const activationOptions: Record<string, OptionSpec> = {
@@ -21,7 +21,13 @@ export function activationFromArgs(args: Parsed): ActivationSpec {
   const name = args.activation as string | undefined;
   if (name === undefined) throw new InvalidParameterError('--activation', undefined, 'given (e.g. --activation tanh)');
   const params: Record<string, number> = {};
-  for (const k of ['slope', 'alpha', 'a', 'p']) if (args[k] !== undefined) params[k] = args[k] as number;
+  // Each parameter option belongs to one activation: --slope with tanh is a mistake, not a no-op.
+  const owner: Record<string, string> = { slope: 'leaky_relu', alpha: 'elu', a: 'scaled_tanh', p: 'monomial' };
+  for (const k of ['slope', 'alpha', 'a', 'p']) {
+    if (args[k] === undefined) continue;
+    if (owner[k] !== name) throw new ConflictingOptionsError(`--${k}`, `given with --activation ${name}`, `used only with --activation ${owner[k]}`);
+    params[k] = args[k] as number;
+  }
   return (Object.keys(params).length ? { name, ...params } : name) as ActivationSpec;
 }
 
@@ -60,6 +66,9 @@ function perLayer(args: Parsed, name: string, fallback?: number): number | numbe
 }
 
 export function specFromArgs(args: Parsed): NetworkSpec {
+  exclusive(args, 'x', 'x2');
+  exclusive(args, 'widths', 'width');
+  exclusive(args, 'widths', 'input-width');
   const activation = activationFromArgs(args);
   let input: NetworkSpec['input'];
   if (args.x !== undefined) input = { x: args.x as number[] };
@@ -91,7 +100,7 @@ export function parseShard(s: string | undefined): { index: number; count: numbe
 
 export function parseNeurons(s: string | undefined): number | number[] | 'all' | undefined {
   if (s === undefined || s === 'all') return s;
-  const parts = s.split(',').map(Number);
+  const parts = s.split(',').map((v) => (/^\d+$/.test(v) ? Number(v) : NaN));
   if (parts.some((v) => !Number.isInteger(v))) throw new InvalidParameterError('--neurons', s, "an integer, a comma-separated list, or 'all'");
   return parts.length === 1 ? parts[0] : parts;
 }

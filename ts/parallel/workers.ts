@@ -49,13 +49,15 @@ export async function runChunks(
   cfg: Float64Array,
   backend: Backend,
   n: number,
-  tasks: ChunkTask[],
+  tasks: Iterable<ChunkTask>,
   absorb: (t: ChunkTask, out: Float64Array) => void,
   signal?: AbortSignal,
   job: WorkerJob = 'ensemble',
 ): Promise<void> {
   const pool = await factory(cfg, backend, n, job);
-  let next = 0;
+  // One shared iterator (not an equal split): a slow core must not hold the whole run back, and a
+  // lazily generated task list keeps planning O(1) in the number of samples.
+  const queue = tasks[Symbol.iterator]();
   let aborted = false;
   const onAbort = () => {
     aborted = true;
@@ -65,8 +67,8 @@ export async function runChunks(
   try {
     await Promise.all(
       pool.map(async (w) => {
-        while (!aborted && next < tasks.length) {
-          const t = tasks[next++];
+        for (let it = queue.next(); !aborted && !it.done; it = queue.next()) {
+          const t = it.value;
           const out = await w.run(t);
           if (!aborted) absorb(t, out);
         }

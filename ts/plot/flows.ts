@@ -63,7 +63,7 @@ export function flowsData(input: TheoryResult | readonly FlowSeries[], quantitie
     for (const q of quantities) {
       s.result.layers.forEach((l, i) => {
         const value = isNormalized(q) ? norm[i][q.slice(5) as keyof (typeof norm)[number]] : l[q];
-        if (Number.isFinite(value)) out.push({ series: s.label, quantity: q, layer: l.layer, value });
+        if (value !== null && Number.isFinite(value)) out.push({ series: s.label, quantity: q, layer: l.layer, value });
       });
     }
   }

@@ -1,7 +1,7 @@
 import { init } from '../../api/backend.js';
 import { compare } from '../../api/compare.js';
 import { ensembleSpec, mergeEnsembles, type EnsembleResult } from '../../api/ensemble.js';
-import { InvalidParameterError } from '../../api/errors.js';
+import { ConflictingOptionsError, InvalidParameterError } from '../../api/errors.js';
 import { theory } from '../../api/theory.js';
 import type { NetworkSpec } from '../../api/spec.js';
 import { runWidths } from '../../api/sweep.js';
@@ -22,7 +22,7 @@ const options = {
 export const command: Command = {
   summary: 'theory vs ensembles at several widths, extrapolated in 1/n, with z-scores',
   async run(argv, io) {
-    const args = parseArgs(argv, options);
+    const args = parseArgs(argv, options, { positional: 'files' });
     if (args.help) {
       io.out(
         helpText(
@@ -39,13 +39,16 @@ export const command: Command = {
     let spec: NetworkSpec;
     let ensembles: EnsembleResult[];
     if (args._.length > 0) {
+      // The files say what network they sampled: network options next to them would be ignored.
+      const stray = Object.keys(specOptions).concat(Object.keys(samplingOptions), ['hidden-widths']).filter((k) => k !== 'json' && k !== 'backend' && args[k] !== undefined);
+      if (stray.length) throw new ConflictingOptionsError(`--${stray[0]}`, 'given with ensemble files', 'used only when compare runs the ensembles itself (the files fix the network)');
       ensembles = await Promise.all(args._.map(async (f) => mergeEnsembles([await readState(f)])));
       spec = ensembleSpec(ensembles[0].state);
     } else {
       spec = specFromArgs({ ...args, width: (args['hidden-widths'] as number[] | undefined)?.[0] ?? args.width } as unknown as typeof args);
       if (args['output-width'] !== undefined) spec.outputWidth = args['output-width'] as number;
       const hw = args['hidden-widths'] as number[] | undefined;
-      if (!hw || hw.length < 1) throw new InvalidParameterError('--hidden-widths', hw, 'a comma-separated list of hidden widths (at least 2 for an extrapolation)');
+      if (!hw || hw.length < 2) throw new InvalidParameterError('--hidden-widths', hw, 'a comma-separated list of hidden widths (at least 2 for an extrapolation)');
       ensembles = await runWidths(spec, hw, {
         samples: args.samples as number,
         seed: args.seed as number | undefined,

@@ -1,7 +1,7 @@
 import { init } from '../../api/backend.js';
 import { ensemble, type EnsembleOrder } from '../../api/ensemble.js';
 import { helpText, parseArgs, type Command } from '../args.js';
-import { ensembleJson, ensembleTable, progressBar, writeState } from '../format.js';
+import { checkWritable, ensembleJson, ensembleTable, progressBar, writeState } from '../format.js';
 import { parseNeurons, parseShard, samplingOptions, specFromArgs, specOptions } from '../options.js';
 
 const options = {
@@ -22,6 +22,7 @@ export const command: Command = {
       return 0;
     }
     const spec = specFromArgs(args);
+    await checkWritable(args.out as string | undefined);
     if (args['output-width'] !== undefined) spec.outputWidth = args['output-width'] as number;
     const backend = (args.backend as 'wasm' | 'js' | undefined) ?? 'wasm';
     if (backend === 'wasm') await init();

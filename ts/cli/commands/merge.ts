@@ -1,7 +1,7 @@
 import { mergeEnsembles } from '../../api/ensemble.js';
 import { InvalidParameterError } from '../../api/errors.js';
 import { helpText, parseArgs, type Command } from '../args.js';
-import { ensembleJson, ensembleTable, readState, writeState } from '../format.js';
+import { checkWritable, ensembleJson, ensembleTable, readState, writeState } from '../format.js';
 
 const options = {
   out: { type: 'string', description: 'write the merged result (mergeable again) to this JSON file' },
@@ -12,12 +12,13 @@ const options = {
 export const command: Command = {
   summary: 'merge ensemble shards (--shard i/N --out …) exactly into the unsharded statistics',
   async run(argv, io) {
-    const args = parseArgs(argv, options);
+    const args = parseArgs(argv, options, { positional: 'files' });
     if (args.help) {
       io.out(helpText('wideflow merge part-*.json [--out merged.json] [--json]', options));
       return 0;
     }
     if (args._.length === 0) throw new InvalidParameterError('files', [], 'one or more shard files written by `wideflow ensemble --shard i/N --out FILE`');
+    await checkWritable(args.out as string | undefined);
     const states = await Promise.all(args._.map(readState));
     const r = mergeEnsembles(states);
     if (args.out) await writeState(args.out as string, r);

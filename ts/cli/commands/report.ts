@@ -72,7 +72,7 @@ export const command: Command = {
     const norm = normalized(th);
     io.out(['layer', 'K', 'Theta', 'V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U'].map((c, i) => (i ? c.padStart(12) : c.padStart(6))).join(''));
     for (const l of th.layers) io.out([String(l.layer).padStart(6), ...(['K', 'Theta', 'V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U'] as const).map((k) => fmt(l[k]))].join(''));
-    io.out(`V/(nK²) per layer: ${norm.map((r) => r.V.toPrecision(4)).join(', ')}\n`);
+    io.out(`V/(nK²) per layer: ${norm.map((r) => (r.V === null ? 'none' : r.V.toPrecision(4))).join(', ')}\n`);
     io.out('ensembles extrapolated in 1/n against theory:');
     io.out(compareTable(c));
     io.out(`\n${seconds.toFixed(1)} s`);

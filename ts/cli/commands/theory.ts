@@ -84,7 +84,7 @@ export const command: Command = {
       io.out('\nnormalized (n = n_{ℓ−1}):');
       const nk = Object.keys(norm[0]);
       io.out(nk.map((c) => (c === 'layer' ? c.padStart(6) : c.padStart(12))).join(''));
-      for (const row of norm) io.out(nk.map((c) => (c === 'layer' ? String(row.layer).padStart(6) : fmt(row[c as keyof typeof row]))).join(''));
+      for (const row of norm) io.out(nk.map((c) => (c === 'layer' ? String(row.layer).padStart(6) : fmt(row[c as keyof typeof row] ?? undefined))).join(''));
     }
     const d = depthToWidth(r);
     io.out('');

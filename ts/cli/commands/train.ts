@@ -121,11 +121,12 @@ async function readState(path: string): Promise<TrainState> {
 export const command: Command = {
   summary: 'train an ensemble of finite-width networks by gradient descent on CSV data; statistics of the trained outputs',
   async run(argv, io) {
-    const args = parseArgs(argv, options);
+    const args = parseArgs(argv, options, { positional: 'files (with --merge)' });
     if (args.help) {
       io.out(helpText(USAGE, options));
       return 0;
     }
+    if (!args.merge && args._.length > 0) throw new InvalidParameterError('arguments', args._[0], 'options only (shard files follow --merge)');
     let r: TrainResult;
     if (args.merge) {
       if (args._.length === 0) throw new InvalidParameterError('--merge', 'no files', 'followed by the shard files (from --shard i/N --out)');

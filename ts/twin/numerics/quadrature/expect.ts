@@ -23,10 +23,12 @@ export const DEFAULT_DEGREE = 64;
 /** Half-width of the x = z/√K range of the trapezoid and the half-line panels (φ(9.5) ≈ 1e-20). */
 export const X_MAX = 9.5;
 const H_SMALL_K = 0.3;
-const TAU = 36.0;
-const REF_DEGREE = 64.0;
+/** Target exponent of the trapezoid error e^{−2πρ/(h√K)} (e^{−36} ≈ 2e-16). */
+export const TAU = 36.0;
+export const REF_DEGREE = 64.0;
 const LADDER_MIN = -12;
-const LADDER_MAX = 40;
+/** Finest level of the trapezoid ladder; above the K where it is reached the step no longer follows K. */
+export const LADDER_MAX = 40;
 const FOURTH_ROOTS = [1.0, 0.8408964152537146, 0.7071067811865476, 0.5946035575013605];
 const PANEL_NODES = 16;
 const LAGUERRE_MAX = 64;
