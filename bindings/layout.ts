@@ -313,6 +313,40 @@ export const kernelConfig = {
   len: (d: { L: number }) => 5 + 4 * d.L,
 } as const;
 
+/** Config of the multi-input theory with sample indices (read by wf_theory_multi; its output layout, orbit-packed by symmetry, is theory::multi::layer_stride). */
+export const multiConfig = {
+  name: 'multiConfig',
+  at: {
+    /** L */
+    depth: 0,
+    /** N, the number of inputs (1 … MAX_N) */
+    inputs: 1,
+    /** n₀ */
+    inputWidth: 2,
+    /** n₀ … n_{L−1} (the width each layer's 1/n multiplies) */
+    widths: 3,
+    /** layer ℓ = 1 … L */
+    hyper: (d: { L: number }) => 3 + d.L,
+    /** activation kind code */
+    kind: (d: { L: number }) => 3 + 5 * d.L,
+    /** activation parameter */
+    a: (d: { L: number }) => 4 + 5 * d.L,
+  },
+  count: {
+    depth: 1,
+    inputs: 1,
+    inputWidth: 1,
+    widths: (d: { L: number }) => d.L,
+    hyper: (d: { L: number }) => d.L,
+    kind: 1,
+    a: 1,
+  },
+  of: { hyper: hyper },
+  defines: { depth: 'L', inputs: 'N', inputWidth: 'n0' },
+  /** Length of the whole buffer (f64 values). */
+  len: (d: { L: number }) => 5 + 5 * d.L,
+} as const;
+
 /** The N × N matrices of one layer ℓ, row-major (entry α·N + β). */
 export const kernelLayer = {
   name: 'kernelLayer',

@@ -106,13 +106,15 @@ describe('the schema describes the buffers the code exchanges', () => {
     expect(layout.gaussOutput.len).toBe(28);
   });
 
-  test('theoryConfig and kernelConfig: [L, widths, hyper × L, kind, a, x²] and [L, N, n₀, hyper × L, kind, a]', () => {
+  test('theoryConfig, kernelConfig, multiConfig: [L, widths, hyper × L, kind, a, x²], [L, N, n₀, hyper × L, kind, a], [L, N, n₀, widths, hyper × L, kind, a]', () => {
     const hyper = [{ Cb: 0.1, CW: 2, lambdaB: 1, lambdaW: 3 }, { Cb: 0, CW: 1, lambdaB: 0.5, lambdaW: 1 }];
     const t = pack(layout.theoryConfig, { depth: 2, widths: [8, 16], hyper, kind: 1, a: 0, x2: 1.5 });
     expect(Array.from(t)).toEqual([2, 8, 16, 0.1, 2, 1, 3, 0, 1, 0.5, 1, 1, 0, 1.5]);
     const k = pack(layout.kernelConfig, { depth: 2, inputs: 3, inputWidth: 4, hyper, kind: 1, a: 0 });
     expect(Array.from(k)).toEqual([2, 3, 4, 0.1, 2, 1, 3, 0, 1, 0.5, 1, 1, 0]);
     expect(lengthOf(layout.kernelOutput, { L: 2, N: 3 })).toBe(2 * 2 * 9);
+    const m = pack(layout.multiConfig, { depth: 2, inputs: 3, inputWidth: 4, widths: [4, 16], hyper, kind: 1, a: 0 });
+    expect(Array.from(m)).toEqual([2, 3, 4, 4, 16, 0.1, 2, 1, 3, 0, 1, 0.5, 1, 1, 0]);
     expect(offsetOf(layout.kernelLayer, 'Theta', { N: 3 })).toBe(9);
   });
 });

@@ -9,6 +9,8 @@
  *   Cov(Ĥ_{i1i2;δ1δ2}, z_{i3;δ3}z_{i4;δ4}) = [δ12δ34 D_{δ1δ2δ3δ4} + δ13δ24 F_{δ1δ3δ2δ4} + δ14δ23 F_{δ1δ4δ2δ3}]/n.
  */
 import { statusMessage } from '../../bindings/core.js';
+import { multiConfig } from '../../bindings/layout.js';
+import { pack } from '../../bindings/pack.js';
 import { resolveBackend, wasmCore, type Backend } from './backend.js';
 import { InvalidParameterError } from './errors.js';
 import { quadrature } from '../twin/numerics/quadrature/expect.js';
@@ -178,10 +180,7 @@ export function theoryMulti(r: ResolvedSpec, input: MultiInputSpec, degree: numb
       throw new InvalidParameterError('backend', 'wasm', "'js' for a custom activation (the wasm core only has the builtins)");
     }
     const core = wasmCore('theory()');
-    const cfg: number[] = [r.depth, n, n0, ...widths];
-    for (const h of r.hyper) cfg.push(h.Cb, h.CW, h.lambdaB, h.lambdaW);
-    cfg.push(r.activation.kind, r.activation.a);
-    const cfgA = Float64Array.from(cfg);
+    const cfgA = pack(multiConfig, { depth: r.depth, inputs: n, inputWidth: n0, widths, hyper: r.hyper, kind: r.activation.kind, a: r.activation.a });
     const cfgB = core.allocF64(cfgA);
     const xB = core.allocF64(x);
     const outB = core.allocF64(raw.length);

@@ -127,22 +127,22 @@ pub struct MultiConfig {
 /// Decodes `cfg` = [L, N, n₀, n₀ … n_{L−1}, (C_b, C_W, λ_b, λ_W) × L, kind, a]. N above
 /// `theory::multi::MAX_N` is refused (Length) here, before anything of size N⁴ is allocated.
 pub fn multi_config(cfg: &[f64]) -> Result<MultiConfig, Status> {
-    if cfg.len() < 3 {
+    use layout::multi_config as mc;
+    if cfg.len() < mc::WIDTHS {
         return Err(Status::Length);
     }
-    let depth = int(cfg[0], 1, MAX_THEORY_DEPTH).ok_or(Status::Length)?;
-    let n = int(cfg[1], 1, crate::theory::multi::MAX_N).ok_or(Status::Length)?;
-    let n0 = int(cfg[2], 1, MAX_WIDTH).ok_or(Status::Width)?;
-    if cfg.len() != 3 + 5 * depth + 2 {
+    let depth = int(cfg[mc::DEPTH], 1, MAX_THEORY_DEPTH).ok_or(Status::Length)?;
+    let n = int(cfg[mc::INPUTS], 1, crate::theory::multi::MAX_N).ok_or(Status::Length)?;
+    let n0 = int(cfg[mc::INPUT_WIDTH], 1, MAX_WIDTH).ok_or(Status::Width)?;
+    if cfg.len() != mc::len(depth) {
         return Err(Status::Length);
     }
-    let widths = &cfg[3..3 + depth];
+    let widths = &cfg[mc::WIDTHS..mc::WIDTHS + depth];
     if widths.iter().any(|&w| int(w, 1, MAX_WIDTH).is_none()) {
         return Err(Status::Width);
     }
-    let hyper = (0..depth).map(|l| layer_hyper(&cfg[3 + depth + 4 * l..3 + depth + 4 * l + 4])).collect::<Result<Vec<_>, _>>()?;
-    let tail = &cfg[3 + 5 * depth..];
-    let act = activation(tail[0], tail[1])?;
+    let hyper = (0..depth).map(|l| layer_hyper(hyper_record(cfg, mc::hyper(depth), l))).collect::<Result<Vec<_>, _>>()?;
+    let act = activation(cfg[mc::kind(depth)], cfg[mc::a(depth)])?;
     Ok(MultiConfig { depth, n, n0, widths: widths.to_vec(), hyper, act })
 }
 

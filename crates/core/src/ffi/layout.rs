@@ -228,6 +228,34 @@ pub mod kernel_config {
     }
 }
 
+/// Config of the multi-input theory with sample indices (read by wf_theory_multi; its output layout, orbit-packed by symmetry, is theory::multi::layer_stride).
+pub mod multi_config {
+    /// `depth` (1 value; defines L): L
+    pub const DEPTH: usize = 0;
+    /// `inputs` (1 value; defines N): N, the number of inputs (1 … MAX_N)
+    pub const INPUTS: usize = 1;
+    /// `inputWidth` (1 value; defines n0): n₀
+    pub const INPUT_WIDTH: usize = 2;
+    /// `widths` (L values): n₀ … n_{L−1} (the width each layer's 1/n multiplies)
+    pub const WIDTHS: usize = 3;
+    /// `hyper` (L records of [`super::hyper`]): layer ℓ = 1 … L
+    pub const fn hyper(l: usize) -> usize {
+        3 + l
+    }
+    /// `kind` (1 value): activation kind code
+    pub const fn kind(l: usize) -> usize {
+        3 + 5 * l
+    }
+    /// `a` (1 value): activation parameter
+    pub const fn a(l: usize) -> usize {
+        4 + 5 * l
+    }
+    /// Length of the whole buffer (f64 values).
+    pub const fn len(l: usize) -> usize {
+        5 + 5 * l
+    }
+}
+
 /// The N × N matrices of one layer ℓ, row-major (entry α·N + β).
 pub mod kernel_layer {
     /// `K` (N * N values): K⁽ℓ⁾_αβ (§4.1)
