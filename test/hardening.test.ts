@@ -201,6 +201,19 @@ describe('no NaN reaches the user unannounced', () => {
     for (const l of r.layers) for (const [k, v] of Object.entries(l)) if (typeof v === 'object') expect(Number.isNaN((v as wf.Estimate).mean), `${l.layer} ${k}`).toBe(false);
   });
 
+  test('normalized() after a K underflow at depth 1000, or with λ = 0 (Θ = 0): null where undefined, never NaN', () => {
+    for (const r of [
+      wf.theory(spec({ depth: 1000, Cb: 0, CW: 0.5, width: 64 })),
+      wf.theory(spec({ lambdaB: 0, lambdaW: 0 })),
+      wf.theory(spec({ Cb: 0, input: { x2: 0 } })),
+    ]) {
+      for (const row of wf.normalized(r)) for (const [k, v] of Object.entries(row)) expect(Number.isNaN(v), `layer ${row.layer} ${k}`).toBe(false);
+    }
+    const zeroTheta = wf.normalized(wf.theory(spec({ lambdaB: 0, lambdaW: 0 })));
+    expect(zeroTheta[2].A).toBeNull();
+    expect(zeroTheta[2].V).not.toBeNull();
+  });
+
   test('a custom σ that returns NaN is reported with the z where it did, not as "overflow"', () => {
     const bad = { name: 'custom' as const, f: (z: number) => (z > 2 ? NaN : Math.tanh(z)) };
     const e = (() => {

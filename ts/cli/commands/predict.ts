@@ -8,7 +8,7 @@
  * has n₀ input columns followed by --outputs label columns (default 1); the test file has the n₀
  * input columns (label columns after them, if present, are ignored).
  */
-import { readFileSync } from 'node:fs';
+import { readCsv } from '../csv.js';
 import { init } from '../../api/backend.js';
 import { InvalidParameterError } from '../../api/errors.js';
 import { predict, type PredictProblem } from '../../api/predict.js';
@@ -123,36 +123,3 @@ function parseTime(s: string): number {
   return x;
 }
 
-/** Rows of numbers from a CSV file (all rows the same length); names file:line in errors. */
-function readCsv(file: string, option: string): { rows: number[][]; cols: number } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InvalidParameterError(option, file, `a readable file (${(e as Error).message})`);
-  }
-  const rows: number[][] = [];
-  let cols = -1;
-  let first = true;
-  text.split(/\r?\n/).forEach((line, i) => {
-    const s = line.trim();
-    if (s === '' || s.startsWith('#')) return;
-    const fields = s.split(',').map((f) => f.trim());
-    const nums = fields.map(Number);
-    const numeric = fields.every((f, j) => f !== '' && Number.isFinite(nums[j]));
-    if (first && !numeric && fields.some((f) => f !== '' && Number.isNaN(Number(f)) && !/^[+-]?(nan|inf)/i.test(f))) {
-      first = false; // a header
-      return;
-    }
-    first = false;
-    if (!numeric) {
-      const j = fields.findIndex((f, jj) => f === '' || !Number.isFinite(nums[jj]));
-      throw new InvalidParameterError(`${file}:${i + 1} column ${j + 1}`, fields[j], 'a finite number');
-    }
-    if (cols >= 0 && fields.length !== cols) throw new InvalidParameterError(`${file}:${i + 1}`, `${fields.length} columns`, `${cols} columns (as the first row)`);
-    cols = fields.length;
-    rows.push(nums);
-  });
-  if (rows.length === 0) throw new InvalidParameterError(option, file, 'a CSV file with at least one row of numbers');
-  return { rows, cols };
-}
