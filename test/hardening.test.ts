@@ -79,6 +79,15 @@ describe('shards: versioned, checksummed, every field checked', () => {
     expect(JSON.stringify(wf.mergeEnsembles([v1(a.state), v1(b.state)]).layers)).toBe(JSON.stringify(whole.layers));
   });
 
+  test('shards of a custom-σ ensemble still merge exactly (the file cannot carry the function)', async () => {
+    const custom = spec({ activation: { name: 'custom', f: Math.tanh, df: (z: number) => 1 / Math.cosh(z) ** 2 } });
+    const opt = { samples: 300, seed: 2, order: 'ntk' as const, backend: 'js' as const };
+    const a = await wf.ensemble(custom, { ...opt, shard: { index: 1, count: 2 } });
+    const b = await wf.ensemble(custom, { ...opt, shard: { index: 2, count: 2 } });
+    const whole = await wf.ensemble(custom, opt);
+    expect(JSON.stringify(wf.mergeEnsembles([a.state, b.state]).layers)).toBe(JSON.stringify(whole.layers));
+  });
+
   test('shards of another run are refused with the first difference', async () => {
     const a = await wf.ensemble(spec(), { ...o, shard: { index: 1, count: 2 } });
     const b = await wf.ensemble(spec({ CW: 1.3 }), { ...o, shard: { index: 2, count: 2 } });

@@ -418,7 +418,8 @@ export function checkState(s: unknown, name = 'state'): EnsembleState {
   let spec: ResolvedSpec;
   try {
     spec = specFromConfig(cfg);
-    resolveSpec(ensembleSpec({ ...st, config: cfg }));
+    // A custom σ (kind −1) is a function the file cannot carry: its config is checked structurally only.
+    if (spec.activation.kind !== -1) resolveSpec(ensembleSpec({ ...st, config: cfg }));
   } catch (e) {
     if (e instanceof WideflowError) throw new InvalidParameterError(`${name}.config`, `${cfg.length} numbers`, `a valid packed network config (${e.message})`);
     throw new InvalidParameterError(`${name}.config`, `${cfg.length} numbers`, 'a valid packed network config');
