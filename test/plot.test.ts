@@ -388,6 +388,21 @@ describe('built entry and CLI --plot', () => {
     expect(run('theory', ...net, '--plot', file, '--plot-overlay', 'cw=0.8; colour=red').err).toMatch(/--plot-overlay .*colour=red/);
   });
 
+  test('critical --plot: χ∥(K), χ⊥(K) at the critical C_W, both through 1 at K* (gelu)', () => {
+    const file = join(dir, 'crit.svg');
+    const r = run('critical', '--activation', 'gelu', '--json', '--plot', file);
+    expect(r.code, r.err).toBe(0);
+    const c = JSON.parse(r.out) as { points: Array<{ CW: number; Kstar: number }> };
+    const doc = parse(readFileSync(file, 'utf8'));
+    expect(doc.documentElement.getAttribute('data-figure')).toBe('susceptibility');
+    expect(doc.querySelectorAll('g.wf-series-line path').length).toBe(2);
+    // The figure's curves are χ's of the critical point: both equal 1 at its K* (to the root tolerance).
+    const at = wf.susceptibilities('gelu', c.points[0].Kstar, { CW: c.points[0].CW });
+    expect(Math.abs(at.chiParallel - 1)).toBeLessThan(1e-10);
+    expect(Math.abs(at.chiPerp - 1)).toBeLessThan(1e-10);
+    expect(run('critical', '--all', '--plot', file).code).not.toBe(0);
+  });
+
   test('compare --plot and kernels --plot', () => {
     const file = join(dir, 'cmp.svg');
     const r = run('compare', '--activation', 'tanh', '--depth', '2', '--input-width', '4', '--output-width', '4', '--hidden-widths', '6,12', '--samples', '300', '--seed', '2', '--json', '--plot', file);

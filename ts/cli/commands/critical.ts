@@ -3,7 +3,8 @@
  * (PDLT ch. 5), optionally with the large-depth asymptotics checked against the class's closed forms.
  */
 import { init } from '../../api/backend.js';
-import { critical, criticalAsymptotics, type CriticalPoint } from '../../api/critical.js';
+import { critical, criticalAsymptotics, susceptibilities, type CriticalPoint, type CriticalResult } from '../../api/critical.js';
+import { loadPlot, plotOption, plotPath, writePlot } from '../plot-output.js';
 import { ACTIVATIONS } from '../../api/activation.js';
 import { helpText, parseArgs, type Command } from '../args.js';
 import { activationFromArgs, activationOptions } from '../options.js';
@@ -22,8 +23,23 @@ const options = {
   kmax: { type: 'number', description: 'upper end of the K* > 0 search (default 1e3)' },
   degree: { type: 'number', description: 'quadrature degree (default: the library default)' },
   backend: { type: 'string', description: 'wasm (default) or js' },
+  ...plotOption,
   help: { type: 'boolean', description: 'this help' },
 } as const;
+
+/**
+ * χ∥(K) and χ⊥(K) on a log grid of K, at the critical C_W of the first critical point (C_W = 1 when
+ * there is none), marking K* when it is positive: the picture of PDLT §5 (both curves through 1 at K*).
+ */
+function susceptibilityCurve(c: CriticalResult, activation: Parameters<typeof susceptibilities>[0], opts: { backend: 'wasm' | 'js'; degree?: number }) {
+  const p = c.points[0];
+  const CW = p?.CW ?? 1;
+  const center = p?.Kstar && p.Kstar > 0 ? p.Kstar : 1;
+  const K: number[] = [];
+  for (let i = 0; i <= 80; i++) K.push(center * 10 ** (-3 + (5 * i) / 80));
+  const chi = K.map((k) => susceptibilities(activation, k, { CW, ...opts }));
+  return { K, chiParallel: chi.map((x) => x.chiParallel), chiPerp: chi.map((x) => x.chiPerp), CW };
+}
 
 function describe(p: CriticalPoint): string[] {
   switch (p.kind) {
@@ -65,8 +81,15 @@ export const command: Command = {
       }
       return 0;
     }
+    const plot = plotPath(args.plot);
+    if (plot && args.all) throw new InvalidParameterError('--plot', plot, 'used with --activation (one activation per figure), not --all');
     const activation = activationFromArgs(args);
     const c = critical(activation, opts);
+    if (plot) {
+      const P = await loadPlot();
+      const curve = susceptibilityCurve(c, activation, { backend, degree: opts.degree });
+      await writePlot(plot, P.susceptibilityPlot(curve), args.json ? io.err : io.out);
+    }
     const asy =
       args.asymptotics && c.kind !== 'none'
         ? criticalAsymptotics(activation, { ...opts, depth: (args.depth as number | undefined) ?? 10_000, lambdaB: args['lambda-b'] as number | undefined, lambdaW: args['lambda-w'] as number | undefined })
