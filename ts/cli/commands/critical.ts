@@ -9,7 +9,7 @@ import { ACTIVATIONS } from '../../api/activation.js';
 import { helpText, parseArgs, type Command } from '../args.js';
 import { activationFromArgs, activationOptions } from '../options.js';
 import { fmt } from '../format.js';
-import { InvalidParameterError } from '../../api/errors.js';
+import { ConflictingOptionsError, InvalidParameterError } from '../../api/errors.js';
 
 const options = {
   ...activationOptions,
@@ -68,6 +68,8 @@ export const command: Command = {
     if (backend !== 'wasm' && backend !== 'js') throw new InvalidParameterError('--backend', backend, "'wasm' or 'js'");
     if (backend === 'wasm') await init();
     const opts = { backend, degree: args.degree as number | undefined, Kmin: args.kmin as number | undefined, Kmax: args.kmax as number | undefined };
+    const plot = plotPath(args.plot);
+    if (plot && args.all) throw new ConflictingOptionsError('--plot', plot, 'used with --activation (one activation per figure), not --all');
     if (args.all) {
       const all = Object.keys(ACTIVATIONS).map((name) => critical(name, opts));
       if (args.json) {
@@ -81,8 +83,6 @@ export const command: Command = {
       }
       return 0;
     }
-    const plot = plotPath(args.plot);
-    if (plot && args.all) throw new InvalidParameterError('--plot', plot, 'used with --activation (one activation per figure), not --all');
     const activation = activationFromArgs(args);
     const c = critical(activation, opts);
     if (plot) {
