@@ -46,6 +46,19 @@ export const specOptions: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'machine-readable output on stdout' },
 };
 
+/** The data files and the network of the training commands (`train`, `predict`): widths come from the data. */
+export const dataNetworkOptions: Record<string, OptionSpec> = {
+  train: { type: 'string', description: 'training set CSV: n₀ input columns, then the label columns' },
+  test: { type: 'string', description: 'test inputs CSV: n₀ columns' },
+  outputs: { type: 'number', description: 'n_L, the number of label columns in --train (default 1)' },
+  ...activationOptions,
+  depth: { type: 'number', description: 'L, number of layers' },
+  cb: { type: 'list', description: 'C_b (one value, or one per layer; default 0)' },
+  cw: { type: 'list', description: 'C_W (one value, or one per layer; default 1)' },
+  'lambda-b': { type: 'list', description: 'λ_b (one value, or one per layer; default 1)' },
+  'lambda-w': { type: 'list', description: 'λ_W (one value, or one per layer; default 1)' },
+};
+
 /** Options of every command that samples networks (`ensemble`, `compare`). */
 export const samplingOptions: Record<string, OptionSpec> = {
   'output-width': { type: 'number', description: 'n_L, width of the last layer (default: the hidden width)' },

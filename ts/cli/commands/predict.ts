@@ -13,19 +13,11 @@ import { init } from '../../api/backend.js';
 import { InvalidParameterError } from '../../api/errors.js';
 import { predict, type PredictProblem } from '../../api/predict.js';
 import { helpText, parseArgs, type Command, type Parsed } from '../args.js';
-import { activationFromArgs, activationOptions } from '../options.js';
+import { activationFromArgs, dataNetworkOptions } from '../options.js';
 import { fmt, jsonNumber } from '../format.js';
 
 const options = {
-  train: { type: 'string', description: 'training set CSV: n₀ input columns, then the label columns' },
-  test: { type: 'string', description: 'test inputs CSV: n₀ columns' },
-  outputs: { type: 'number', description: 'n_out, the number of label columns in --train (default 1)' },
-  ...activationOptions,
-  depth: { type: 'number', description: 'L, number of layers' },
-  cb: { type: 'list', description: 'C_b (one value, or one per layer; default 0)' },
-  cw: { type: 'list', description: 'C_W (one value, or one per layer; default 1)' },
-  'lambda-b': { type: 'list', description: 'λ_b (one value, or one per layer; default 1)' },
-  'lambda-w': { type: 'list', description: 'λ_W (one value, or one per layer; default 1)' },
+  ...dataNetworkOptions,
   t: { type: 'string', description: "gradient-flow time t ≥ 0 (t = η·T), or 'inf'" },
   steps: { type: 'number', description: 'T, gradient-descent steps (with --eta)' },
   eta: { type: 'number', description: 'η, the gradient-descent step (with --steps)' },

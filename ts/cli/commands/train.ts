@@ -11,20 +11,13 @@ import { mergeTrainings, train, type TrainResult, type TrainSpec, type TrainStat
 import { helpText, parseArgs, type Command, type Parsed } from '../args.js';
 import { trainTestFromCsv } from '../csv.js';
 import { fmt, progressBar } from '../format.js';
-import { activationFromArgs, activationOptions, parseShard } from '../options.js';
+import { activationFromArgs, dataNetworkOptions, parseShard } from '../options.js';
 
 const options = {
-  train: { type: 'string', description: 'training set CSV: n₀ input columns, then the label columns' },
+  ...dataNetworkOptions,
   test: { type: 'string', description: 'test inputs CSV: n₀ columns (optional)' },
-  outputs: { type: 'number', description: 'n_L, the number of label columns in --train (default 1)' },
-  ...activationOptions,
-  depth: { type: 'number', description: 'L, number of layers' },
   width: { type: 'number', description: 'hidden width n₁ = … = n_{L−1}' },
   widths: { type: 'list', description: 'n₀,n₁,…,n_{L−1} (instead of --width)' },
-  cb: { type: 'list', description: 'C_b (one value, or one per layer; default 0)' },
-  cw: { type: 'list', description: 'C_W (one value, or one per layer; default 1)' },
-  'lambda-b': { type: 'list', description: 'λ_b (one value, or one per layer; default 1)' },
-  'lambda-w': { type: 'list', description: 'λ_W (one value, or one per layer; default 1)' },
   steps: { type: 'number', description: 'T, gradient-descent steps' },
   eta: { type: 'number', description: 'η, the global step (multiplies λ_b and λ_W/n_{ℓ−1})' },
   tol: { type: 'number', description: 'stop a network once its loss ½Σ(z − y)² < tol (default 0: never)' },
