@@ -188,7 +188,8 @@ describe('fuzz: ensemble(), mergeEnsembles(), compare()', () => {
       fc.asyncProperty(garbage, garbage, async (a, b) => {
         const spec = { activation: 'tanh', depth: 2, width: 4, inputWidth: 2, Cb: 0, CW: 1, lambdaB: 1, lambdaW: 1, input: { x2: 1 } };
         for (const f of [
-          () => wf.ensemble(spec, a as wf.EnsembleOptions),
+          // A valid but huge run (samples: 1e12) must be cancellable: every such call gets a deadline.
+          () => wf.ensemble(spec, (a && typeof a === 'object' && !Array.isArray(a) && !('signal' in a) ? { ...a, signal: AbortSignal.timeout(200) } : a) as wf.EnsembleOptions),
           () => wf.ensemble(b as wf.NetworkSpec, { samples: 64 }),
           async () => wf.compare(a as wf.TheoryResult, b as wf.EnsembleResult[]),
           async () => wf.mergeEnsembles(a as wf.EnsembleState[]),
