@@ -10,7 +10,7 @@ import { InvalidParameterError } from '../../api/errors.js';
 import { mergeTrainings, train, type TrainResult, type TrainSpec, type TrainState } from '../../api/train.js';
 import { helpText, parseArgs, type Command, type Parsed } from '../args.js';
 import { trainTestFromCsv } from '../csv.js';
-import { fmt, progressBar } from '../format.js';
+import { checkWritable, fmt, progressBar } from '../format.js';
 import { activationFromArgs, dataNetworkOptions, parseShard } from '../options.js';
 
 const options = {
@@ -120,6 +120,7 @@ export const command: Command = {
       return 0;
     }
     if (!args.merge && args._.length > 0) throw new InvalidParameterError('arguments', args._[0], 'options only (shard files follow --merge)');
+    await checkWritable(args.out as string | undefined);
     let r: TrainResult;
     if (args.merge) {
       if (args._.length === 0) throw new InvalidParameterError('--merge', 'no files', 'followed by the shard files (from --shard i/N --out)');
