@@ -46,17 +46,22 @@ export const specOptions: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'machine-readable output on stdout' },
 };
 
-/** The data files and the network of the training commands (`train`, `predict`): widths come from the data. */
-export const dataNetworkOptions: Record<string, OptionSpec> = {
-  train: { type: 'string', description: 'training set CSV: n₀ input columns, then the label columns' },
-  test: { type: 'string', description: 'test inputs CSV: n₀ columns' },
-  outputs: { type: 'number', description: 'n_L, the number of label columns in --train (default 1)' },
+/** σ, depth and the hyperparameters of the commands whose inputs fix the widths (kernels, train, predict). */
+export const hyperOptions: Record<string, OptionSpec> = {
   ...activationOptions,
   depth: { type: 'number', description: 'L, number of layers' },
   cb: { type: 'list', description: 'C_b (one value, or one per layer; default 0)' },
   cw: { type: 'list', description: 'C_W (one value, or one per layer; default 1)' },
   'lambda-b': { type: 'list', description: 'λ_b (one value, or one per layer; default 1)' },
   'lambda-w': { type: 'list', description: 'λ_W (one value, or one per layer; default 1)' },
+};
+
+/** The data files and the network of the training commands (`train`, `predict`): widths come from the data. */
+export const dataNetworkOptions: Record<string, OptionSpec> = {
+  train: { type: 'string', description: 'training set CSV: n₀ input columns, then the label columns' },
+  test: { type: 'string', description: 'test inputs CSV: n₀ columns' },
+  outputs: { type: 'number', description: 'n_L, the number of label columns in --train (default 1)' },
+  ...hyperOptions,
 };
 
 /** Options of every command that samples networks (`ensemble`, `compare`). */

@@ -4,16 +4,11 @@ import { InvalidParameterError } from '../../api/errors.js';
 import { kernels } from '../../api/kernels.js';
 import { helpText, parseArgs, type Command } from '../args.js';
 import { fmt, jsonNumber } from '../format.js';
-import { activationFromArgs, activationOptions } from '../options.js';
+import { activationFromArgs, hyperOptions } from '../options.js';
 import { loadPlot, plotOption, plotPath, writePlot } from '../plot-output.js';
 
 const options = {
-  ...activationOptions,
-  depth: { type: 'number', description: 'L, number of layers' },
-  cb: { type: 'list', description: 'C_b (one value, or one per layer; default 0)' },
-  cw: { type: 'list', description: 'C_W (one value, or one per layer; default 1)' },
-  'lambda-b': { type: 'list', description: 'λ_b (one value, or one per layer; default 1)' },
-  'lambda-w': { type: 'list', description: 'λ_W (one value, or one per layer; default 1)' },
+  ...hyperOptions,
   inputs: { type: 'string', description: 'the N inputs: a JSON file [[x…], …] or a CSV file (one input per row)' },
   degree: { type: 'number', description: 'quadrature degree (default: the library default)' },
   backend: { type: 'string', description: 'wasm (default) or js' },
