@@ -5,23 +5,9 @@
 import { beforeAll, describe, expect, test, vi } from 'vitest';
 import * as wf from '../ts/node.js';
 import { command } from '../ts/cli/commands/gauss.js';
+import { BUILTINS } from './fixtures/activations.js';
 
 const { gaussianExpectations, InvalidParameterError, MOMENT_NAMES } = wf;
-const BUILTINS = [
-  'linear',
-  'relu',
-  { name: 'leaky_relu', slope: 0.1 },
-  'tanh',
-  'erf',
-  'sigmoid',
-  'softplus',
-  'gelu',
-  'swish',
-  'sin',
-  { name: 'elu', alpha: 1.3 },
-  { name: 'scaled_tanh', a: 0.6 },
-  { name: 'monomial', p: 4 },
-] as const;
 
 beforeAll(async () => {
   await wf.init();

@@ -25,6 +25,7 @@ import { ensembleChunk as ensembleChunkJs, NQ, packConfig, Q, type NetworkConfig
 import { packTrainConfig, parseTrainConfig, trainChunk, trainLayout, type TrainNetConfig } from '../../ts/twin/sampling/train/mod.js';
 import { mat, SIZES } from '../fixtures/gemm.js';
 import { activation, config, jsValues, maxRel, wasmValues } from '../fixtures/network.js';
+import { BUILTINS } from '../fixtures/activations.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RUST = join(ROOT, 'crates/core/src');
@@ -88,21 +89,6 @@ describe('twin pairs', () => {
   });
 });
 
-const BUILTINS = [
-  'linear',
-  'relu',
-  { name: 'leaky_relu', slope: 0.1 },
-  'tanh',
-  'erf',
-  'sigmoid',
-  'softplus',
-  'gelu',
-  'swish',
-  'sin',
-  { name: 'elu', alpha: 1.3 },
-  { name: 'scaled_tanh', a: 0.6 },
-  { name: 'monomial', p: 4 },
-] as const;
 const KS = [0, 1e-3, 0.1, 1, 2.5, 10];
 
 // ---------------------------------------------------------------------------------------------

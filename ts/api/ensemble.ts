@@ -10,7 +10,7 @@
  */
 import { resolveBackend, type Backend } from './backend.js';
 import { AbortError, InvalidParameterError, MismatchError, ResourceLimitError, WideflowError, formatBytes } from './errors.js';
-import { canonical, checkFiniteArray, checkIntField, configHash, expectedGroupCounts, fnv1a64, shardSize, shardTasks, type ChunkPlan } from './shards.js';
+import { canonical, checkFiniteArray, checkIntField, checkShard, checkWorkers, configHash, expectedGroupCounts, fnv1a64, shardSize, shardTasks, type ChunkPlan } from './shards.js';
 import { ENSEMBLE_KEYS, KEY_ORDER, NQ, jackknife, type EnsembleKey, type Estimate } from '../stats/estimator.js';
 import { ExactSum } from '../stats/exactsum.js';
 import { packConfig } from '../twin/sampling/network/mod.js';
@@ -188,19 +188,6 @@ function plan(spec: NetworkSpec, o: EnsembleOptions): Plan {
   const chunkSize = chunkSizeFor(samples);
   const chunks = Math.ceil(samples / chunkSize);
   return { spec: r, cfg, order, neurons, samples, seed, chunkSize, chunks, groups: Math.min(MAX_GROUPS, chunks) };
-}
-
-function checkWorkers(w: unknown): number {
-  if (w === undefined) return 1;
-  if (typeof w !== 'number' || !Number.isInteger(w) || w < 1 || w > 256) throw new InvalidParameterError('workers', w, 'an integer in 1 … 256');
-  return w;
-}
-
-function checkShard(s: EnsembleOptions['shard']): { index: number; count: number } {
-  if (s === undefined) return { index: 1, count: 1 };
-  const ok = s && Number.isInteger(s.count) && s.count >= 1 && Number.isInteger(s.index) && s.index >= 1 && s.index <= s.count;
-  if (!ok) throw new InvalidParameterError('shard', s, '{ index, count } with 1 ≤ index ≤ count (integers)');
-  return s;
 }
 
 /**

@@ -136,6 +136,21 @@ export function configHash(config: unknown): string {
   return fnv1a64(canonical(config));
 }
 
+/** The `workers` option of a run: an integer 1 … 256 (default 1: this thread). */
+export function checkWorkers(w: unknown): number {
+  if (w === undefined) return 1;
+  if (typeof w !== 'number' || !Number.isInteger(w) || w < 1 || w > 256) throw new InvalidParameterError('workers', w, 'an integer in 1 … 256');
+  return w;
+}
+
+/** The `shard` option of a run: `{ index, count }` with 1 ≤ index ≤ count (default: the whole run). */
+export function checkShard(s: { index: number; count: number } | undefined): { index: number; count: number } {
+  if (s === undefined) return { index: 1, count: 1 };
+  const ok = s && Number.isInteger(s.count) && s.count >= 1 && Number.isInteger(s.index) && s.index >= 1 && s.index <= s.count;
+  if (!ok) throw new InvalidParameterError('shard', s, '{ index, count } with 1 ≤ index ≤ count (integers)');
+  return s;
+}
+
 /** Checks that `v` is an integer in lo … hi; names the field on failure. */
 export function checkIntField(name: string, v: unknown, lo: number, hi: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw new InvalidParameterError(name, v, `an integer in ${lo} … ${hi}`);

@@ -22,6 +22,7 @@ import { AbortError, InvalidParameterError, WideflowError } from './errors.js';
 import type { Estimate } from '../stats/estimator.js';
 import { runChunks, workerFactory, type ChunkTask } from '../parallel/workers.js';
 import { resolveSpec, type NetworkSpec, type ResolvedSpec } from './spec.js';
+import { checkShard, checkWorkers } from './shards.js';
 import {
   parseTrainConfig, packTrainConfig, SLOT, STATUS, trainChunk, trainLayout, TrainStatusError,
   type DecodedTrain, type TrainLayout,
@@ -326,19 +327,6 @@ function plan(spec: TrainSpec, o: TrainOptions, shardCount: number): Plan {
     throw new MemoryBudgetError(needed, budget, `${Math.min(mine, samples)} networks × ${lay.len} values: ${record.length} records of ${P} inputs × n_L = ${r.widths[L]}, ${lay.curveLen} loss points, 2 NTKs of (${k}·${P})²`);
   }
   return { spec: r, cfg, d, lay, samples, seed, chunkSize, chunks };
-}
-
-function checkWorkers(w: unknown): number {
-  if (w === undefined) return 1;
-  if (typeof w !== 'number' || !Number.isInteger(w) || w < 1 || w > 256) throw new InvalidParameterError('workers', w, 'an integer in 1 … 256');
-  return w;
-}
-
-function checkShard(s: TrainOptions['shard']): { index: number; count: number } {
-  if (s === undefined) return { index: 1, count: 1 };
-  const ok = s && Number.isInteger(s.count) && s.count >= 1 && Number.isInteger(s.index) && s.index >= 1 && s.index <= s.count;
-  if (!ok) throw new InvalidParameterError('shard', s, '{ index, count } with 1 ≤ index ≤ count (integers)');
-  return s;
 }
 
 /**
