@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,52 @@ describe('wideflow theory', () => {
     expect(run('theory', '--activation', 'nope', '--depth', '2', '--width', '4', '--input-width', '2').err).toMatch(/activation/);
     expect(run('theory', ...net, '--wdith', '4').err).toMatch(/unknown option --wdith/);
     expect(run('frobnicate').code).toBe(2);
+  });
+});
+
+describe('wideflow theory --inputs (N inputs, sample indices)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wf-cli-multi-'));
+  const X = [[1, 0.5, 0], [0.2, 1, 0.3], [0, -1, 1]];
+  const json = join(dir, 'x.json');
+  const csv = join(dir, 'x.csv');
+  writeFileSync(json, JSON.stringify(X));
+  writeFileSync(csv, 'a,b,c\n' + X.map((r) => r.join(',')).join('\n') + '\n');
+  const relu = ['--activation', 'relu', '--depth', '3', '--width', '32', '--cw', '2', '--cb', '0.1'];
+
+  test('JSON and CSV inputs give the same tensors; --out writes what --json prints; shapes and symmetries as documented', async () => {
+    const a = run('theory', ...relu, '--inputs', json, '--json');
+    expect(a.code, a.err).toBe(0);
+    const j = JSON.parse(a.out);
+    const out = join(dir, 'r.json');
+    const b = run('theory', ...relu, '--inputs', csv, '--out', out);
+    expect(b.code, b.err).toBe(0);
+    expect(b.out).toMatch(/layer 3 \(n = n_\{ℓ−1\} = 32\)/);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(j);
+    expect(j.inputs).toBe(3);
+    expect(j.layers).toHaveLength(3);
+    const l3 = j.layers[2];
+    expect(l3.K).toHaveLength(3);
+    expect(l3.V.shape).toEqual([3, 3, 3, 3]);
+    const V = (a: number, b: number, c: number, d: number) => l3.V.values[((a * 3 + b) * 3 + c) * 3 + d];
+    expect(V(0, 1, 2, 0)).toBe(V(2, 0, 1, 0)); // (δ1δ2) ↔ (δ3δ4) and within-pair swaps
+    // the API on the same inputs, and the single-input theory on the diagonal
+    const { theory, init } = await import('../dist/ts/node.js');
+    await init();
+    const r = theory({ activation: 'relu', depth: 3, width: 32, inputWidth: 3, CW: 2, Cb: 0.1, lambdaB: 1, lambdaW: 1, input: { X } });
+    expect(l3.B.values).toEqual(Array.from(r.layers[2].B.toArray()));
+    const one = theory({ activation: 'relu', depth: 3, width: 32, inputWidth: 3, CW: 2, Cb: 0.1, lambdaB: 1, lambdaW: 1, input: { x: X[1] } });
+    expect(l3.K[1][1]).toBeCloseTo(one.layers[2].K, 13);
+    expect(V(1, 1, 1, 1)).toBeCloseTo(one.layers[2].V, 11);
+  });
+
+  test('bad input: single-input options, a ragged file, a wrong --input-width', () => {
+    expect(run('theory', ...relu, '--inputs', json, '--x2', '1').err).toMatch(/--x2 must be used without --inputs/);
+    const ragged = join(dir, 'ragged.json');
+    writeFileSync(ragged, '[[1,2,3],[1,2]]');
+    expect(run('theory', ...relu, '--inputs', ragged).err).toMatch(/input\.X\[1\] must be an array of n₀ = 3/);
+    expect(run('theory', ...relu, '--inputs', json, '--input-width', '4').err).toMatch(/input\.X\[0\]/);
+    expect(run('theory', ...relu, '--inputs', join(dir, 'missing.json')).err).toMatch(/--inputs must be a readable/);
+    expect(run('theory', ...relu, '--x2', '1', '--out', join(dir, 'o.json')).err).toMatch(/--out/);
   });
 });
 

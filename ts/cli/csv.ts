@@ -41,6 +41,30 @@ export function readCsv(file: string, option: string): { rows: number[][]; cols:
   return { rows, cols };
 }
 
+/**
+ * N inputs from a file: JSON (an array of equal-length number arrays) when the text starts with '[',
+ * otherwise CSV as {@link readCsv} (one input per row). Row lengths and finiteness are checked by the API.
+ */
+export function readInputs(file: string, option = '--inputs'): number[][] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InvalidParameterError(option, file, `a readable JSON or CSV file (${(e as Error).message})`);
+  }
+  if (!/^\s*\[/.test(text)) return readCsv(file, option).rows;
+  let rows: unknown;
+  try {
+    rows = JSON.parse(text);
+  } catch {
+    throw new InvalidParameterError(option, file, 'valid JSON: an array of number arrays');
+  }
+  if (!Array.isArray(rows) || rows.length === 0 || !rows.every((r) => Array.isArray(r))) {
+    throw new InvalidParameterError(option, file, 'a non-empty list of inputs (rows of numbers)');
+  }
+  return rows as number[][];
+}
+
 /** Splits a training file into inputs and labels, and a test file into inputs (dropping label columns). */
 export function trainTestFromCsv(trainFile: string, testFile: string | undefined, outputs: number, note: (s: string) => void) {
   if (!Number.isInteger(outputs) || outputs < 1) throw new InvalidParameterError('--outputs', outputs, 'an integer ≥ 1');

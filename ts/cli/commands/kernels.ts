@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { init } from '../../api/backend.js';
 import { InvalidParameterError } from '../../api/errors.js';
 import { kernels } from '../../api/kernels.js';
+import { readInputs } from '../csv.js';
 import { helpText, parseArgs, type Command } from '../args.js';
 import { fmt, jsonNumber } from '../format.js';
 import { activationFromArgs, hyperOptions } from '../options.js';
@@ -19,30 +19,6 @@ const options = {
   help: { type: 'boolean', description: 'this help' },
 } as const;
 
-/** Reads N inputs from JSON (an array of equal-length number arrays) or CSV (one input per row). */
-async function readInputs(file: string): Promise<number[][]> {
-  const text = await readFile(file, 'utf8').catch(() => {
-    throw new InvalidParameterError('--inputs', file, 'a readable JSON or CSV file');
-  });
-  let rows: unknown;
-  if (/^\s*\[/.test(text)) {
-    try {
-      rows = JSON.parse(text);
-    } catch {
-      throw new InvalidParameterError('--inputs', file, 'valid JSON: an array of number arrays');
-    }
-  } else {
-    rows = text
-      .split(/\r?\n/)
-      .filter((l) => l.trim() !== '' && !l.trim().startsWith('#'))
-      .map((l) => l.split(/[,;\s]+/).filter((v) => v !== '').map(Number));
-  }
-  if (!Array.isArray(rows) || rows.length === 0 || !rows.every((r) => Array.isArray(r))) {
-    throw new InvalidParameterError('--inputs', file, 'a non-empty list of inputs (rows of numbers)');
-  }
-  return rows as number[][];
-}
-
 const perLayer = (v: unknown, d: number) => {
   const a = v as number[] | undefined;
   return a === undefined ? d : a.length === 1 ? a[0] : a;
@@ -58,7 +34,7 @@ export const command: Command = {
     }
     const plot = plotPath(args.plot);
     if (args.inputs === undefined) throw new InvalidParameterError('--inputs', undefined, 'a JSON or CSV file of inputs');
-    const inputs = await readInputs(args.inputs as string);
+    const inputs = readInputs(args.inputs as string);
     const backend = (args.backend as 'wasm' | 'js' | undefined) ?? 'wasm';
     if (backend === 'wasm') await init();
     const r = kernels(

@@ -1,10 +1,13 @@
 import { init } from '../../api/backend.js';
 import { theory, normalized, STAT_KEYS } from '../../api/theory.js';
-import { helpText, parseArgs, type Command } from '../args.js';
-import { fmt, jsonNumber, depthToWidthLines } from '../format.js';
+import { helpText, parseArgs, type Command, type Parsed } from '../args.js';
+import { readInputs } from '../csv.js';
+import { writeFile } from 'node:fs/promises';
+import type { SampleTensor } from '../../api/multi.js';
+import { fmt, jsonNumber, depthToWidthLines, checkWritable } from '../format.js';
 import { specFromArgs, specOptions } from '../options.js';
 import { criticalSpec, depthToWidth } from '../../api/critical.js';
-import { InvalidParameterError } from '../../api/errors.js';
+import { ConflictingOptionsError, InvalidParameterError } from '../../api/errors.js';
 import { loadPlot, plotOption, plotPath, writePlot } from '../plot-output.js';
 import type { FlowQuantity } from '../../plot/index.js';
 
@@ -14,6 +17,8 @@ const options = {
   backend: { type: 'string', description: 'wasm (default) or js' },
   normalized: { type: 'boolean', description: 'also print V/(nK²), A/(nΘ²), … (the forms users plot)' },
   critical: { type: 'boolean', description: 'C_b, C_W at the critical point of σ (and x² so that K⁽¹⁾ = K* for a K* > 0 point, unless --x2/--x)' },
+  inputs: { type: 'string', description: 'N inputs (a JSON file [[x…], …] or a CSV file, one input per row): the statistics with sample indices (n₀ = the row length)' },
+  out: { type: 'string', description: 'with --inputs: write the JSON result (every tensor, row-major) to this file' },
   ...plotOption,
   'plot-overlay': {
     type: 'string',
@@ -28,12 +33,14 @@ export const command: Command = {
   async run(argv, io) {
     const args = parseArgs(argv, options);
     if (args.help) {
-      io.out(helpText('wideflow theory --activation tanh --depth 5 --width 64 --input-width 8 --cb 0 --cw 1 --lambda-b 1 --lambda-w 1 --x2 1 [--json]', options));
+      io.out(helpText('wideflow theory --activation tanh --depth 5 --width 64 --input-width 8 --cb 0 --cw 1 --lambda-b 1 --lambda-w 1 --x2 1 [--json]\n   or: wideflow theory --activation relu --depth 3 --width 64 --cw 2 --inputs inputs.json [--json | --out result.json]', options));
       return 0;
     }
     const plot = plotPath(args.plot);
     const backend = (args.backend as 'wasm' | 'js' | undefined) ?? 'wasm';
     if (backend === 'wasm') await init();
+    if (args.inputs !== undefined) return runMulti(args, backend, io);
+    if (args.out !== undefined) throw new InvalidParameterError('--out', args.out, 'used with --inputs (the single-input result is printed, or --json)');
     const spec = specFromArgs(args);
     if (args.critical) {
       if (args.cb !== undefined || args.cw !== undefined) throw new InvalidParameterError('--critical', true, 'used without --cb/--cw (it sets them)');
@@ -93,6 +100,55 @@ export const command: Command = {
     return 0;
   },
 };
+
+/** `--inputs`: the many-input theory (docs/theory/multi.md), as tables or JSON. */
+async function runMulti(args: Parsed, backend: 'wasm' | 'js', io: Parameters<Command['run']>[1]): Promise<number> {
+  for (const o of ['x', 'x2', 'critical', 'normalized', 'plot', 'plot-overlay', 'plot-quantities'] as const) {
+    if (args[o] !== undefined) throw new ConflictingOptionsError(`--${o}`, 'given with --inputs', 'used without --inputs (it describes a single input; --inputs gives the N inputs)');
+  }
+  await checkWritable(args.out as string | undefined);
+  const X = readInputs(args.inputs as string);
+  const n0 = X[0].length;
+  const spec = specFromArgs({ ...args, 'input-width': args['input-width'] ?? (args.widths === undefined ? n0 : undefined) } as unknown as Parsed);
+  const r = theory({ ...spec, input: { X } }, { degree: args.degree as number | undefined, backend });
+  const N = r.inputs;
+  const rows = (m: Float64Array) => Array.from({ length: N }, (_, a) => Array.from(m.subarray(a * N, (a + 1) * N)));
+  const json = () => ({
+    inputs: N,
+    inputWidth: r.inputWidth,
+    degree: r.degree,
+    backend: r.backend,
+    warnings: r.warnings,
+    overflowLayer: r.overflowLayer,
+    missing: r.missing,
+    indexOrder: 'K, Theta, G1, H1: [δ1][δ2]; 4-index tensors: row-major N⁴ in the order of their subscripts (docs/theory/multi.md §1)',
+    layers: r.layers.map((l) => {
+      const out: Record<string, unknown> = { layer: l.layer, n: l.n, K: rows(l.K), Theta: rows(l.Theta), G1: rows(l.G1), H1: rows(l.H1) };
+      for (const k of MULTI_TENSORS) {
+        const t = (l as unknown as Record<string, SampleTensor | undefined>)[k];
+        if (t) out[k] = { symmetry: t.symmetry, shape: [N, N, N, N], values: Array.from(t.toArray()) };
+      }
+      return out;
+    }),
+  });
+  if (args.out) await writeFile(args.out as string, JSON.stringify(json(), jsonNumber) + '\n');
+  if (args.json) {
+    io.out(JSON.stringify(json(), jsonNumber));
+  } else {
+    for (const l of r.layers) {
+      io.out(`layer ${l.layer} (n = n_{ℓ−1} = ${l.n})`);
+      for (const [name, m] of [['K', l.K], ['Theta', l.Theta], ['G1', l.G1], ['H1', l.H1]] as const) {
+        rows(m).forEach((row, a) => io.out(`${a === 0 ? name.padEnd(6) : ''.padEnd(6)}${row.map((v) => fmt(v)).join('')}`));
+      }
+    }
+    io.out(`\n${MULTI_TENSORS.filter((k) => !r.missing.includes(k)).join(', ')} with sample indices: --json or --out FILE`);
+  }
+  for (const w of r.warnings) io.err(`warning: ${w}`);
+  return 0;
+}
+
+/** The 4-index tensors with sample indices, in the book's order. */
+const MULTI_TENSORS = ['V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U'] as const;
 
 const ACTIVATION_PARAMETERS = ['slope', 'alpha', 'a', 'p'];
 
