@@ -92,7 +92,7 @@ export interface EnsembleResult {
 
 const MAX_GROUPS = 32;
 /** The current layout of a shard/state file. */
-export const STATE_FORMAT = 'wideflow-ensemble/2';
+export const STATE_FORMAT = 'wideflow-ensemble/3';
 
 /**
  * Memory one kernel workspace needs, in bytes (the buffers of `Workspace` in
@@ -113,6 +113,10 @@ export function workspaceBytes(widths: readonly number[], neurons: readonly numb
   }
   const r = rows(k, order);
   d += r * nh + r * Math.max(nh, k) + (k * (k + 1)) / 2 + k * k + (order >= 3 ? 3 * k * k * nh : 0) + 5 * k * k;
+  // the conditional estimators (`Cond::size`): the full NTK of one hidden layer and two n² products
+  const nc = L >= 3 && order >= 1 ? Math.max(...widths.slice(1, L - 1)) : 0;
+  const n1 = L >= 2 ? Math.max(...widths.slice(1, L)) : 0;
+  d += 3 * (L + 1) ** 2 + 9 * (L + 1) + nc * nc + 2 * n1 * nc + 2 * n1;
   return 8 * d;
 }
 
