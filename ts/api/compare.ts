@@ -37,9 +37,11 @@ export interface CompareRow {
   /** χ² of the fit per degree of freedom (NaN when there is none). */
   chi2dof: number;
   /**
-   * True for layer 1, where every statistic is deterministic (z⁽¹⁾ Gaussian, Ĥ⁽¹⁾ fixed): the theory is
-   * exact and the ensemble differs only by round-off. z is 0 when the difference is within round-off
-   * (1e-9 of the natural scale n·(1 + K + Θ)²), ±Infinity otherwise.
+   * True for layer 1, where every statistic is deterministic (z⁽¹⁾ Gaussian, Ĥ⁽¹⁾ fixed), and for any
+   * row whose standard error is below round-off (1e-9 of the natural scale n·(1 + K + Θ)²): G1 and H1
+   * at layer 2 and, for relu, at every layer, whose conditional estimators are constant per network.
+   * The theory is then exact and the ensemble differs only by round-off: z is 0 when the difference is
+   * within round-off, ±Infinity otherwise.
    */
   exact?: boolean;
   points: ComparePoint[];
@@ -130,9 +132,11 @@ export function compare(theory: TheoryResult, ensembles: readonly EnsembleResult
       const f = extrapolate(points, fit);
       const theoryValue = th[q];
       const diff = f.value - theoryValue;
-      // Layer 1 is deterministic: its "errors" are round-off, and a z-score of round-off is noise.
-      const exact = l === 0 || !(f.stderr > 0);
+      // Layer 1 is deterministic: its "errors" are round-off, and a z-score of round-off is noise. So is
+      // any estimator that is constant per network (G1, H1 at layer 2, and at every layer for relu,
+      // whose conditional estimators telescope to K and Θ exactly): an error below round-off means exact.
       const scale = 1e-9 * Math.max(...points.map((p) => p.n)) * (1 + Math.abs(th.K) + Math.abs(th.Theta)) ** 2;
+      const exact = l === 0 || !(f.stderr > scale);
       const z = exact ? (Math.abs(diff) <= Math.max(scale, 1e-9 * Math.abs(theoryValue)) ? 0 : Math.sign(diff) * Infinity) : diff / f.stderr;
       rows.push({ layer: l + 1, quantity: q, theory: theoryValue, extrapolated: f.value, stderr: f.stderr, z, slope: f.slope, chi2dof: f.chi2dof, exact, points });
     }
