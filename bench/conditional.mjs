@@ -9,6 +9,8 @@ import { writeFile } from 'node:fs/promises';
 import { execSync } from 'node:child_process';
 import os from 'node:os';
 import * as wf from '../dist/ts/node.js';
+import { ExactSum } from '../dist/ts/stats/exactsum.js';
+import { Q, NQ } from '../dist/ts/twin/sampling/network/stats.js';
 
 const argv = process.argv.slice(2);
 const arg = (name, def) => {
@@ -25,6 +27,7 @@ const H = { tanh: [0.1, 1.5], relu: [0.1, 1.8], gelu: [0.1, 1.6] };
 await wf.init();
 const t0 = performance.now();
 const rows = [];
+const steps = [];
 for (const act of acts) {
   for (const depth of depths) {
     const spec = { activation: act, depth, inputWidth: 4, outputWidth: 4, Cb: H[act][0], CW: H[act][1], lambdaB: 0.5, lambdaW: 1.5, input: { x2: 1 } };
@@ -51,6 +54,20 @@ for (const act of acts) {
           gain: (b.stderr / a.stderr) ** 2, gainAtWidest: (pb.stderr / pa.stderr) ** 2, widest: pa.n, seconds,
         });
       }
+    }
+    // Each step on its own, at the widest ensemble: the standard error of each per-network value's mean
+    // (from the spread of the 32 jackknife-group means), layers ≥ 3, as variance ratios to the direct one.
+    const e = ens[ens.length - 1];
+    const st = e.state;
+    for (let l = 3; l <= depth; l++) {
+      const se = (key) => {
+        const means = [];
+        for (let gi = 0; gi < st.groups; gi++) if (st.counts[gi] > 0) means.push(ExactSum.from(st.sums[(gi * depth + l - 1) * NQ + Q[key]]).value() / st.counts[gi]);
+        const m = means.reduce((a, b) => a + b, 0) / means.length;
+        return Math.sqrt(means.reduce((a, b) => a + (b - m) ** 2, 0) / (means.length - 1) / means.length);
+      };
+      const v = Object.fromEntries(['zz', 'zzc', 'g2', 'gcv', 'h', 'hc1', 'h2', 'hcv'].map((k) => [k, se(k)]));
+      steps.push({ act, depth, layer: l, n: e.layers[l - 1].n, ...v });
     }
     console.error(`${act} L=${depth}: ${seconds.toFixed(1)} s`);
   }
@@ -84,6 +101,13 @@ md += `| median |X∞ − theory|/|theory| at ${samples} networks per width | ${
 md += `| median σ/|theory| scaled to 100 000 networks per width (× √(${samples}/100000)) | ${pct(median(pick('G1', (r) => r.oldStderr / Math.abs(r.theory))) * Math.sqrt(samples / 1e5))} | ${pct(median(pick('G1', (r) => r.newStderr / Math.abs(r.theory))) * Math.sqrt(samples / 1e5))} | ${pct(median(pick('H1', (r) => r.oldStderr / Math.abs(r.theory))) * Math.sqrt(samples / 1e5))} | ${pct(median(pick('H1', (r) => r.newStderr / Math.abs(r.theory))) * Math.sqrt(samples / 1e5))} |\n`;
 md += `| median gain (σ_old/σ_new)² | ${g(median(pick('G1', (r) => r.gain)))} | | ${g(median(pick('H1', (r) => r.gain)))} | |\n`;
 md += `| max \\|z\\| (new) over all rows | ${Math.max(...rows.filter((r) => r.quantity === 'G1').map((r) => (Number.isFinite(r.newZ) ? Math.abs(r.newZ) : 0))).toFixed(2)} | | ${Math.max(...rows.filter((r) => r.quantity === 'H1').map((r) => (Number.isFinite(r.newZ) ? Math.abs(r.newZ) : 0))).toFixed(2)} | |\n`;
+md += `\n## Each step on its own (widest ensemble, n = n_{ℓ−1} = ${widths[widths.length - 1]}, layers ≥ 3, non-relu)\n\n`;
+md += `Variance of the mean of each per-network value relative to the direct one at the same networks, (σ_direct/σ)²: for E[z_a²] the direct value is zz = mean over 8 neurons of z_a², then zzc (one level: all neurons of layer ℓ−1; the estimator before this change), g2 (two levels: Gaussian average at layer ℓ−2), gcv (control variates down to layer 1: the new G); for E[Ĥ_aa] likewise h (8 neurons), hc1 (one level, full NTK diagonal of layer ℓ−1), h2 (two levels, with the Ĥ–z correlation term), hcv (the new H). σ from the spread of the 32 group means.\n\n`;
+md += `| config | layer | zz | zzc | g2 | gcv | h | hc1 | h2 | hcv |\n|---|---|---|---|---|---|---|---|---|---|\n`;
+for (const r of steps.filter((x) => x.act !== 'relu')) {
+  const gz = (k) => g((r.zz / r[k]) ** 2), hz = (k) => g((r.h / r[k]) ** 2);
+  md += `| ${r.act}, L=${r.depth} | ${r.layer} | 1 | ${gz('zzc')} | ${gz('g2')} | ${gz('gcv')} | 1 | ${hz('hc1')} | ${hz('h2')} | ${hz('hcv')} |\n`;
+}
 await writeFile(new URL('./conditional.md', import.meta.url), md);
-await writeFile(new URL('./conditional.json', import.meta.url), JSON.stringify({ samples, workers, seconds: total, rows }, null, 1));
+await writeFile(new URL('./conditional.json', import.meta.url), JSON.stringify({ samples, workers, seconds: total, rows, steps }, null, 1));
 console.log(md);
