@@ -10,7 +10,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init, theory, ensemble, compare, type NetworkSpec, type EnsembleResult } from '../ts/node.js';
 import { NQ, Q } from '../ts/twin/sampling/network/mod.js';
-import { activation, wasmValues } from './fixtures/network.js';
+import { activation, jsValues, wasmValues } from './fixtures/network.js';
 import { packConfig } from '../ts/twin/sampling/network/config.js';
 
 beforeAll(async () => {
@@ -69,6 +69,24 @@ describe('per network: the conditional values have the means of the direct ones'
       expect(ratio(3) * 5, `${name} spread of hcv ${ratio(3)} vs h ${ratio(2)}`).toBeLessThan(ratio(2));
     }
   }, 120_000);
+});
+
+describe('degenerate networks', () => {
+  test('relu with C_b = 0 and a dead layer (X_m = 0): every value finite (Z_m = 0, not 0/0), js and wasm alike', () => {
+    const act = activation('relu', {});
+    const c = {
+      widths: [2, 2, 2, 2, 2], Cb: [0, 0, 0, 0], CW: [1, 1, 1, 1], lambdaB: [0, 0.5, 0.5, 0.5], lambdaW: [1, 1, 1, 1],
+      kind: act.kind, a: act.a, order: 1, seed: 1, neurons: [2, 2, 2, 2], x: [1, 1],
+    };
+    let dead = 0;
+    for (let i = 0; i < 60; i++) {
+      const js = jsValues(c, i, 1), wasm = wasmValues(c, i, 1);
+      expect(js.every(Number.isFinite) && wasm.every(Number.isFinite), `network ${i}`).toBe(true);
+      expect(wasm).toEqual(js);
+      if (js[1 * NQ + Q.zzc] === 0 || js[2 * NQ + Q.zzc] === 0) dead++;
+    }
+    expect(dead).toBeGreaterThan(10); // the case is actually exercised
+  });
 });
 
 /** The same ensembles through the previous estimators (G = E[z_a² | below], H = mean over k neurons of Ĥ_aa). */

@@ -119,7 +119,8 @@ export function conditional(ws: ForwardState, cfg: Config): void {
     const s1 = ws.s1[m];
     const c1 = ws.c[1];
     let z = 0;
-    if (m >= 2) {
+    // X_m = 0 (C_b = 0 and every neuron below dead) means u = 0 and Z_m = 0, not 0/0
+    if (m >= 2 && xm > 0) {
       const np = wd[m - 1];
       const p0 = ws.s0[m - 1], p1 = ws.s1[m - 1];
       for (let j = 0; j < np; j++) cd.u[j] = p0[j] * p1[j];

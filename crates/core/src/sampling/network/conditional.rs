@@ -150,8 +150,9 @@ impl Workspace {
             let n = wd[m];
             let s1 = &self.s1[m];
             let c1 = self.c[1];
-            // Z_m from Ĥ⁽ᵐ⁻¹⁾ (full in hf for m ≥ 3; Ĥ⁽¹⁾ = c_1 1; Z_1 = 0)
-            let z = if m >= 2 {
+            // Z_m from Ĥ⁽ᵐ⁻¹⁾ (full in hf for m ≥ 3; Ĥ⁽¹⁾ = c_1 1; Z_1 = 0). X_m = 0 (C_b = 0 and every
+            // neuron below dead, e.g. relu) means s⁽ᵐ⁻¹⁾ = 0, hence u = 0 and Z_m = 0, not 0/0.
+            let z = if m >= 2 && xm > 0.0 {
                 let np = wd[m - 1];
                 let (p0, p1) = (&self.s0[m - 1], &self.s1[m - 1]);
                 for j in 0..np {
