@@ -6,8 +6,8 @@
  * width and large depth (validation.md: n·E[T] exceeds T by 38–70 % at n = 16) — a single width is
  * not a test. G and H are first turned into their 1/n coefficients, G1 ≈ n(E[z²] − K) and
  * H1 ≈ n(E[Ĥ] − Θ), from the ensembles' G and H: the conditional estimators with control variates
- * (docs/theory/ensembles.md §2.1), whose errors on G1 and H1 are 10–40× smaller than those of the direct
- * averages `Gdirect`, `Hdirect` at the same number of networks.
+ * (docs/theory/ensembles.md §2.1), whose errors on G1 and H1 are 35–165× smaller than those of the direct
+ * averages `Gdirect`, `Hdirect` at the same number of networks (bench/conditional.md).
  */
 import { InvalidParameterError, MismatchError } from './errors.js';
 import { stateSpec, type EnsembleResult } from './ensemble.js';
