@@ -50,6 +50,13 @@ export interface EnsembleOptions {
   shard?: { index: number; count: number };
 }
 
+/**
+ * One layer's estimates (n = n_{ℓ−1}): `G` → K + G1/n and `H` → Θ + H1/n (PDLT §4.3, §8.3) from the conditional
+ * estimators with control variates (docs/theory/ensembles.md §2.1; what {@link compare} uses for G1, H1), and
+ * `Gdirect`, `Hdirect`, the plain estimators of the same two expectations (E[z_a² | layers below] and the
+ * mean of Ĥ_aa over the probed neurons, 10³–10⁴× noisier on G1, H1); V, A, B, D, F, P, Q, R, S, T, U (and
+ * the null test Qnull) as in `ts/stats/estimator.ts`.
+ */
 export type EnsembleLayer = { layer: number; n: number; width: number; neurons: number } & Partial<Record<EnsembleKey, Estimate>>;
 
 /** The mergeable raw state of a (partial) ensemble: exact group sums and what produced them. */
