@@ -38,7 +38,7 @@ export interface CompareRow {
   chi2dof: number;
   /**
    * True for layer 1, where every statistic is deterministic (z⁽¹⁾ Gaussian, Ĥ⁽¹⁾ fixed), and for any
-   * row whose standard error is below round-off (1e-9 of the natural scale n·(1 + K + Θ)²): G1 and H1
+   * row whose standard error is round-off (below 1e-12 of the natural scale n·(1 + K + Θ)²): G1 and H1
    * at layer 2 and, for relu, at every layer, whose conditional estimators are constant per network.
    * The theory is then exact and the ensemble differs only by round-off: z is 0 when the difference is
    * within round-off, ±Infinity otherwise.
@@ -136,7 +136,8 @@ export function compare(theory: TheoryResult, ensembles: readonly EnsembleResult
       // any estimator that is constant per network (G1, H1 at layer 2, and at every layer for relu,
       // whose conditional estimators telescope to K and Θ exactly): an error below round-off means exact.
       const scale = 1e-9 * Math.max(...points.map((p) => p.n)) * (1 + Math.abs(th.K) + Math.abs(th.Theta)) ** 2;
-      const exact = l === 0 || !(f.stderr > scale);
+      // (round-off errors are ~1e-12 of that scale; a statistical error just below it still gets a z-score)
+      const exact = l === 0 || !(f.stderr > 1e-3 * scale);
       const z = exact ? (Math.abs(diff) <= Math.max(scale, 1e-9 * Math.abs(theoryValue)) ? 0 : Math.sign(diff) * Infinity) : diff / f.stderr;
       rows.push({ layer: l + 1, quantity: q, theory: theoryValue, extrapolated: f.value, stderr: f.stderr, z, slope: f.slope, chi2dof: f.chi2dof, exact, points });
     }
