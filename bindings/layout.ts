@@ -126,6 +126,16 @@ export const networkStats = {
     zzc2: 15,
     /** (mean_a Ĥ_aa)·zzc */
     hzzc: 16,
+    /** two-level conditional E[zzc_ℓ | layers < ℓ−1] = C_b⁽ℓ⁾ + C_W⁽ℓ⁾⟨σ²⟩ at variance zzc_{ℓ−1} (Gaussian quadrature; zzc at ℓ = 1): the same mean as zz (sampling/network/conditional.rs) */
+    g2: 17,
+    /** zzc_ℓ with telescoping control variates: zzc_ℓ − Σ_m β_m D_m, D_m = zzc_{m+1} − E[zzc_{m+1} | layers < m] (mean exactly 0), β_m = ∂K⁽ℓ⁾/∂K⁽ᵐ⁺¹⁾ at infinite width: the same mean as zz with per-network variance O(1/n²) instead of O(1/n) (docs/theory/ensembles.md §2.1); the G estimator */
+    gcv: 18,
+    /** E[Ĥ_aa | layers < ℓ] = λ_b⁽ℓ⁾ + λ_W⁽ℓ⁾|σ⁽ℓ⁻¹⁾|²/n + (C_W⁽ℓ⁾/n)Σ_j σ′_j² Ĥ⁽ℓ⁻¹⁾_jj over all n = n_{ℓ−1} neurons (the full NTK diagonal of the layer below): the same mean as h */
+    hc1: 19,
+    /** two-level conditional E[hc1_ℓ | layers < ℓ−1] (Gaussian quadrature at variance zzc_{ℓ−1} plus the Ĥ–z correlation term): the same mean as h */
+    h2: 20,
+    /** hc1_ℓ with telescoping control variates on the chains of zzc and hc1 (docs/theory/ensembles.md §2.1): the same mean as h with per-network variance O(1/n²); the H estimator */
+    hcv: 21,
   },
   count: {
     zz: 1,
@@ -145,11 +155,16 @@ export const networkStats = {
     zzc: 1,
     zzc2: 1,
     hzzc: 1,
+    g2: 1,
+    gcv: 1,
+    hc1: 1,
+    h2: 1,
+    hcv: 1,
   },
   of: {},
   defines: {},
   /** Length of the whole buffer (f64 values). */
-  len: 17,
+  len: 22,
 } as const;
 
 /** What wf_ensemble_chunk writes: per layer, the sums of networkStats over the chunk's networks. */
@@ -165,7 +180,7 @@ export const ensembleOutput = {
   of: { layers: networkStats },
   defines: {},
   /** Length of the whole buffer (f64 values). */
-  len: (d: { L: number }) => 17 * d.L,
+  len: (d: { L: number }) => 22 * d.L,
 } as const;
 
 /** Config of the single-input recursions (read by wf_theory). */

@@ -87,7 +87,10 @@ describe('standard errors are honest', () => {
     let total = 0;
     for (let seed = 100; seed < 160; seed++) {
       const e = (await ensemble(s, { samples: 400, seed, order: 'ntk', neurons: 'all' })).layers[1];
-      for (const [k, v] of [['V', th.V], ['A', th.A], ['B', th.B], ['F', th.F], ['H', th.Theta]] as const) {
+      // (the direct H: the conditional G and H are constant per network at layer 2, equal to K and Θ)
+      expect(Math.abs(e.H!.mean - th.Theta)).toBeLessThan(1e-12 * th.Theta);
+      expect(Math.abs(e.G!.mean - th.K)).toBeLessThan(1e-12 * th.K);
+      for (const [k, v] of [['V', th.V], ['A', th.A], ['B', th.B], ['F', th.F], ['Hdirect', th.Theta]] as const) {
         total++;
         if (Math.abs(e[k]!.mean - v) < 2 * e[k]!.stderr) inside++;
       }

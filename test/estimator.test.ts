@@ -42,11 +42,13 @@ describe('jackknife', () => {
     for (let i = 0; i < 2000; i++) {
       const g = i % groups;
       const zz = mu + rng.normal();
+      sums[g * NQ + networkStats.at.gcv] += zz; // G is estimated by the control-variate value (estimator.ts)
       sums[g * NQ + networkStats.at.zzc] += zz;
       sums[g * NQ + networkStats.at.zzc2] += zz * zz; // E[zzc²] − E[zzc]² = Var = 1 → V = n·1
       counts[g]++;
     }
-    const est = jackknife(sums, counts, 5, ['G', 'V']);
+    const est = jackknife(sums, counts, 5, ['G', 'V', 'Gdirect']);
+    expect(est.Gdirect).toEqual(est.G);
     expect(Math.abs(est.G.mean - mu)).toBeLessThan(4 / Math.sqrt(2000));
     expect(est.G.stderr).toBeGreaterThan(0.7 / Math.sqrt(2000));
     expect(est.G.stderr).toBeLessThan(1.3 / Math.sqrt(2000));

@@ -56,7 +56,7 @@ describe('shards: versioned, checksummed, every field checked', () => {
   test('a shard file carries its format, config hash and checksum; an edit is refused by field', async () => {
     const a = await wf.ensemble(spec(), { ...o, shard: { index: 1, count: 2 } });
     const b = await wf.ensemble(spec(), { ...o, shard: { index: 2, count: 2 } });
-    expect(a.state.format).toBe('wideflow-ensemble/2');
+    expect(a.state.format).toBe('wideflow-ensemble/3');
     expect(a.state.configHash).toMatch(/^[0-9a-f]{16}$/);
     expect(a.state.checksum).toMatch(/^[0-9a-f]{16}$/);
     const whole = await wf.ensemble(spec(), o);

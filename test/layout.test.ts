@@ -91,7 +91,7 @@ describe('the schema describes the buffers the code exchanges', () => {
     expect(layout.networkStats.len).toBe(NQ);
     expect(Q).toBe(layout.networkStats.at);
     // the order the Rust kernel and the estimators have always used
-    expect(Object.entries(Q).map(([k, i]) => `${i}:${k}`).join(' ')).toBe('0:zz 1:zzzz 2:h 3:hh 4:hzz 5:hab2 6:hzzab 7:P 8:Q 9:R 10:S 11:T 12:U 13:Qnull 14:zzc 15:zzc2 16:hzzc');
+    expect(Object.entries(Q).map(([k, i]) => `${i}:${k}`).join(' ')).toBe('0:zz 1:zzzz 2:h 3:hh 4:hzz 5:hab2 6:hzzab 7:P 8:Q 9:R 10:S 11:T 12:U 13:Qnull 14:zzc 15:zzc2 16:hzzc 17:g2 18:gcv 19:hc1 20:h2 21:hcv');
   });
 
   test('theoryLayer holds STAT_KEYS, then χ∥, χ⊥ and the flags (stride 18)', () => {

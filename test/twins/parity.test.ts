@@ -457,6 +457,23 @@ PARITY['sampling/network/stats'] = () => {
   });
 };
 
+PARITY['sampling/network/conditional'] = () => {
+  // depth 5 runs the full-NTK sweep through two n³ steps (hf, gemm) and the diagonal-only last step
+  chunkCase('tanh 5-layer, odd widths, order 1', config([3, 11, 9, 13, 7, 4], [3, 4, 2, 5, 3], activation('tanh', {}), 12, 1));
+  chunkCase('relu 4-layer, order 0 (G chain only)', config([4, 10, 12, 9, 3], [3, 3, 3, 3], activation('relu', {}), 13, 0));
+  test('g2, gcv, hc1, h2, hcv agree to 1e-12 relative at every layer (gelu, depth 5)', () => {
+    const c = config([4, 12, 10, 14, 9, 3], [4, 3, 5, 3, 3], activation('gelu', {}), 14, 1);
+    const js = jsValues(c, 2, 3);
+    const wasm = wasmValues(c, 2, 3);
+    for (let l = 0; l < 5; l++) {
+      for (const name of ['g2', 'gcv', 'hc1', 'h2', 'hcv'] as const) {
+        const a = js[l * NQ + Q[name]], b = wasm[l * NQ + Q[name]];
+        expect(Math.abs(a - b), `layer ${l + 1} ${name}`).toBeLessThanOrEqual(1e-12 * Math.max(Math.abs(a), Math.abs(b), 1e-300));
+      }
+    }
+  });
+};
+
 PARITY['sampling/network/mod'] = () => {
   const spec = (over: Partial<NetworkSpec> = {}): NetworkSpec => ({
     activation: 'tanh', depth: 3, widths: [4, 8, 8], outputWidth: 4, Cb: 0.1, CW: 1.5, lambdaB: 0.5, lambdaW: 1.5, input: { x2: 1 }, ...over,

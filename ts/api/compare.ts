@@ -5,7 +5,9 @@
  * X(n) = X∞ + c/n (+ d/n² with `fit: 'quadratic'`), because O(1/n²) effects are large at small
  * width and large depth (validation.md: n·E[T] exceeds T by 38–70 % at n = 16) — a single width is
  * not a test. G and H are first turned into their 1/n coefficients, G1 ≈ n(E[z²] − K) and
- * H1 ≈ n(E[Ĥ] − Θ).
+ * H1 ≈ n(E[Ĥ] − Θ), from the ensembles' G and H: the conditional estimators with control variates
+ * (docs/theory/ensembles.md §2.1), whose errors on G1 and H1 are 35–165× smaller than those of the direct
+ * averages `Gdirect`, `Hdirect` at the same number of networks (bench/conditional.md).
  */
 import { InvalidParameterError, MismatchError } from './errors.js';
 import { stateSpec, type EnsembleResult } from './ensemble.js';
@@ -35,9 +37,11 @@ export interface CompareRow {
   /** χ² of the fit per degree of freedom (NaN when there is none). */
   chi2dof: number;
   /**
-   * True for layer 1, where every statistic is deterministic (z⁽¹⁾ Gaussian, Ĥ⁽¹⁾ fixed): the theory is
-   * exact and the ensemble differs only by round-off. z is 0 when the difference is within round-off
-   * (1e-9 of the natural scale n·(1 + K + Θ)²), ±Infinity otherwise.
+   * True for layer 1, where every statistic is deterministic (z⁽¹⁾ Gaussian, Ĥ⁽¹⁾ fixed), and for any
+   * row whose standard error is round-off (below 1e-12 of the natural scale n·(1 + K + Θ)²): G1 and H1
+   * at layer 2 and, for relu, at every layer, whose conditional estimators are constant per network.
+   * The theory is then exact and the ensemble differs only by round-off: z is 0 when the difference is
+   * within round-off, ±Infinity otherwise.
    */
   exact?: boolean;
   points: ComparePoint[];
@@ -128,9 +132,12 @@ export function compare(theory: TheoryResult, ensembles: readonly EnsembleResult
       const f = extrapolate(points, fit);
       const theoryValue = th[q];
       const diff = f.value - theoryValue;
-      // Layer 1 is deterministic: its "errors" are round-off, and a z-score of round-off is noise.
-      const exact = l === 0 || !(f.stderr > 0);
+      // Layer 1 is deterministic: its "errors" are round-off, and a z-score of round-off is noise. So is
+      // any estimator that is constant per network (G1, H1 at layer 2, and at every layer for relu,
+      // whose conditional estimators telescope to K and Θ exactly): an error below round-off means exact.
       const scale = 1e-9 * Math.max(...points.map((p) => p.n)) * (1 + Math.abs(th.K) + Math.abs(th.Theta)) ** 2;
+      // (round-off errors are ~1e-12 of that scale; a statistical error just below it still gets a z-score)
+      const exact = l === 0 || !(f.stderr > 1e-3 * scale);
       const z = exact ? (Math.abs(diff) <= Math.max(scale, 1e-9 * Math.abs(theoryValue)) ? 0 : Math.sign(diff) * Infinity) : diff / f.stderr;
       rows.push({ layer: l + 1, quantity: q, theory: theoryValue, extrapolated: f.value, stderr: f.stderr, z, slope: f.slope, chi2dof: f.chi2dof, exact, points });
     }

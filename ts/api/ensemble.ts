@@ -50,6 +50,13 @@ export interface EnsembleOptions {
   shard?: { index: number; count: number };
 }
 
+/**
+ * One layer's estimates (n = n_{ℓ−1}): `G` → K + G1/n and `H` → Θ + H1/n (PDLT §4.3, §8.3) from the conditional
+ * estimators with control variates (docs/theory/ensembles.md §2.1; what {@link compare} uses for G1, H1), and
+ * `Gdirect`, `Hdirect`, the plain estimators of the same two expectations (E[z_a² | layers below] and the
+ * mean of Ĥ_aa over the probed neurons, 10³–10⁴× noisier on G1, H1); V, A, B, D, F, P, Q, R, S, T, U (and
+ * the null test Qnull) as in `ts/stats/estimator.ts`.
+ */
 export type EnsembleLayer = { layer: number; n: number; width: number; neurons: number } & Partial<Record<EnsembleKey, Estimate>>;
 
 /** The mergeable raw state of a (partial) ensemble: exact group sums and what produced them. */
@@ -92,7 +99,7 @@ export interface EnsembleResult {
 
 const MAX_GROUPS = 32;
 /** The current layout of a shard/state file. */
-export const STATE_FORMAT = 'wideflow-ensemble/2';
+export const STATE_FORMAT = 'wideflow-ensemble/3';
 
 /**
  * Memory one kernel workspace needs, in bytes (the buffers of `Workspace` in
@@ -113,6 +120,10 @@ export function workspaceBytes(widths: readonly number[], neurons: readonly numb
   }
   const r = rows(k, order);
   d += r * nh + r * Math.max(nh, k) + (k * (k + 1)) / 2 + k * k + (order >= 3 ? 3 * k * k * nh : 0) + 5 * k * k;
+  // the conditional estimators (`Cond::size`): the full NTK of one hidden layer and two n² products
+  const nc = L >= 3 && order >= 1 ? Math.max(...widths.slice(1, L - 1)) : 0;
+  const n1 = L >= 2 ? Math.max(...widths.slice(1, L)) : 0;
+  d += 3 * (L + 1) ** 2 + 9 * (L + 1) + nc * nc + 2 * n1 * nc + 2 * n1;
   return 8 * d;
 }
 

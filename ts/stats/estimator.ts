@@ -6,6 +6,10 @@
  * coefficient of the tensor decompositions (docs/theory/recursions.md §0), with n = n_{ℓ−1}:
  *   G = E[z_a²]                         (→ K + G1/n)
  *   H = E[Ĥ_aa]                         (→ Θ + H1/n)
+ * G and H average the per-network conditional estimators with telescoping control variates (gcv,
+ * hcv: sampling/network/conditional.rs, docs/theory/ensembles.md §2.1) — the same expectations with a
+ * per-network variance O(1/n²) instead of O(1/n), so that G1 and H1 are measurable; Gdirect (zzc) and
+ * Hdirect (mean_a Ĥ_aa) are the previous estimators of the same two expectations.
  *   V = n (E[z_a² z_b²] − E[z_a²]²)      A = n (E[Ĥ_aa Ĥ_bb] − E[Ĥ_aa]²)
  *   D = n (E[Ĥ_aa z_b²] − E[Ĥ_aa]E[z_b²])  B = n E[Ĥ_ab²]     F = n E[Ĥ_ab z_a z_b]
  * with the z moments Rao–Blackwellized: given the layers below, the rows of W⁽ℓ⁾, b⁽ℓ⁾ are independent
@@ -28,11 +32,11 @@ export { NQ } from '../twin/sampling/network/stats.js';
 export const MOMENTS = (Object.keys(Q) as Array<keyof typeof Q>).sort((a, b) => Q[a] - Q[b]);
 
 /** The statistics an ensemble reports per layer. */
-export const ENSEMBLE_KEYS = ['G', 'H', 'V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U', 'Qnull'] as const;
+export const ENSEMBLE_KEYS = ['G', 'H', 'V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U', 'Qnull', 'Gdirect', 'Hdirect'] as const;
 export type EnsembleKey = (typeof ENSEMBLE_KEYS)[number];
 
 /** Lowest kernel order (0 z, 1 Ĥ, 2 dĤ, 3 ddĤ) at which each statistic is measured. */
-export const KEY_ORDER: Record<EnsembleKey, number> = { G: 0, V: 0, H: 1, A: 1, B: 1, D: 1, F: 1, P: 2, Q: 2, Qnull: 2, R: 3, S: 3, T: 3, U: 3 };
+export const KEY_ORDER: Record<EnsembleKey, number> = { G: 0, V: 0, H: 1, A: 1, B: 1, D: 1, F: 1, P: 2, Q: 2, Qnull: 2, R: 3, S: 3, T: 3, U: 3, Gdirect: 0, Hdirect: 1 };
 
 export interface Estimate {
   /** Jackknife bias-corrected estimate. */
@@ -44,8 +48,10 @@ export interface Estimate {
 /** Statistic values from the per-layer means m (length NQ) of one (sub)ensemble; n = n_{ℓ−1}. */
 export function statistics(m: ArrayLike<number>, n: number): Record<EnsembleKey, number> {
   return {
-    G: m[Q.zzc],
-    H: m[Q.h],
+    G: m[Q.gcv],
+    H: m[Q.hcv],
+    Gdirect: m[Q.zzc],
+    Hdirect: m[Q.h],
     V: n * (m[Q.zzc2] - m[Q.zzc] * m[Q.zzc]),
     A: n * (m[Q.hh] - m[Q.h] * m[Q.h]),
     D: n * (m[Q.hzzc] - m[Q.h] * m[Q.zzc]),

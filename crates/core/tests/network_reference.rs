@@ -11,8 +11,10 @@
 use wideflow_core::ffi::exports::wf_ensemble_chunk;
 use wideflow_core::ffi::status::Status;
 use wideflow_core::numerics::activation::Activation;
+use wideflow_core::numerics::quadrature::{Quadrature, DEFAULT_DEGREE};
 use wideflow_core::numerics::rng::Rng;
 use wideflow_core::sampling::network::{ensemble_chunk, q, NQ};
+use wideflow_core::theory::moments::compute_moments;
 
 // ------------------------------------------------------------------------------------------------
 // configs
@@ -346,7 +348,7 @@ fn kernel_values(s: &Spec, index: u64) -> Vec<f64> {
     out
 }
 
-const NAMES: [&str; NQ] = ["zz", "zzzz", "h", "hh", "hzz", "hab2", "hzzab", "P", "Q", "R", "S", "T", "U", "Qnull", "zzc", "zzc2", "hzzc"];
+const NAMES: [&str; NQ] = ["zz", "zzzz", "h", "hh", "hzz", "hab2", "hzzab", "P", "Q", "R", "S", "T", "U", "Qnull", "zzc", "zzc2", "hzzc", "g2", "gcv", "hc1", "h2", "hcv"];
 /// The values built from the derivative tensors; the conditional moments zzc, zzc², h·zzc (indices
 /// 14–16) come from the forward pass alone and are checked against an independent reference in
 /// test/network.test.ts and statistically in tests/layer2_exact.rs.
@@ -428,9 +430,9 @@ fn lower_orders_give_the_same_values_and_zeros_above_the_order() {
         s.order = order;
         let got = kernel_values(&s, 7);
         let keep: &[usize] = match order {
-            0 => &[q::ZZ, q::ZZZZ, q::ZZC, q::ZZC2],
-            1 => &[0, 1, 2, 3, 4, 5, 6, q::ZZC, q::ZZC2, q::HZZC],
-            _ => &[0, 1, 2, 3, 4, 5, 6, 7, 8, 13, q::ZZC, q::ZZC2, q::HZZC],
+            0 => &[q::ZZ, q::ZZZZ, q::ZZC, q::ZZC2, q::G2, q::GCV],
+            1 => &[0, 1, 2, 3, 4, 5, 6, q::ZZC, q::ZZC2, q::HZZC, q::G2, q::GCV, q::HC1, q::H2, q::HCV],
+            _ => &[0, 1, 2, 3, 4, 5, 6, 7, 8, 13, q::ZZC, q::ZZC2, q::HZZC, q::G2, q::GCV, q::HC1, q::H2, q::HCV],
         };
         for l in 0..3 {
             for i in 0..NQ {
@@ -664,4 +666,71 @@ fn malformed_configs_return_error_codes_instead_of_trapping() {
     // k² n rows overflow a 32-bit usize: caught by the budget, not wrapped
     let wide = spec(&[2, 70000, 2], &[70000, 2], 3, 0.0, 1).pack();
     assert_eq!(wf_ensemble_chunk(wide.as_ptr(), wide.len() as u32, 0.0, 1, out.as_mut_ptr()), Status::Alloc.code());
+}
+
+/// The conditional values of sampling/network/conditional.rs that rest on the full NTK of every neuron
+/// of the layers below — hc1_ℓ = E[Ĥ⁽ℓ⁾_aa | layers < ℓ] and h2_ℓ = E[hc1_ℓ | layers < ℓ−1], whose
+/// Ĥ–z correlation term needs the whole matrix Ĥ⁽ℓ⁻²⁾ — against the explicit reference: Ĥ over all
+/// neurons straight from its definition (no back-propagation, no NTK recursion), the same Gaussian
+/// moments (theory::moments), and the formulas of docs/theory/ensembles.md §2.1.
+#[test]
+fn conditional_ntk_values_match_the_explicit_reference() {
+    let w = [3usize, 4, 5, 4, 3];
+    let q = Quadrature::new(DEFAULT_DEGREE).unwrap();
+    let mut worst = 0.0f64;
+    for (kind, a) in available(&[(3, 0.0), (7, 0.0), (1, 0.0), (10, 1.0), (9, 0.0)]) {
+        let mut s = spec(&w, &[2, 2, 2, 2], kind, a, 91 + kind as u64);
+        s.order = 1;
+        for index in [0u64, 7, 99] {
+            let net = Net::sample(&s, index);
+            let got = kernel_values(&s, index);
+            // per layer m = 0 … L−1: σ-derivatives (x at m = 0) and the full Ĥ⁽ᵐ⁾ (m ≥ 1)
+            let mut d: Vec<Vec<[f64; 4]>> = vec![s.x.iter().map(|&v| [v, 0.0, 0.0, 0.0]).collect()];
+            let mut hm: Vec<Vec<f64>> = vec![vec![]];
+            for m in 1..w.len() - 1 {
+                d.push(net.z(&net.theta, m).iter().map(|&v| net.act.eval(v)).collect());
+                hm.push(tensors(&net, &net.theta, m, w[m], false).h);
+            }
+            let sq = |m: usize| d[m].iter().map(|e| e[0] * e[0]).sum::<f64>();
+            // Y_m (m ≥ 2) and X_m from the reference
+            let y = |m: usize| {
+                let n = w[m - 1];
+                if m == 1 {
+                    return s.lb[0] + s.lw[0] / n as f64 * sq(0);
+                }
+                let tr: f64 = (0..n).map(|j| d[m - 1][j][1] * d[m - 1][j][1] * hm[m - 1][j * n + j]).sum();
+                s.lb[m - 1] + s.lw[m - 1] / n as f64 * sq(m - 1) + s.cw[m - 1] / n as f64 * tr
+            };
+            let x = |m: usize| s.cb[m - 1] + s.cw[m - 1] * sq(m - 1) / w[m - 1] as f64;
+            for l in 2..w.len() {
+                let mut check = |name: &str, got: f64, want: f64| {
+                    let e = (got - want).abs() / want.abs().max(1e-300);
+                    worst = worst.max(e);
+                    assert!(e <= 1e-12, "kind {kind} net {index} layer {l} {name}: kernel {got:e} reference {want:e}");
+                };
+                check("hc1", got[(l - 1) * NQ + q::HC1], y(l));
+                // h2_ℓ = h_{ℓ−1}: Gaussian moments at X_{ℓ−1}, Z_{ℓ−1} from the full Ĥ⁽ℓ⁻²⁾
+                let m = l - 1;
+                let mo = compute_moments(&q, &net.act, x(m));
+                let z = if m >= 2 {
+                    let np = w[m - 1];
+                    let u: Vec<f64> = d[m - 1].iter().map(|e| e[0] * e[1]).collect();
+                    let mut quad = 0.0;
+                    for i in 0..np {
+                        for j in 0..np {
+                            quad += u[i] * hm[m - 1][i * np + j] * u[j];
+                        }
+                    }
+                    let sw = s.cw[m - 1] / np as f64;
+                    sw * sw * quad / x(m)
+                } else {
+                    0.0
+                };
+                let h2 = s.lb[m] + s.lw[m] * mo.s2 + s.cw[m] * (mo.d2 * y(m) + mo.d2he2 * z);
+                check("h2", got[(l - 1) * NQ + q::H2], h2);
+                check("g2", got[(l - 1) * NQ + q::G2], s.cb[m] + s.cw[m] * mo.s2);
+            }
+        }
+    }
+    eprintln!("conditional values: largest relative error {worst:e}");
 }

@@ -110,8 +110,18 @@ pub mod network_stats {
     pub const ZZC2: usize = 15;
     /// `hzzc` (1 value): (mean_a Ĥ_aa)·zzc
     pub const HZZC: usize = 16;
+    /// `g2` (1 value): two-level conditional E[zzc_ℓ | layers < ℓ−1] = C_b⁽ℓ⁾ + C_W⁽ℓ⁾⟨σ²⟩ at variance zzc_{ℓ−1} (Gaussian quadrature; zzc at ℓ = 1): the same mean as zz (sampling/network/conditional.rs)
+    pub const G2: usize = 17;
+    /// `gcv` (1 value): zzc_ℓ with telescoping control variates: zzc_ℓ − Σ_m β_m D_m, D_m = zzc_{m+1} − E[zzc_{m+1} | layers < m] (mean exactly 0), β_m = ∂K⁽ℓ⁾/∂K⁽ᵐ⁺¹⁾ at infinite width: the same mean as zz with per-network variance O(1/n²) instead of O(1/n) (docs/theory/ensembles.md §2.1); the G estimator
+    pub const GCV: usize = 18;
+    /// `hc1` (1 value): E[Ĥ_aa | layers < ℓ] = λ_b⁽ℓ⁾ + λ_W⁽ℓ⁾|σ⁽ℓ⁻¹⁾|²/n + (C_W⁽ℓ⁾/n)Σ_j σ′_j² Ĥ⁽ℓ⁻¹⁾_jj over all n = n_{ℓ−1} neurons (the full NTK diagonal of the layer below): the same mean as h
+    pub const HC1: usize = 19;
+    /// `h2` (1 value): two-level conditional E[hc1_ℓ | layers < ℓ−1] (Gaussian quadrature at variance zzc_{ℓ−1} plus the Ĥ–z correlation term): the same mean as h
+    pub const H2: usize = 20;
+    /// `hcv` (1 value): hc1_ℓ with telescoping control variates on the chains of zzc and hc1 (docs/theory/ensembles.md §2.1): the same mean as h with per-network variance O(1/n²); the H estimator
+    pub const HCV: usize = 21;
     /// Length of the whole buffer (f64 values).
-    pub const LEN: usize = 17;
+    pub const LEN: usize = 22;
 }
 
 /// What wf_ensemble_chunk writes: per layer, the sums of networkStats over the chunk's networks.
@@ -120,7 +130,7 @@ pub mod ensemble_output {
     pub const LAYERS: usize = 0;
     /// Length of the whole buffer (f64 values).
     pub const fn len(l: usize) -> usize {
-        17 * l
+        22 * l
     }
 }
 

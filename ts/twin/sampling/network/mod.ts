@@ -11,7 +11,8 @@
  *   dd_IIĤ_abcd = ⟨Hess(z_a)v_c, Hess(z_b)v_d⟩_λ (placement A, docs/theory/recursions.md §1.3).
  *
  * Files (as in Rust): config (the buffer), workspace (the buffers), forward (draw, forward pass,
- * back-propagation), jets (forward jets), hvp (dd_IIĤ), stats (the per-network values, {@link Q}).
+ * back-propagation), jets (forward jets), hvp (dd_IIĤ), stats (the per-network values, {@link Q}),
+ * conditional (the Rao–Blackwellized G and H with control variates over all neurons below).
  *
  * Cost per network: for every layer ℓ, O(k_ℓ²·ℓ·n²) — each matrix of layers below ℓ is applied to
  * k + k(k+1)/2 + k(k−1) stacked forward directions and to k + k² backward rows at order 3.
@@ -19,6 +20,7 @@
 
 import { InvalidParameterError } from '../../../api/errors.js';
 import { isInt, parseConfig, TWO32, type Config } from './config.js';
+import { conditional } from './conditional.js';
 import { draw, forward } from './forward.js';
 import { layer, NQ } from './stats.js';
 import { Workspace } from './workspace.js';
@@ -37,6 +39,7 @@ export function network(ws: Workspace, cfg: Config, index: number, out: Float64A
   const L = cfg.widths.length - 1;
   draw(ws, cfg, index);
   forward(ws, cfg);
+  conditional(ws, cfg);
   for (let t = 1; t <= L; t++) {
     layer(ws, cfg, t, v);
     for (let i = 0; i < NQ; i++) out[(t - 1) * NQ + i] += v[i];
@@ -66,6 +69,7 @@ export function ensembleChunk(cfg: Float64Array, first: number, count: number, o
     cached = new Workspace(d);
   }
   const ws = cached;
+  ws.cond.prepare(d);
   out.fill(0, 0, L * NQ);
   const v = new Float64Array(NQ);
   for (let i = 0; i < count; i++) network(ws, d, first + i, out, v);

@@ -26,6 +26,13 @@ export function layer(ws: Workspace, cfg: Config, l: number, v: Float64Array): v
   const order = cfg.order;
   v.fill(0);
   zValues(ws, l, k, v);
+  // computed for every layer at once by `conditional` (zero for the Ĥ ones at order 0)
+  const c = ws.cond.out[l];
+  v[Q.g2] = c[0];
+  v[Q.gcv] = c[1];
+  v[Q.hc1] = c[2];
+  v[Q.h2] = c[3];
+  v[Q.hcv] = c[4];
   if (order === 0) return;
   backPropagate(ws, l, k, order);
   forwardJets(ws, l, k, order);

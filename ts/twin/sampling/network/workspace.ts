@@ -4,6 +4,7 @@
  * fill it are in forward.ts (draw, forward, back-propagation), jets.ts (forward jets), hvp.ts
  * (dd_IIĤ) and stats.ts (per-network values).
  */
+import { Cond } from './conditional.js';
 import type { Config } from './config.js';
 
 /** The number of stacked direction rows for k neurons at `order`. */
@@ -44,6 +45,7 @@ export class Workspace {
   readonly tidx: Int32Array;
   readonly acc: Float64Array;
   readonly d4 = f64(4);
+  readonly cond: Cond; // the conditional estimators (conditional.ts)
 
   constructor(cfg: Config) {
     const { widths: w, order, neurons } = cfg;
@@ -91,6 +93,7 @@ export class Workspace {
     this.pidx = new Int32Array(kmax * kmax);
     this.tidx = new Int32Array(kmax * kmax);
     this.acc = f64(3 * kmax * kmax);
+    this.cond = new Cond(cfg);
   }
 
   /** True when this workspace has the shape of `cfg` (widths, neurons, order). */

@@ -46,8 +46,10 @@
 //!
 //! # Files
 //! `config` (the decoded config), `workspace` (the per-shape buffers), `forward` (draw, forward pass,
-//! back-propagation: step 1), `jets` (step 2), `hvp` (step 3), `stats` (the NQ values of a layer);
+//! back-propagation: step 1), `jets` (step 2), `hvp` (step 3), `stats` (the NQ values of a layer),
+//! `conditional` (the Rao–Blackwellized G and H with control variates, over all neurons of the layers below);
 //! this file holds the per-thread workspace cache and [`ensemble_chunk`].
+mod conditional;
 mod config;
 mod forward;
 mod hvp;
@@ -69,6 +71,7 @@ impl Workspace {
         let l = cfg.depth();
         self.draw(cfg, index);
         self.forward(cfg);
+        self.conditional(cfg);
         let mut v = [0.0; NQ];
         for t in 1..=l {
             self.layer(cfg, t, &mut v);
@@ -103,6 +106,7 @@ pub fn ensemble_chunk(cfg: &[f64], first: f64, count: u32, out: &mut [f64]) -> R
             *slot = Some(Workspace::new(&cfg)?);
         }
         let work = slot.as_mut().unwrap();
+        work.cond.prepare(&cfg);
         let out = &mut out[..l * NQ];
         out.fill(0.0);
         for i in 0..count as u64 {

@@ -18,6 +18,8 @@ impl Workspace {
         let order = cfg.order;
         v.fill(0.0);
         self.z_values(l, k, v);
+        // computed for every layer at once by `conditional` (zero for the Ĥ ones at order 0)
+        [v[q::G2], v[q::GCV], v[q::HC1], v[q::H2], v[q::HCV]] = self.cond.out[l];
         if order == 0 {
             return;
         }

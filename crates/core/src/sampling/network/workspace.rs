@@ -1,5 +1,6 @@
 //! The per-shape workspace of the ensemble: every buffer one network needs, allocated once per
 //! config shape (widths, k_ℓ, order) and reused for every network of that shape.
+use super::conditional::Cond;
 use super::config::Config;
 use crate::ffi::status::Status;
 
@@ -48,6 +49,7 @@ pub(super) struct Workspace {
     pub(super) pidx: Vec<usize>,
     pub(super) tidx: Vec<usize>,
     pub(super) acc: Vec<f64>, // S, T, U per ordered pair (3 k²)
+    pub(super) cond: Cond,    // the conditional estimators (conditional.rs)
 }
 
 /// The number of stacked direction rows for k neurons at `order`.
@@ -75,6 +77,7 @@ impl Workspace {
         if order >= 3 {
             total += 3 * k * k * nh128;
         }
+        total += Cond::size(w, order);
         if total > MAX_WORK as u128 {
             return Err(Status::Alloc);
         }
@@ -110,6 +113,7 @@ impl Workspace {
             pidx: vec![0; kmax * kmax],
             tidx: vec![0; kmax * kmax],
             acc: zeros(3 * kmax * kmax)?,
+            cond: Cond::new(cfg)?,
         };
         for m in 1..=l {
             let (n, np) = (w[m], w[m - 1]);
