@@ -30,3 +30,131 @@ describe('per-network values', () => {
     }
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// An independent plain-JS network: forward pass and reverse-mode gradient over a flat parameter
+// vector θ = (W⁽¹⁾, b⁽¹⁾, …); the higher derivatives by central differences of the exact gradient.
+import { drawParameters } from '../ts/twin/sampling/network/forward.js';
+
+interface Ref {
+  widths: number[];
+  lamb: number[]; // λ per parameter
+  theta: Float64Array;
+  z(theta: Float64Array, x: number[], l: number): number[];
+  grad(theta: Float64Array, x: number[], l: number, i: number): Float64Array;
+}
+
+function refNet(widths: number[], hyp: ReturnType<typeof HYP>, seed: number, index: number, sigma: (x: number) => [number, number]): Ref {
+  const L = widths.length - 1;
+  const w = [new Float64Array(0)], b = [new Float64Array(0)];
+  for (let m = 1; m <= L; m++) {
+    w.push(new Float64Array(widths[m] * widths[m - 1]));
+    b.push(new Float64Array(widths[m]));
+  }
+  drawParameters(seed, index, widths, hyp.CW, hyp.Cb, w, b);
+  const offs: number[] = [];
+  const lamb: number[] = [];
+  const theta: number[] = [];
+  for (let m = 1; m <= L; m++) {
+    offs.push(theta.length);
+    for (const v of w[m]) { theta.push(v); lamb.push(hyp.lambdaW[m - 1] / widths[m - 1]); }
+    for (const v of b[m]) { theta.push(v); lamb.push(hyp.lambdaB[m - 1]); }
+  }
+  const run = (th: Float64Array, x: number[], l: number) => {
+    const zs: number[][] = [], ss: number[][] = [x];
+    for (let m = 1; m <= l; m++) {
+      const n = widths[m], np = widths[m - 1], o = offs[m - 1];
+      const z = new Array(n).fill(0);
+      for (let i = 0; i < n; i++) {
+        let s = th[o + n * np + i];
+        for (let j = 0; j < np; j++) s += th[o + i * np + j] * ss[m - 1][j];
+        z[i] = s;
+      }
+      zs.push(z);
+      ss.push(z.map((v) => sigma(v)[0]));
+    }
+    return { zs, ss };
+  };
+  return {
+    widths, lamb, theta: Float64Array.from(theta),
+    z: (th, x, l) => run(th, x, l).zs[l - 1],
+    grad(th, x, l, i) {
+      const { zs, ss } = run(th, x, l);
+      const g = new Float64Array(th.length);
+      let delta = new Array(widths[l]).fill(0);
+      delta[i] = 1;
+      for (let m = l; m >= 1; m--) {
+        const n = widths[m], np = widths[m - 1], o = offs[m - 1];
+        for (let a = 0; a < n; a++) {
+          g[o + n * np + a] = delta[a];
+          for (let j = 0; j < np; j++) g[o + a * np + j] = delta[a] * ss[m - 1][j];
+        }
+        if (m > 1) {
+          const nd = new Array(np).fill(0);
+          for (let j = 0; j < np; j++) {
+            let s = 0;
+            for (let a = 0; a < n; a++) s += th[o + a * np + j] * delta[a];
+            nd[j] = s * sigma(zs[m - 2][j])[1];
+          }
+          delta = nd;
+        }
+      }
+      return g;
+    },
+  };
+}
+
+const axpy = (th: Float64Array, ...terms: Array<[number, Float64Array]>) => {
+  const out = th.slice();
+  for (const [c, v] of terms) for (let p = 0; p < out.length; p++) out[p] += c * v[p];
+  return out;
+};
+const ldot = (a: Float64Array, b: Float64Array, lam: number[]) => a.reduce((s, v, p) => s + v * lam[p] * b[p], 0);
+
+describe('per-network values against finite differences of a plain-JS network', () => {
+  test('tanh 3 layers, N = 2 inputs, k = 2: Ĥ, dĤ, dd_IĤ, dd_IIĤ tensors of layer 3', () => {
+    const widths = [2, 4, 3, 3];
+    const hyp = HYP(3);
+    const X = [[0.9, -0.4], [-0.3, 1.2]];
+    const N = 2, k = 2, l = 3;
+    const net = refNet(widths, hyp, 7, 3, (x) => [Math.tanh(x), 1 - Math.tanh(x) ** 2]);
+    const lam = net.lamb;
+    const v = (th: Float64Array, i: number, a: number) => net.grad(th, X[a], l, i).map((g, p) => g * lam[p]);
+    const th = net.theta;
+    const V = [0, 1].map((i) => [0, 1].map((a) => v(th, i, a)));
+    const G = [0, 1].map((i) => [0, 1].map((a) => net.grad(th, X[a], l, i)));
+    const h = 1e-4, h3 = 2e-3;
+    // D z_{i;a}[u] (exact), D² by a central difference of it, D³ by a second central difference
+    const d1 = (t: Float64Array, i: number, a: number, u: Float64Array) => net.grad(t, X[a], l, i).reduce((s, g, p) => s + g * u[p], 0);
+    const d2 = (i: number, a: number, u: Float64Array, w: Float64Array) => (d1(axpy(th, [h, w]), i, a, u) - d1(axpy(th, [-h, w]), i, a, u)) / (2 * h);
+    const d3 = (i: number, a: number, u: Float64Array, w: Float64Array, y: Float64Array) =>
+      (d1(axpy(th, [h3, w], [h3, y]), i, a, u) - d1(axpy(th, [h3, w], [-h3, y]), i, a, u) - d1(axpy(th, [-h3, w], [h3, y]), i, a, u) + d1(axpy(th, [-h3, w], [-h3, y]), i, a, u)) / (4 * h3 * h3);
+    const hv = (i: number, a: number, u: Float64Array) => { const p = net.grad(axpy(th, [h, u]), X[a], l, i), m = net.grad(axpy(th, [-h, u]), X[a], l, i); return p.map((x, q) => (x - m[q]) / (2 * h)); };
+    const ref: Record<string, Float64Array> = {};
+    for (const key of ['hab2', 'P', 'Q', 'R', 'S', 'T', 'U']) ref[key] = new Float64Array(N ** 4);
+    const z = [0, 1].map((a) => net.z(th, X[a], l));
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) {
+      if (i === j) continue;
+      for (let a = 0; a < N; a++) for (let b = 0; b < N; b++) for (let c = 0; c < N; c++) for (let d = 0; d < N; d++) {
+        const x = ((a * N + b) * N + c) * N + d;
+        ref.hab2[x] += (ldot(G[i][a], V[j][c], Array(lam.length).fill(1)) * ldot(G[i][b], V[j][d], Array(lam.length).fill(1))) / 2;
+        ref.P[x] += (d2(i, a, V[j][b], V[j][c]) * z[d][i]) / 2;
+        ref.Q[x] += (d2(i, a, V[i][b], V[j][c]) * z[d][j]) / 2;
+        ref.R[x] += d3(i, a, V[i][b], V[j][c], V[j][d]) / 2;
+        ref.S[x] += ldot(hv(i, a, V[j][c]), hv(i, b, V[j][d]), lam) / 2;
+        ref.T[x] += ldot(hv(i, a, V[i][c]), hv(j, b, V[j][d]), lam) / 2;
+        ref.U[x] += ldot(hv(i, a, V[j][c]), hv(j, b, V[i][d]), lam) / 2;
+      }
+    }
+    const len = multiStatsLen(N);
+    const out = new Float64Array(3 * len);
+    ensembleMultiChunk(packMultiConfig({ widths, ...hyp, kind: 3, a: 0, order: 3, seed: 7, neurons: [k, k, k], inputs: N, X: X.flat() }), 3, 1, out);
+    const o = statOffsets(N);
+    for (const [key, tol] of [['hab2', 1e-12], ['P', 1e-6], ['Q', 1e-6], ['R', 1e-3], ['S', 1e-6], ['T', 1e-6], ['U', 1e-6]] as const) {
+      const got = out.subarray(2 * len + o[key], 2 * len + o[key] + N ** 4);
+      const scale = Math.max(...ref[key].map(Math.abs));
+      expect(scale, key).toBeGreaterThan(1e-3);
+      for (let x = 0; x < N ** 4; x++) expect(Math.abs(got[x] - ref[key][x]), `${key}[${x}]: ${got[x]} vs ${ref[key][x]}`).toBeLessThanOrEqual(tol * scale);
+    }
+  });
+});
