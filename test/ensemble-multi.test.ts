@@ -158,3 +158,31 @@ describe('per-network values against finite differences of a plain-JS network', 
     }
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// The API: determinism, shards, N = 1 against the single-input ensemble.
+import { ensemble, mergeEnsembles } from '../ts/index.js';
+import { init } from '../ts/node.js';
+
+const spec2 = (X: number[][], over: Record<string, unknown> = {}) => ({
+  activation: 'tanh' as const, depth: 3, widths: [2, 8, 8], outputWidth: 3, Cb: 0.2, CW: 1.4, lambdaB: 0.6, lambdaW: 1.2, input: { X }, ...over,
+});
+const X2 = [[0.8, -0.3], [0.2, 1.1]];
+
+describe('ensemble() on N inputs', () => {
+  test('same seed → bit-identical statistics for 1 or 2 workers and for 3 merged shards', async () => {
+    await init();
+    const o = { samples: 300, seed: 5, neurons: 3, backend: 'wasm' as const };
+    const a = await ensemble(spec2(X2), o);
+    const b = await ensemble(spec2(X2), { ...o, workers: 2 });
+    const parts = await Promise.all([1, 2, 3].map((index) => ensemble(spec2(X2), { ...o, shard: { index, count: 3 } })));
+    const m = mergeEnsembles(parts);
+    expect(b.state.sums).toEqual(a.state.sums);
+    expect(m.state.sums).toEqual(a.state.sums);
+    expect(m.layers[2].R!.value.data).toEqual(a.layers[2].R!.value.data);
+    expect(a.layers[2].S!.stderr.data.every((x) => x > 0)).toBe(true);
+    // and the js twin samples the same networks
+    const j = await ensemble(spec2(X2), { ...o, backend: 'js' });
+    for (let i = 0; i < a.state.sums.length; i++) expect(Math.abs(j.state.sums[i] - a.state.sums[i])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(a.state.sums[i])));
+  });
+});
