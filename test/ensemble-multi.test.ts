@@ -186,3 +186,32 @@ describe('ensemble() on N inputs', () => {
     for (let i = 0; i < a.state.sums.length; i++) expect(Math.abs(j.state.sums[i] - a.state.sums[i])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(a.state.sums[i])));
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Layer 2 is exact at any width (z⁽¹⁾ is exactly Gaussian with kernel K⁽¹⁾ and Ĥ⁽¹⁾ is deterministic),
+// so the theory's K, Θ, G1 = H1 = 0 at layer 2 and V, A, B, D, F must agree with one width within 4σ.
+import { compare, theory } from '../ts/index.js';
+
+describe('theory vs ensembles at layer 2 (exact at any width)', () => {
+  const X3 = [[1.0, 0.2, -0.4], [0.95, 0.35, -0.3], [-0.2, 0.9, 0.5]]; // inputs 0, 1: cosine ≈ 0.98
+  const spec3 = (act: string) => ({ activation: act as 'tanh', depth: 2, widths: [3, 12], outputWidth: 4, Cb: 0.1, CW: 1.5, lambdaB: 0.5, lambdaW: 1.2, input: { X: X3 } });
+  for (const act of ['tanh', 'relu']) {
+    test(`${act}, N = 3: every component of G1, H1, V, A, B, D, F within 4σ; a swapped B pairing is rejected`, async () => {
+      await init();
+      const th = theory(spec3(act));
+      const e = await ensemble(spec3(act), { samples: 6000, seed: 17, neurons: 4, order: 'ntk', workers: 2 });
+      const c = compare(th, [e]);
+      const l2 = c.rows.filter((r) => r.layer === 2);
+      expect(l2.length).toBeGreaterThan(100);
+      for (const r of l2) expect(Math.abs(r.z), `${r.quantity}[${r.index}] theory ${r.theory} ensemble ${r.extrapolated} ± ${r.stderr}`).toBeLessThan(4);
+      expect(c.rows.filter((r) => r.layer === 1).every((r) => r.z === 0)).toBe(true);
+      // sensitivity: B_{abcd} against the theory's B_{bacd} (the NTK pairing of the wrong neuron)
+      const B = e.layers[1].B!;
+      let worst = 0;
+      for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) for (let cc = 0; cc < 3; cc++) for (let d = 0; d < 3; d++) {
+        worst = Math.max(worst, Math.abs(B.value.get(a, b, cc, d) - th.layers[1].B.get(b, a, cc, d)) / B.stderr.get(a, b, cc, d));
+      }
+      expect(worst).toBeGreaterThan(8);
+    }, 120_000);
+  }
+});

@@ -16,6 +16,8 @@ export type { EnsembleMultiResult, EnsembleMultiLayer, EnsembleMultiState, Matri
 export type { Estimate } from './stats/estimator.js';
 export { compare, extrapolate } from './api/compare.js';
 export type { CompareResult, CompareRow, ComparePoint, CompareOptions } from './api/compare.js';
+export { compareMulti } from './api/compare-multi.js';
+export type { CompareMultiResult, CompareMultiRow } from './api/compare-multi.js';
 export { kernels } from './api/kernels.js';
 export type { KernelsSpec, KernelsOptions, KernelsResult, KernelLayer, KernelInputs } from './api/kernels.js';
 export { gaussianExpectations, expect, expect2, hermiteRule, DEFAULT_DEGREE, MAX_DEGREE, MOMENT_NAMES } from './api/gauss.js';
