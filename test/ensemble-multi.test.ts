@@ -4,9 +4,13 @@
  * independent plain-JS network, determinism over workers and shards, layer-2 exactness against the theory,
  * a sensitivity check, and bad input.
  */
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { ensembleChunk, packConfig, Q, NQ } from '../ts/twin/sampling/network/mod.js';
 import { ensembleMultiChunk, packMultiConfig, statOffsets, multiStatsLen } from '../ts/twin/sampling/multi/mod.js';
+
+beforeAll(async () => {
+  await init();
+});
 
 const HYP = (L: number) => ({ Cb: Array(L).fill(0.3), CW: Array(L).fill(1.6), lambdaB: Array(L).fill(0.7), lambdaW: Array(L).fill(1.3) });
 
@@ -214,4 +218,50 @@ describe('theory vs ensembles at layer 2 (exact at any width)', () => {
       expect(worst).toBeGreaterThan(8);
     }, 120_000);
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Bad input: typed errors naming the parameter, memory planned before allocation.
+import { InvalidParameterError, ResourceLimitError } from '../ts/index.js';
+
+describe('bad input', () => {
+  const base = (X: unknown, over: Record<string, unknown> = {}) => ({ ...spec2(X as number[][]), ...over });
+  const bad: Array<[string, unknown, Record<string, unknown>?]> = [
+    ['ragged rows', [[1, 2], [3]]],
+    ['N = 0', []],
+    ['rows of the wrong width', [[1, 2, 3], [4, 5, 6]]],
+    ['a non-finite entry', [[1, NaN], [0, 1]]],
+    ['an infinite entry', [[1, 2], [Infinity, 1]]],
+    ['not an array', 'abc'],
+    ['a flat array of the wrong length', new Float64Array(5)],
+  ];
+  for (const [what, X] of bad) {
+    test(`${what} → InvalidParameterError naming input.X`, async () => {
+      await expect(ensemble(base(X) as never, { samples: 10 })).rejects.toThrow(InvalidParameterError);
+      await expect(ensemble(base(X) as never, { samples: 10 })).rejects.toThrow(/input\.X/);
+    });
+  }
+  test('too many inputs for the memory → ResourceLimitError with needed and limit, before allocating', async () => {
+    const X = Array.from({ length: 32 }, (_, a) => [Math.cos(a), Math.sin(a)]);
+    const err = await ensemble(base(X, { widths: [2, 512, 512] }) as never, { samples: 100, neurons: 8 }).catch((e) => e);
+    expect(err).toBeInstanceOf(ResourceLimitError);
+    expect(err.needed).toBeGreaterThan(err.limit);
+  });
+  test('more than MAX_ENSEMBLE_INPUTS rows → InvalidParameterError', async () => {
+    const X = Array.from({ length: 33 }, (_, a) => [Math.cos(a), Math.sin(a)]);
+    await expect(ensemble(base(X) as never, { samples: 10 })).rejects.toThrow(InvalidParameterError);
+  });
+  test('the other options are checked as for one input', async () => {
+    await expect(ensemble(spec2(X2) as never, { samples: 1 })).rejects.toThrow(/samples/);
+    await expect(ensemble(spec2(X2) as never, { samples: 10, order: 'x' as never })).rejects.toThrow(/order/);
+    await expect(ensemble(spec2(X2) as never, { samples: 10, neurons: 1 })).rejects.toThrow(/neurons/);
+  });
+  test('a shard of another run is refused by mergeEnsembles; an edited state is refused', async () => {
+    const o = { samples: 64, seed: 1, neurons: 2, order: 'z' as const };
+    const a = await ensemble(spec2(X2), { ...o, shard: { index: 1, count: 2 } });
+    const b = await ensemble(spec2(X2), { ...o, seed: 2, shard: { index: 2, count: 2 } });
+    expect(() => mergeEnsembles([a, b])).toThrow(/seed/);
+    const edited = { ...a.state, sums: a.state.sums.map((x, i) => (i === 0 ? x + 1 : x)) };
+    expect(() => mergeEnsembles([edited, b.state])).toThrow(/checksum/);
+  });
 });

@@ -484,6 +484,15 @@ PARITY['sampling/multi/stats'] = () => {
   });
 };
 
+PARITY['sampling/multi/mod'] = () => {
+  test('ensemble() with input { X }: the js twin and wasm give the same state to 1e-12', async () => {
+    const spec = { activation: 'gelu' as const, depth: 3, widths: [2, 6, 5], outputWidth: 3, Cb: 0.1, CW: 1.5, lambdaB: 0.5, lambdaW: 1.5, input: { X: [[1, 0.2], [-0.3, 0.8]] } };
+    const a = await ensemble(spec, { samples: 40, seed: 2, neurons: 2, backend: 'wasm' });
+    const b = await ensemble(spec, { samples: 40, seed: 2, neurons: 2, backend: 'js' });
+    expect(maxRel(Float64Array.from(a.state.sums), Float64Array.from(b.state.sums))).toBeLessThanOrEqual(1e-12);
+  });
+};
+
 PARITY['sampling/network/config'] = () => {
   const good = config([3, 4, 2], [2, 2], activation('tanh', {}), 1);
   test('malformed buffers throw in js and return a negative status in wasm (never trap)', () => {
