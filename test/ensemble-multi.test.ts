@@ -265,3 +265,25 @@ describe('bad input', () => {
     expect(() => mergeEnsembles([edited, b.state])).toThrow(/checksum/);
   });
 });
+
+describe('N = 1 through the API', () => {
+  test('every estimate (value and error) equals the single-input ensemble of the same seed', async () => {
+    const x = [0.7, -0.4];
+    const one = { activation: 'gelu' as const, depth: 3, widths: [2, 7, 6], outputWidth: 4, Cb: 0.2, CW: 1.6, lambdaB: 0.5, lambdaW: 1.1 };
+    const o = { samples: 256, seed: 9, neurons: 3 };
+    const s = await ensemble({ ...one, input: { x } }, o);
+    const m = await ensemble({ ...one, input: { X: [x] } }, o);
+    for (let l = 0; l < 3; l++) {
+      const a = s.layers[l], b = m.layers[l];
+      const pairs: Array<[string, number, number, number, number]> = [
+        ['G', a.G!.mean, b.G!.value[0], a.G!.stderr, b.G!.stderr[0]],
+        ['H', a.H!.mean, b.H!.value[0], a.H!.stderr, b.H!.stderr[0]],
+      ];
+      for (const k of ['V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U'] as const) pairs.push([k, a[k]!.mean, b[k]!.value.data[0], a[k]!.stderr, b[k]!.stderr.data[0]]);
+      for (const [k, v1, v2, e1, e2] of pairs) {
+        expect(Math.abs(v1 - v2), `layer ${l + 1} ${k}: ${v1} vs ${v2}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(v1)));
+        expect(Math.abs(e1 - e2), `layer ${l + 1} ${k} stderr`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(e1)));
+      }
+    }
+  });
+});
