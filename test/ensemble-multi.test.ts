@@ -154,7 +154,7 @@ describe('per-network values against finite differences of a plain-JS network', 
     const out = new Float64Array(3 * len);
     ensembleMultiChunk(packMultiConfig({ widths, ...hyp, kind: 3, a: 0, order: 3, seed: 7, neurons: [k, k, k], inputs: N, X: X.flat() }), 3, 1, out);
     const o = statOffsets(N);
-    for (const [key, tol] of [['hab2', 1e-12], ['P', 1e-6], ['Q', 1e-6], ['R', 1e-3], ['S', 1e-6], ['T', 1e-6], ['U', 1e-6]] as const) {
+    for (const [key, tol] of [['hab2', 1e-12], ['P', 1e-6], ['Q', 1e-6], ['R', 1e-4], ['S', 1e-6], ['T', 1e-6], ['U', 1e-6]] as const) {
       const got = out.subarray(2 * len + o[key], 2 * len + o[key] + N ** 4);
       const scale = Math.max(...ref[key].map(Math.abs));
       expect(scale, key).toBeGreaterThan(1e-3);
