@@ -23,6 +23,7 @@ import { ACTIVATIONS, activationName } from './activation.js';
 import { ensembleConfig } from '../../bindings/layout.js';
 import { unpack } from '../../bindings/pack.js';
 import type { MultiInputNetworkSpec } from './theory.js';
+import type { SampleTensor } from './multi.js';
 import { ensembleMulti, isMultiState, mergeEnsemblesMulti, type EnsembleMultiResult, type EnsembleMultiState } from './ensemble-multi.js';
 
 /** How far the per-network derivatives go: z only, + Ĥ, + dĤ, + ddĤ. */
@@ -200,6 +201,13 @@ function plan(spec: NetworkSpec, o: EnsembleOptions): Plan {
 /**
  * Samples `samples` networks of `spec` and estimates G, H, V, A, B, D, F, P, Q, R, S, T, U per layer
  * (statistics of layer ℓ use k_ℓ of its n_ℓ neurons; see {@link EnsembleOptions.neurons}).
+ * With `input: { X }` (N inputs, rows or a flat Float64Array with n0) every statistic carries sample
+ * indices: G, Graw, H are N × N matrices and the tensors {@link SampleTensor}s, value and error
+ * (ts/api/ensemble-multi.ts, docs/theory/ensembles.md §5).
+ * @example
+ * const e = await ensemble({ activation: 'tanh', depth: 3, width: 32, inputWidth: 2, Cb: 0.1, CW: 1.5, lambdaB: 1, lambdaW: 1,
+ *   input: { X: [[1, 0], [0.6, 0.8]] } }, { samples: 10000 });
+ * e.layers[2].V!.value.get(0, 1, 0, 1) // V_(01)(01) at layer 3, ± e.layers[2].V!.stderr.get(0, 1, 0, 1)
  */
 export async function ensemble(spec: NetworkSpec, options: EnsembleOptions): Promise<EnsembleResult>;
 export async function ensemble(spec: MultiInputNetworkSpec, options: EnsembleOptions): Promise<EnsembleMultiResult>;
