@@ -287,3 +287,48 @@ describe('N = 1 through the API', () => {
     }
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Closed forms of the dNTK/ddNTK tensors at layer 2 of a linear network (exact at any width):
+// z⁽²⁾ is bilinear in (W⁽²⁾, W⁽¹⁾/b⁽¹⁾), so D³z = 0 (R = 0), and with Θ1 = Θ⁽¹⁾, K1 = K⁽¹⁾:
+//   Q_{abcd} = λ_W⁽²⁾C_W⁽²⁾ Θ1_{ac} K1_{bd},  P = 0,
+//   S_{abcd} = λ_W⁽²⁾C_W⁽²⁾ Θ1_{ac} Θ1_{bd},  T_{abcd} = (λ_W⁽²⁾)² Θ1_{ab} K1_{cd},  U = 0.
+// (Derivation: Dz_{i;α}[u] = u_{W2,i}·z1_α + u_{b2,i} + Σ_c W2_{ic}(u_{W1,c}·x_α + u_{b1,c}); its derivatives.)
+describe('closed forms at layer 2 of a linear network (P, Q, R, S, T, U with sample indices)', () => {
+  test('N = 3: every component within 4σ (or exactly 0); a transposed pairing of Q is rejected', async () => {
+    const X = [[1.0, 0.2, -0.4], [0.3, 1.1, 0.2], [-0.6, 0.4, 0.9]];
+    const h = { Cb: [0.2, 0.3], CW: [1.3, 0.8], lambdaB: [0.6, 0.9], lambdaW: [1.4, 0.7] };
+    const spec = { activation: 'linear' as const, depth: 2, widths: [3, 10], outputWidth: 4, ...h, input: { X } };
+    const e = await ensemble(spec, { samples: 4000, seed: 8, neurons: 4 });
+    const N = 3, n0 = 3;
+    const dotx = (a: number, b: number) => X[a].reduce((s, v, i) => s + v * X[b][i], 0) / n0;
+    const K1 = (a: number, b: number) => h.Cb[0] + h.CW[0] * dotx(a, b);
+    const T1 = (a: number, b: number) => h.lambdaB[0] + h.lambdaW[0] * dotx(a, b);
+    const [lw, cw] = [h.lambdaW[1], h.CW[1]];
+    const closed: Record<string, (a: number, b: number, c: number, d: number) => number> = {
+      P: () => 0,
+      Q: (a, b, c, d) => lw * cw * T1(a, c) * K1(b, d),
+      R: () => 0,
+      S: (a, b, c, d) => lw * cw * T1(a, c) * T1(b, d),
+      T: (a, b, c, d) => lw * lw * T1(a, b) * K1(c, d),
+      U: () => 0,
+    };
+    const l2 = e.layers[1];
+    let compared = 0;
+    for (const [k, f] of Object.entries(closed)) {
+      const t = l2[k as 'P']!;
+      for (let a = 0; a < N; a++) for (let b = 0; b < N; b++) for (let c = 0; c < N; c++) for (let d = 0; d < N; d++) {
+        const v = t.value.get(a, b, c, d), se = t.stderr.get(a, b, c, d), want = f(a, b, c, d);
+        if (want === 0) expect(Math.abs(v), `${k}[${a}${b}${c}${d}] = ${v}`).toBeLessThanOrEqual(1e-12);
+        else expect(Math.abs(v - want) / se, `${k}[${a}${b}${c}${d}]: ${v} ± ${se} vs ${want}`).toBeLessThan(4);
+        compared++;
+      }
+    }
+    expect(compared).toBe(6 * 81);
+    let worst = 0;
+    for (let a = 0; a < N; a++) for (let b = 0; b < N; b++) for (let c = 0; c < N; c++) for (let d = 0; d < N; d++) {
+      worst = Math.max(worst, Math.abs(l2.Q!.value.get(a, b, c, d) - lw * cw * T1(a, b) * K1(c, d)) / l2.Q!.stderr.get(a, b, c, d));
+    }
+    expect(worst).toBeGreaterThan(8);
+  }, 60_000);
+});
