@@ -332,3 +332,76 @@ describe('closed forms at layer 2 of a linear network (P, Q, R, S, T, U with sam
     expect(worst).toBeGreaterThan(8);
   }, 60_000);
 });
+
+// Nonlinear σ at layer 2 (same derivation, z⁽¹⁾ ~ N(0, K⁽¹⁾) Gaussian, W⁽²⁾ independent of it; ⟨·⟩ over z⁽¹⁾,
+// slot k of ⟨f_0 f_1 f_2 f_3⟩ at the input of slot k):
+//   P_{0123} = C_W² Θ01Θ02 ⟨σ″σ′σ′σ⟩                 Q_{0123} = λ_W C_W Θ02 ⟨σ′σσ′σ⟩ + C_W² Θ01Θ02 ⟨σ″σ′σ′σ⟩
+//   R_{0123} = λ_W C_W Θ02Θ03 ⟨σ″σσ′σ′⟩ + C_W² Θ01Θ02Θ03 ⟨σ‴σ′σ′σ′⟩
+//   S_{1234} = λ_W C_W Θ13Θ24 ⟨σ′σ′σ′σ′⟩ + C_W² Θ12Θ13Θ24 ⟨σ″σ″σ′σ′⟩
+//   T_{1234} = Θ12 [λ_W² ⟨σ′σ′σσ⟩ + λ_W C_W (Θ24 ⟨σ′σ″σσ′⟩ + Θ13 ⟨σ″σ′σ′σ⟩) + C_W² Θ13Θ24 ⟨σ″σ″σ′σ′⟩]
+//   U_{1234} = C_W² Θ12Θ13Θ24 ⟨σ″σ″σ′σ′⟩      (λ_W, C_W of layer 2; Θ = Θ⁽¹⁾)
+describe('closed forms at layer 2 of a tanh network', () => {
+  test('N = 2: P, Q, R, S, T, U component by component within 4σ', async () => {
+    const X = [[1.0, 0.2, -0.4], [0.3, 1.1, 0.2]];
+    const h = { Cb: [0.2, 0.3], CW: [1.3, 0.8], lambdaB: [0.6, 0.9], lambdaW: [1.4, 0.7] };
+    const spec = { activation: 'tanh' as const, depth: 2, widths: [3, 10], outputWidth: 4, ...h, input: { X } };
+    const e = await ensemble(spec, { samples: 8000, seed: 21, neurons: 4 });
+    const dotx = (a: number, b: number) => X[a].reduce((s, v, i) => s + v * X[b][i], 0) / 3;
+    const K = (a: number, b: number) => h.Cb[0] + h.CW[0] * dotx(a, b);
+    const Th = (a: number, b: number) => h.lambdaB[0] + h.lambdaW[0] * dotx(a, b);
+    const [lw, cw] = [h.lambdaW[1], h.CW[1]];
+    // σ⁽ᵏ⁾ for tanh
+    const der = (k: number, x: number) => {
+      const t = Math.tanh(x), s1 = 1 - t * t;
+      return [t, s1, -2 * t * s1, s1 * (6 * t * t - 2)][k];
+    };
+    // ⟨Π_slot σ^(ks[slot])(z_{idx[slot]})⟩ over (z_0, z_1) ~ N(0, K): trapezoid in Cholesky coordinates, step 0.05 on [−9, 9]
+    // (spectrally accurate for these entire integrands: error far below 1e-10)
+    const L00 = Math.sqrt(K(0, 0)), L10 = K(1, 0) / L00, L11 = Math.sqrt(K(1, 1) - L10 * L10);
+    const grid: number[] = [];
+    for (let x = -9; x <= 9 + 1e-9; x += 0.05) grid.push(x);
+    const w = grid.map((x) => (0.05 * Math.exp(-x * x / 2)) / Math.sqrt(2 * Math.PI));
+    const E = (ks: number[], idx: number[]) => {
+      let s = 0;
+      for (let p = 0; p < grid.length; p++) for (let q = 0; q < grid.length; q++) {
+        const z = [L00 * grid[p], L10 * grid[p] + L11 * grid[q]];
+        let f = 1;
+        for (let k = 0; k < 4; k++) f *= der(ks[k], z[idx[k]]);
+        s += w[p] * w[q] * f;
+      }
+      return s;
+    };
+    const closed: Record<string, (d: number[]) => number> = {
+      P: ([a, b, c, d]) => cw * cw * Th(a, b) * Th(a, c) * E([2, 1, 1, 0], [a, b, c, d]),
+      Q: ([a, b, c, d]) => lw * cw * Th(a, c) * E([1, 0, 1, 0], [a, b, c, d]) + cw * cw * Th(a, b) * Th(a, c) * E([2, 1, 1, 0], [a, b, c, d]),
+      R: ([a, b, c, d]) => lw * cw * Th(a, c) * Th(a, d) * E([2, 0, 1, 1], [a, b, c, d]) + cw * cw * Th(a, b) * Th(a, c) * Th(a, d) * E([3, 1, 1, 1], [a, b, c, d]),
+      S: ([a, b, c, d]) => lw * cw * Th(a, c) * Th(b, d) * E([1, 1, 1, 1], [a, b, c, d]) + cw * cw * Th(a, b) * Th(a, c) * Th(b, d) * E([2, 2, 1, 1], [a, b, c, d]),
+      T: ([a, b, c, d]) => Th(a, b) * (lw * lw * E([1, 1, 0, 0], [a, b, c, d]) + lw * cw * (Th(b, d) * E([1, 2, 0, 1], [a, b, c, d]) + Th(a, c) * E([2, 1, 1, 0], [a, b, c, d])) + cw * cw * Th(a, c) * Th(b, d) * E([2, 2, 1, 1], [a, b, c, d])),
+      U: ([a, b, c, d]) => cw * cw * Th(a, b) * Th(a, c) * Th(b, d) * E([2, 2, 1, 1], [a, b, c, d]),
+    };
+    const l2 = e.layers[1];
+    const zs: string[] = [];
+    let worst = 0;
+    for (const [k, f] of Object.entries(closed)) {
+      const t = l2[k as 'P']!;
+      for (let x = 0; x < 16; x++) {
+        const d = [x >> 3, (x >> 2) & 1, (x >> 1) & 1, x & 1];
+        const z = (t.value.get(d[0], d[1], d[2], d[3]) - f(d)) / t.stderr.get(d[0], d[1], d[2], d[3]);
+        worst = Math.max(worst, Math.abs(z));
+        if (!(Math.abs(z) < 4)) zs.push(`${k}[${d.join('')}]: ${t.value.get(d[0], d[1], d[2], d[3])} vs ${f(d)} (z = ${z.toFixed(1)})`);
+      }
+    }
+    expect(zs, zs.join('\n')).toEqual([]);
+    // sensitivity: each closed form read with slots 0 and 3 exchanged (not a symmetry of any of them) is rejected
+    for (const [k, f] of Object.entries(closed)) {
+      const t = l2[k as 'P']!;
+      let m = 0;
+      for (let x = 0; x < 16; x++) {
+        const d = [x >> 3, (x >> 2) & 1, (x >> 1) & 1, x & 1];
+        m = Math.max(m, Math.abs(t.value.get(d[0], d[1], d[2], d[3]) - f([d[3], d[1], d[2], d[0]])) / t.stderr.get(d[0], d[1], d[2], d[3]));
+      }
+      expect(m, `${k} with slots 0 ↔ 3`).toBeGreaterThan(6);
+    }
+    expect(worst).toBeLessThan(4);
+  }, 60_000);
+});
