@@ -5,8 +5,9 @@ use crate::numerics::gemm::{dot, gemm_nt};
 
 impl Workspace {
     /// Adds Σ over ordered pairs i ≠ j of dd_IIĤ_{iijj}, dd_IIĤ_{ijij}, dd_IIĤ_{ijji} (sample indices in
-    /// slot order, N⁴ row-major) to out[os…], out[ot…], out[ou…].
-    pub(super) fn dd_ii(&mut self, lambda_b: &[f64], l: usize, k: usize, out: &mut [f64], os: usize, ot: usize, ou: usize) {
+    /// slot order, N⁴ row-major) to out[os…], out[ot…], out[ou…] (`[os, ot, ou]` = `offsets`).
+    pub(super) fn dd_ii(&mut self, lambda_b: &[f64], l: usize, k: usize, out: &mut [f64], offsets: [usize; 3]) {
+        let [os, ot, ou] = offsets;
         let nin = self.n;
         let dn = k * nin;
         let (n2, n3) = (nin * nin, nin * nin * nin);

@@ -22,6 +22,7 @@ impl Workspace {
 
     /// ż⁽ᵐ⁾ rows r = d·N + α for m = 1 … ℓ (with u̇ = σ′ż and σ⁽ᵐ⁾[r, β′] = s_β′·u̇_r below ℓ) and, at
     /// order ≥ 2, z̈⁽ᵐ⁾ rows p·N + α (τ⁽ᵐ⁾ at order 3); the top layer keeps the k probed neurons.
+    #[allow(clippy::needless_range_loop)] // m indexes several per-layer vectors at once
     pub(super) fn forward_jets(&mut self, lambda_b: &[f64], l: usize, k: usize, order: u32) {
         let nin = self.n;
         let dn = k * nin;

@@ -105,7 +105,7 @@ impl Workspace {
         let (o_r, o_s, o_t, o_u) = (ms::r(nin), ms::s(nin), ms::t(nin), ms::u(nin));
         if order >= 3 {
             self.dd_i(l, k, &mut v[o_r..o_r + n2 * n2]);
-            self.dd_ii(&cfg.lambda_b, l, k, &mut v, o_s, o_t, o_u);
+            self.dd_ii(&cfg.lambda_b, l, k, &mut v, [o_s, o_t, o_u]);
         }
         let mut blocks = vec![o_hh, o_hzz, o_hab2, o_hzzab];
         if order >= 2 {
