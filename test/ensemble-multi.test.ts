@@ -222,7 +222,7 @@ describe('theory vs ensembles at layer 2 (exact at any width)', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Bad input: typed errors naming the parameter, memory planned before allocation.
-import { InvalidParameterError, ResourceLimitError } from '../ts/index.js';
+import { AbortError, InvalidParameterError, ResourceLimitError } from '../ts/index.js';
 
 describe('bad input', () => {
   const base = (X: unknown, over: Record<string, unknown> = {}) => ({ ...spec2(X as number[][]), ...over });
@@ -404,4 +404,16 @@ describe('closed forms at layer 2 of a tanh network', () => {
     }
     expect(worst).toBeLessThan(4);
   }, 60_000);
+});
+
+describe('progress and cancellation on N inputs', () => {
+  test('onProgress reports every network once; an AbortSignal fired mid-run rejects with AbortError', async () => {
+    const seen: number[] = [];
+    const r = await ensemble(spec2(X2), { samples: 512, seed: 1, neurons: 2, order: 'ntk', onProgress: (p) => seen.push(p.done) });
+    expect(seen[seen.length - 1]).toBe(512);
+    expect(r.samples).toBe(512);
+    const ac = new AbortController();
+    const run = ensemble(spec2(X2), { samples: 4096, seed: 1, neurons: 2, order: 'ntk', signal: ac.signal, onProgress: (p) => p.done >= 64 && ac.abort() });
+    await expect(run).rejects.toThrow(AbortError);
+  });
 });
