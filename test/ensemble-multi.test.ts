@@ -417,3 +417,21 @@ describe('progress and cancellation on N inputs', () => {
     await expect(run).rejects.toThrow(AbortError);
   });
 });
+
+describe('compare on N inputs: what it refuses and what it lists', () => {
+  test('tensors on one side only are listed in missing (or compared when both sides have them); other inputs are refused', async () => {
+    const spec = { activation: 'tanh' as const, depth: 2, widths: [2, 6], outputWidth: 3, Cb: 0.1, CW: 1.4, lambdaB: 0.5, lambdaW: 1, input: { X: X2 } };
+    const th = theory(spec);
+    const e = await ensemble(spec, { samples: 256, seed: 2, neurons: 2 });
+    const c = compare(th, [e]);
+    for (const q of ['P', 'Q', 'R', 'S', 'T', 'U']) {
+      const inTheory = (th.layers[1] as unknown as Record<string, unknown>)[q] !== undefined;
+      if (inTheory) expect(c.rows.some((r) => r.quantity === q)).toBe(true);
+      else expect(c.missing).toContain(`${q} (not in the theory)`);
+    }
+    const other = await ensemble({ ...spec, input: { X: [[0.8, -0.3], [0.5, 0.5]] } }, { samples: 64, seed: 2, neurons: 2, order: 'z' });
+    expect(() => compare(th, [other])).toThrow(/inputs/);
+    const deeper = await ensemble({ ...spec, Cb: 0.2 }, { samples: 64, seed: 2, neurons: 2, order: 'z' });
+    expect(() => compare(th, [deeper])).toThrow(/Cb/);
+  });
+});
