@@ -415,6 +415,10 @@ describe('progress and cancellation on N inputs', () => {
     const ac = new AbortController();
     const run = ensemble(spec2(X2), { samples: 4096, seed: 1, neurons: 2, order: 'ntk', signal: ac.signal, onProgress: (p) => p.done >= 64 && ac.abort() });
     await expect(run).rejects.toThrow(AbortError);
+    // planning is O(groups): a huge run starts at once and stops at the signal
+    const ac2 = new AbortController();
+    const huge = ensemble(spec2(X2), { samples: 1e12, neurons: 2, order: 'z', signal: ac2.signal, onProgress: () => ac2.abort() });
+    await expect(huge).rejects.toThrow(AbortError);
   });
 });
 

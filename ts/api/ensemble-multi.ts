@@ -214,19 +214,29 @@ export async function ensembleMulti(spec: NetworkSpec, options: EnsembleOptions)
   if (signal?.aborted) throw new AbortError();
   const sums = new Float64Array(stateDoubles);
   const counts = new Array(p.groups).fill(0);
-  const tasks = [...multiShardTasks(p, shard.index, shard.count)];
-  const total = tasks.reduce((s, t) => s + t.count, 0);
-  // reorder buffer: results are added in task order (increasing chunk), whatever order they arrive in
-  const pending = new Map<number, Float64Array>();
-  const seq = new Map<number, number>(tasks.map((t, i) => [t.chunk, i]));
+  // tasks are generated lazily (planning is O(groups), whatever the number of samples), numbered in the
+  // order they are generated (increasing chunk), and absorbed in that order through a reorder buffer
+  const total = multiGroupCounts(p, shard.count, [shard.index]).reduce((a, b) => a + b, 0);
+  const nTasks = Math.ceil(total / p.chunkSize);
+  const seqOf = new Map<number, number>();
+  let generated = 0;
+  const tasks: Iterable<ChunkTask> = {
+    *[Symbol.iterator]() {
+      for (const t of multiShardTasks(p, shard.index, shard.count)) {
+        seqOf.set(t.chunk, generated++);
+        yield t;
+      }
+    },
+  };
+  const pending = new Map<number, [ChunkTask, Float64Array]>();
   let next = 0;
   let done = 0;
   const absorb = (t: ChunkTask, out: Float64Array) => {
-    pending.set(seq.get(t.chunk)!, out);
+    pending.set(seqOf.get(t.chunk)!, [t, out]);
+    seqOf.delete(t.chunk);
     while (pending.has(next)) {
-      const s = pending.get(next)!;
+      const [tk, s] = pending.get(next)!;
       pending.delete(next);
-      const tk = tasks[next];
       const g = tk.chunk % p.groups;
       counts[g] += tk.count;
       const base = g * L * len;
@@ -236,7 +246,7 @@ export async function ensembleMulti(spec: NetworkSpec, options: EnsembleOptions)
     done += t.count;
     onProgress?.({ done, total });
   };
-  if (workers === 1 || tasks.length <= 1) {
+  if (workers === 1 || nTasks <= 1) {
     const run = multiChunkRunner(p.cfg, backend);
     try {
       for (const t of tasks) {
@@ -250,7 +260,7 @@ export async function ensembleMulti(spec: NetworkSpec, options: EnsembleOptions)
   } else {
     const factory = workerFactory();
     if (!factory) throw new WideflowError('wideflow: workers > 1 needs Node worker_threads (not available in this environment); use workers: 1');
-    await runChunks(factory, p.cfg, backend, Math.min(workers, tasks.length), tasks, absorb, signal, 'ensemble-multi');
+    await runChunks(factory, p.cfg, backend, Math.min(workers, nTasks), tasks, absorb, signal, 'ensemble-multi');
   }
   const state: EnsembleMultiState = {
     format: MULTI_STATE_FORMAT, configHash: configHash(Array.from(p.cfg)), config: Array.from(p.cfg), seed: p.seed, samples: p.samples,
