@@ -17,13 +17,27 @@ export function ddII(ws: Workspace, cfg: MultiConfig, l: number, k: number, out:
   const D = k * N;
   const N2 = N * N, N3 = N2 * N;
   // layer ℓ: δ̇⁽ℓ⁾ = 0 and δ⁽ℓ⁾_e = e_a, so only μ_ℓ [a = a′] G⁽ℓ⁻¹⁾ survives (in S alone)
+  const E = D * N;
+  const gg = ws.gg, ed = ws.ed;
+  // G⁽ᵐ⁾[r, r′] = u̇_r·u̇_r′ over all jet rows r = (d, α) of layer m (symmetric)
+  const gram = (m: number) => {
+    const ud = ws.ud[m], n = wd[m];
+    for (let r = 0; r < E; r++) {
+      for (let r2 = r; r2 < E; r2++) {
+        const g = dot(ud, r * n, ud, r2 * n, n);
+        gg[r * E + r2] = g;
+        gg[r2 * E + r] = g;
+      }
+    }
+  };
   if (l >= 2) {
-    const ud = ws.ud[l - 1], n = wd[l - 1], mu = ws.mu[l];
+    gram(l - 1);
+    const mu = ws.mu[l];
     for (let i = 0; i < k; i++) {
       for (let j = 0; j < k; j++) {
         if (j === i) continue;
         for (let a = 0; a < N; a++) for (let b = 0; b < N; b++) for (let c = 0; c < N; c++) for (let d = 0; d < N; d++) {
-          const g = dot(ud, ((j * N + c) * N + a) * n, ud, ((j * N + d) * N + b) * n, n);
+          const g = gg[((j * N + c) * N + a) * E + (j * N + d) * N + b];
           out[oS + a * N3 + b * N2 + c * N + d] += mu * g;
         }
       }
@@ -53,19 +67,22 @@ export function ddII(ws: Workspace, cfg: MultiConfig, l: number, k: number, out:
       }
     }
     const mu = ws.mu[m], lb = cfg.lambdaB[m - 1], ssg = ws.ssg[m - 1], delta = ws.delta[m], gam = ws.gam[m];
-    const sig = m >= 2 ? ws.sig[m - 1] : null, ud = m >= 2 ? ws.ud[m - 1] : null, nb = m >= 2 ? wd[m - 1] : 0;
+    const sig = m >= 2 ? ws.sig[m - 1] : null;
+    if (m >= 2) gram(m - 1);
+    // ed[q·D + e′] = δ̇_q·δ_e′ (D³ dots instead of two per product below)
+    for (let q = 0; q < D * D; q++) for (let e2 = 0; e2 < D; e2++) ed[q * D + e2] = dot(cur, q * n, delta, e2 * n, n);
     // ⟨g_{e[d]}, g_{e′[d′]}⟩ at layer m (α, α′ the inputs of e, e′)
     const frob = (e: number, d: number, e2: number, d2: number, a: number, a2: number): number => {
-      const q1 = (e * D + d) * n, q2 = (e2 * D + d2) * n;
+      const q1 = e * D + d, q2 = e2 * D + d2;
       const c = lb + mu * ssg[a * N + a2];
-      const dd = dot(cur, q1, cur, q2, n);
-      const e1 = dot(cur, q1, delta, e2 * n, n);
-      const e3 = dot(cur, q2, delta, e * n, n);
+      const dd = dot(cur, q1 * n, cur, q2 * n, n);
+      const e1 = ed[q1 * D + e2];
+      const e3 = ed[q2 * D + e];
       let s1v = 0, s2v = 0, g = 0;
-      if (sig && ud) {
+      if (sig) {
         s1v = sig[(d2 * N + a2) * N + a];
         s2v = sig[(d * N + a) * N + a2];
-        g = dot(ud, (d * N + a) * nb, ud, (d2 * N + a2) * nb, nb);
+        g = gg[(d * N + a) * E + d2 * N + a2];
       }
       return c * dd + mu * (e1 * s1v + e3 * s2v + gam[e * D + e2] * g);
     };

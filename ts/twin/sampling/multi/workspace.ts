@@ -34,7 +34,7 @@ export function multiWorkspaceDoubles(widths: readonly number[], neurons: readon
   }
   total += widths[0] * N + k * k + D * D / 2;
   if (order >= 1) total += Math.max(E, order >= 2 ? P * N : 0) * nh + nh;
-  if (order >= 3) total += 3 * D * D * nh;
+  if (order >= 3) total += 3 * D * D * nh + E * E + D * D * D;
   return total;
 }
 
@@ -66,6 +66,8 @@ export class Workspace {
   readonly dd0: Float64Array; // δ̇ rows (D² × n)
   readonly dd1: Float64Array;
   readonly rhod: Float64Array;
+  readonly gg: Float64Array; // Gram of the u̇ rows of one layer (E × E)
+  readonly ed: Float64Array; // δ̇_q·δ_e′ (D² × D)
   readonly pidx: Int32Array;
   readonly eye: Float64Array; // k × k identity: the δ⁽ℓ⁾ rows
   readonly v: Float64Array; // the per-network values of one layer
@@ -112,6 +114,8 @@ export class Workspace {
     this.dd0 = f64(order >= 3 ? D * D * nh : 0);
     this.dd1 = f64(order >= 3 ? D * D * nh : 0);
     this.rhod = f64(order >= 3 ? D * D * nh : 0);
+    this.gg = f64(order >= 3 ? E * E : 0);
+    this.ed = f64(order >= 3 ? D * D * D : 0);
     this.pidx = new Int32Array(D * D);
     this.eye = f64(k * k);
     this.v = f64(3 * N * N + 13 * N ** 4);

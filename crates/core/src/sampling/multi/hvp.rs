@@ -4,6 +4,19 @@ use super::workspace::Workspace;
 use crate::numerics::gemm::{dot, gemm_nt};
 
 impl Workspace {
+    /// gg[r·E + r′] = u̇_r·u̇_r′ over the E jet rows of layer m (symmetric).
+    fn gram(&mut self, m: usize, e_rows: usize) {
+        let (ud, n) = (&self.ud[m], self.widths[m]);
+        let gg = &mut self.gg;
+        for r in 0..e_rows {
+            for r2 in r..e_rows {
+                let g = dot(&ud[r * n..(r + 1) * n], &ud[r2 * n..(r2 + 1) * n]);
+                gg[r * e_rows + r2] = g;
+                gg[r2 * e_rows + r] = g;
+            }
+        }
+    }
+
     /// Adds Σ over ordered pairs i ≠ j of dd_IIĤ_{iijj}, dd_IIĤ_{ijij}, dd_IIĤ_{ijji} (sample indices in
     /// slot order, N⁴ row-major) to out[os…], out[ot…], out[ou…] (`[os, ot, ou]` = `offsets`).
     pub(super) fn dd_ii(&mut self, lambda_b: &[f64], l: usize, k: usize, out: &mut [f64], offsets: [usize; 3]) {
@@ -11,8 +24,10 @@ impl Workspace {
         let nin = self.n;
         let dn = k * nin;
         let (n2, n3) = (nin * nin, nin * nin * nin);
+        let e_rows = dn * nin;
         if l >= 2 {
-            let (ud, n, mu) = (&self.ud[l - 1], self.widths[l - 1], self.mu[l]);
+            self.gram(l - 1, e_rows);
+            let (gg, mu) = (&self.gg, self.mu[l]);
             for i in 0..k {
                 for j in 0..k {
                     if j == i {
@@ -22,8 +37,7 @@ impl Workspace {
                         for b in 0..nin {
                             for c in 0..nin {
                                 for d in 0..nin {
-                                    let (r1, r2) = (((j * nin + c) * nin + a) * n, ((j * nin + d) * nin + b) * n);
-                                    let g = dot(&ud[r1..r1 + n], &ud[r2..r2 + n]);
+                                    let g = gg[((j * nin + c) * nin + a) * e_rows + (j * nin + d) * nin + b];
                                     out[os + a * n3 + b * n2 + c * nin + d] += mu * g;
                                 }
                             }
@@ -56,21 +70,32 @@ impl Workspace {
                     }
                 }
             }
-            let (mu, lb, ssg, delta, gam) = (self.mu[m], lambda_b[m - 1], &self.ssg[m - 1], &self.delta[m], &self.gam[m]);
-            let below: Option<(&[f64], &[f64], usize)> = if m >= 2 { Some((&self.sig[m - 1], &self.ud[m - 1], self.widths[m - 1])) } else { None };
+            if m >= 2 {
+                self.gram(m - 1, e_rows);
+            }
+            {
+                let delta = &self.delta[m];
+                let ed = &mut self.ed;
+                for q in 0..dn * dn {
+                    for e2 in 0..dn {
+                        ed[q * dn + e2] = dot(&cur[q * n..(q + 1) * n], &delta[e2 * n..(e2 + 1) * n]);
+                    }
+                }
+            }
+            let (mu, lb, ssg, gam, ed, gg) = (self.mu[m], lambda_b[m - 1], &self.ssg[m - 1], &self.gam[m], &self.ed, &self.gg);
+            let sig: Option<&[f64]> = if m >= 2 { Some(&self.sig[m - 1]) } else { None };
             let cur_r: &[f64] = &cur;
             let frob = |e: usize, d: usize, e2: usize, d2: usize, a: usize, a2: usize| -> f64 {
-                let (q1, q2) = ((e * dn + d) * n, (e2 * dn + d2) * n);
+                let (q1, q2) = (e * dn + d, e2 * dn + d2);
                 let c = lb + mu * ssg[a * nin + a2];
-                let dd = dot(&cur_r[q1..q1 + n], &cur_r[q2..q2 + n]);
-                let e1 = dot(&cur_r[q1..q1 + n], &delta[e2 * n..(e2 + 1) * n]);
-                let e3 = dot(&cur_r[q2..q2 + n], &delta[e * n..(e + 1) * n]);
+                let dd = dot(&cur_r[q1 * n..(q1 + 1) * n], &cur_r[q2 * n..(q2 + 1) * n]);
+                let e1 = ed[q1 * dn + e2];
+                let e3 = ed[q2 * dn + e];
                 let (mut s1v, mut s2v, mut g) = (0.0, 0.0, 0.0);
-                if let Some((sig, ud, nb)) = below {
+                if let Some(sig) = sig {
                     s1v = sig[(d2 * nin + a2) * nin + a];
                     s2v = sig[(d * nin + a) * nin + a2];
-                    let (r1, r2) = ((d * nin + a) * nb, (d2 * nin + a2) * nb);
-                    g = dot(&ud[r1..r1 + nb], &ud[r2..r2 + nb]);
+                    g = gg[(d * nin + a) * e_rows + d2 * nin + a2];
                 }
                 c * dd + mu * (e1 * s1v + e3 * s2v + gam[e * dn + e2] * g)
             };

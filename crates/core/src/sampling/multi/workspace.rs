@@ -50,7 +50,7 @@ pub fn workspace_doubles(widths: &[usize], neurons: &[usize], nin: usize, order:
         total += e.max(if order >= 2 { p * nn } else { 0 }) * nh + nh;
     }
     if order >= 3 {
-        total += 3 * d * d * nh;
+        total += 3 * d * d * nh + e * e + d * d * d;
     }
     total
 }
@@ -84,6 +84,8 @@ pub(super) struct Workspace {
     pub(super) dd0: Vec<f64>,
     pub(super) dd1: Vec<f64>,
     pub(super) rhod: Vec<f64>,
+    pub(super) gg: Vec<f64>, // Gram of the u̇ rows of one layer (E × E)
+    pub(super) ed: Vec<f64>, // δ̇_q·δ_e′ (D² × D)
     pub(super) pidx: Vec<usize>,
     pub(super) eye: Vec<f64>,
     pub(super) v: Vec<f64>,
@@ -130,6 +132,8 @@ impl Workspace {
             dd0: vec![],
             dd1: vec![],
             rhod: vec![],
+            gg: vec![],
+            ed: vec![],
             pidx: vec![0; d * d],
             eye: zeros(k * k)?,
             v: zeros(ms::len(nin))?,
@@ -170,6 +174,8 @@ impl Workspace {
             s.dd0 = zeros(d * d * nh)?;
             s.dd1 = zeros(d * d * nh)?;
             s.rhod = zeros(d * d * nh)?;
+            s.gg = zeros(e * e)?;
+            s.ed = zeros(d * d * d)?;
         }
         Ok(s)
     }
