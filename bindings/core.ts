@@ -176,6 +176,16 @@ export class WasmCore {
   ensembleRelease(): void {
     this.glue.wf_ensemble_release();
   }
+
+  /** `wf_ensemble_multi_chunk`: chunk sums of the per-network values on N inputs (`ensembleMultiOutput`). */
+  ensembleMultiChunk(cfg: F64Block, first: number, count: number, out: Block): Status {
+    return this.glue.wf_ensemble_multi_chunk(cfg.ptr, cfg.len, first, count, out.ptr);
+  }
+
+  /** `wf_ensemble_multi_release`: drops the cached multi-input ensemble workspace. */
+  ensembleMultiRelease(): void {
+    this.glue.wf_ensemble_multi_release();
+  }
 }
 
 /**
@@ -197,6 +207,8 @@ export const EXPORT_METHODS = {
   wf_kernel_matrix: 'kernelMatrix',
   wf_ensemble_chunk: 'ensembleChunk',
   wf_ensemble_release: 'ensembleRelease',
+  wf_ensemble_multi_chunk: 'ensembleMultiChunk',
+  wf_ensemble_multi_release: 'ensembleMultiRelease',
   wf_theory_multi: 'theoryMulti',
   wf_theory_multi_stride: 'theoryMultiStride',
   wf_train_chunk: 'trainChunk',

@@ -11,6 +11,8 @@ export interface InitOutput {
     readonly wf_dgemm_nt: (a: number, b: number, c: number, d: number, e: number, f: number) => number;
     readonly wf_dgemv: (a: number, b: number, c: number, d: number, e: number) => number;
     readonly wf_ensemble_chunk: (a: number, b: number, c: number, d: number, e: number) => number;
+    readonly wf_ensemble_multi_chunk: (a: number, b: number, c: number, d: number, e: number) => number;
+    readonly wf_ensemble_multi_release: () => void;
     readonly wf_ensemble_release: () => void;
     readonly wf_free: (a: number, b: number) => void;
     readonly wf_gauss_moments: (a: number, b: number, c: number, d: number, e: number, f: number) => number;
@@ -60,6 +62,18 @@ export interface Glue {
    * while the shape (widths, k_ℓ, order) does not change.
    */
   wf_ensemble_chunk(cfg: number, cfg_len: number, first: number, count: number, out: number): number;
+  /**
+   * Samples networks `first … first+count−1` on N inputs (network i is the one `wf_ensemble_chunk` samples
+   * for index i) and WRITES out[(ℓ−1)·len + q] = Σ over them of value q of layer ℓ, len = 3N² + 13N⁴
+   * (`multiNetworkStats` of schema/layout.json). `cfg` is an `ensembleMultiConfig` buffer; `out` must hold
+   * L·len values (`ensembleMultiOutput`). Returns 0 or a negative [`Status`] (nothing traps); the workspace
+   * is cached per thread while the shape does not change, and refused (Alloc) beyond 2²⁹ doubles.
+   */
+  wf_ensemble_multi_chunk(cfg: number, cfg_len: number, first: number, count: number, out: number): number;
+  /**
+   * Drops the cached workspace of [`wf_ensemble_multi_chunk`].
+   */
+  wf_ensemble_multi_release(): void;
   /**
    * Drops the cached workspace of [`wf_ensemble_chunk`] (its memory returns to the allocator; wasm
    * memory itself never shrinks). The next chunk allocates a fresh one.
@@ -145,7 +159,7 @@ export interface Glue {
 }
 
 /** The names of the exports wasm-bindgen wraps, in the order of the glue. */
-export const GLUE_EXPORTS = ['wf_alloc', 'wf_dgemm', 'wf_dgemm_nt', 'wf_dgemv', 'wf_ensemble_chunk', 'wf_ensemble_release', 'wf_free', 'wf_gauss_moments', 'wf_has_simd', 'wf_hermite_rule', 'wf_kernel_matrix', 'wf_rng_fill_normal', 'wf_rng_fill_u64', 'wf_theory', 'wf_theory_multi', 'wf_theory_multi_stride', 'wf_train_chunk', 'wf_train_release'] as const;
+export const GLUE_EXPORTS = ['wf_alloc', 'wf_dgemm', 'wf_dgemm_nt', 'wf_dgemv', 'wf_ensemble_chunk', 'wf_ensemble_multi_chunk', 'wf_ensemble_multi_release', 'wf_ensemble_release', 'wf_free', 'wf_gauss_moments', 'wf_has_simd', 'wf_hermite_rule', 'wf_kernel_matrix', 'wf_rng_fill_normal', 'wf_rng_fill_u64', 'wf_theory', 'wf_theory_multi', 'wf_theory_multi_stride', 'wf_train_chunk', 'wf_train_release'] as const;
 
 /** A fresh copy of the glue (its own module-level state). */
 export function createGlue(): Glue {
@@ -222,6 +236,31 @@ export function createGlue(): Glue {
   function wf_ensemble_chunk(cfg, cfg_len, first, count, out) {
       const ret = wasm.wf_ensemble_chunk(cfg, cfg_len, first, count, out);
       return ret;
+  }
+
+  /**
+   * Samples networks `first … first+count−1` on N inputs (network i is the one `wf_ensemble_chunk` samples
+   * for index i) and WRITES out[(ℓ−1)·len + q] = Σ over them of value q of layer ℓ, len = 3N² + 13N⁴
+   * (`multiNetworkStats` of schema/layout.json). `cfg` is an `ensembleMultiConfig` buffer; `out` must hold
+   * L·len values (`ensembleMultiOutput`). Returns 0 or a negative [`Status`] (nothing traps); the workspace
+   * is cached per thread while the shape does not change, and refused (Alloc) beyond 2²⁹ doubles.
+   * @param {number} cfg
+   * @param {number} cfg_len
+   * @param {number} first
+   * @param {number} count
+   * @param {number} out
+   * @returns {number}
+   */
+  function wf_ensemble_multi_chunk(cfg, cfg_len, first, count, out) {
+      const ret = wasm.wf_ensemble_multi_chunk(cfg, cfg_len, first, count, out);
+      return ret;
+  }
+
+  /**
+   * Drops the cached workspace of [`wf_ensemble_multi_chunk`].
+   */
+  function wf_ensemble_multi_release() {
+      wasm.wf_ensemble_multi_release();
   }
 
   /**
@@ -458,5 +497,5 @@ export function createGlue(): Glue {
       const instance = new WebAssembly.Instance(module, imports);
       return __wbg_finalize_init(instance, module);
   }
-  return { initSync, wf_alloc, wf_dgemm, wf_dgemm_nt, wf_dgemv, wf_ensemble_chunk, wf_ensemble_release, wf_free, wf_gauss_moments, wf_has_simd, wf_hermite_rule, wf_kernel_matrix, wf_rng_fill_normal, wf_rng_fill_u64, wf_theory, wf_theory_multi, wf_theory_multi_stride, wf_train_chunk, wf_train_release };
+  return { initSync, wf_alloc, wf_dgemm, wf_dgemm_nt, wf_dgemv, wf_ensemble_chunk, wf_ensemble_multi_chunk, wf_ensemble_multi_release, wf_ensemble_release, wf_free, wf_gauss_moments, wf_has_simd, wf_hermite_rule, wf_kernel_matrix, wf_rng_fill_normal, wf_rng_fill_u64, wf_theory, wf_theory_multi, wf_theory_multi_stride, wf_train_chunk, wf_train_release };
 }

@@ -17,6 +17,9 @@ export const MAX_THEORY_DEPTH = 100000;
 /** deepest sampled network (wf_ensemble_chunk): every layer's statistics back-propagate through all layers below, so one network costs O(L²·k²·n²); the bound also keeps the O(L) per-layer workspace vectors small */
 export const MAX_ENSEMBLE_DEPTH = 4096;
 
+/** most inputs of a multi-input ensemble (wf_ensemble_multi_chunk): per layer 13 N⁴ values per network and O(N⁴k²) work */
+export const MAX_ENSEMBLE_INPUTS = 32;
+
 /** largest width n_ℓ and number of inputs N (2²⁴), so that every n·n product of the workspace accounting stays exact in f64 */
 export const MAX_WIDTH = 16777216;
 
@@ -181,6 +184,129 @@ export const ensembleOutput = {
   defines: {},
   /** Length of the whole buffer (f64 values). */
   len: (d: { L: number }) => 22 * d.L,
+} as const;
+
+/** Config of one ensemble on N inputs (read by wf_ensemble_multi_chunk and its TS twin): the network, σ, the kernel order, the seed, the probed neurons and the inputs x_α (rows). */
+export const ensembleMultiConfig = {
+  name: 'ensembleMultiConfig',
+  at: {
+    /** L */
+    depth: 0,
+    /** N, the number of inputs (1 … MAX_ENSEMBLE_INPUTS) */
+    inputs: 1,
+    /** n₀ … n_L */
+    widths: 2,
+    /** layer ℓ = 1 … L */
+    hyper: (d: { L: number }) => 3 + d.L,
+    /** activation kind code (ACTIVATION_KINDS) */
+    kind: (d: { L: number }) => 3 + 5 * d.L,
+    /** activation parameter */
+    a: (d: { L: number }) => 4 + 5 * d.L,
+    /** kernel order: 0 z | 1 +Ĥ | 2 +dĤ | 3 +dd_IĤ, dd_IIĤ */
+    order: (d: { L: number }) => 5 + 5 * d.L,
+    /** seed mod 2³² */
+    seedLo: (d: { L: number }) => 6 + 5 * d.L,
+    /** ⌊seed / 2³²⌋ */
+    seedHi: (d: { L: number }) => 7 + 5 * d.L,
+    /** k_ℓ, ℓ = 1 … L: the first k_ℓ neurons of layer ℓ form the pairs (2 ≤ k_ℓ ≤ n_ℓ) */
+    neurons: (d: { L: number }) => 8 + 5 * d.L,
+    /** the inputs, row-major: X[α·n₀ + i] = x_{α;i} */
+    X: (d: { L: number }) => 8 + 6 * d.L,
+  },
+  count: {
+    depth: 1,
+    inputs: 1,
+    widths: (d: { L: number }) => 1 + d.L,
+    hyper: (d: { L: number }) => d.L,
+    kind: 1,
+    a: 1,
+    order: 1,
+    seedLo: 1,
+    seedHi: 1,
+    neurons: (d: { L: number }) => d.L,
+    X: (d: { n0: number; N: number }) => d.n0 * d.N,
+  },
+  of: { hyper: hyper },
+  defines: { depth: 'L', inputs: 'N', widths: { n0: 0 } },
+  /** Length of the whole buffer (f64 values). */
+  len: (d: { L: number; n0: number; N: number }) => 8 + 6 * d.L + d.n0 * d.N,
+} as const;
+
+/** Per-network values of one layer ℓ on N inputs (sums over networks in a chunk). Means over the first k_ℓ neurons i, or over the k(k−1) ordered pairs i ≠ j; N⁴ blocks row-major in the sample indices (δ0, δ1, δ2, δ3). Estimators: ts/api/ensemble-multi.ts, docs/theory/ensembles.md §5. */
+export const multiNetworkStats = {
+  name: 'multiNetworkStats',
+  at: {
+    /** mean_i z_{i;0} z_{i;1} */
+    zz: 0,
+    /** K̂_{01} = E[z_{i;0} z_{i;1} | layers < ℓ] = C_b + C_W σ(z_0)·σ(z_1)/n_{ℓ−1} (x_0·x_1/n₀ at ℓ = 1): the conditional estimator of E[z z] */
+    zzc: (d: { N: number }) => d.N * d.N,
+    /** mean_i Ĥ_{ii;01} */
+    h: (d: { N: number }) => 2 * d.N * d.N,
+    /** mean_{i≠j} z_{i;0} z_{i;1} z_{j;2} z_{j;3} */
+    zzzz: (d: { N: number }) => 3 * d.N * d.N,
+    /** K̂_{01} K̂_{23} (= E[zzzz | layers < ℓ]) */
+    zzc2: (d: { N: number }) => 3 * d.N * d.N + d.N * d.N * d.N * d.N,
+    /** mean_{i≠j} Ĥ_{ii;01} Ĥ_{jj;23} */
+    hh: (d: { N: number }) => 3 * d.N * d.N + 2 * d.N * d.N * d.N * d.N,
+    /** mean_{i≠j} Ĥ_{ii;01} z_{j;2} z_{j;3} */
+    hzz: (d: { N: number }) => 3 * d.N * d.N + 3 * d.N * d.N * d.N * d.N,
+    /** (mean_i Ĥ_{ii;01}) K̂_{23} (same expectation as hzz) */
+    hzzc: (d: { N: number }) => 3 * d.N * d.N + 4 * d.N * d.N * d.N * d.N,
+    /** mean_{i≠j} Ĥ_{ij;02} Ĥ_{ij;13} (→ B_{0123}) */
+    hab2: (d: { N: number }) => 3 * d.N * d.N + 5 * d.N * d.N * d.N * d.N,
+    /** mean_{i≠j} Ĥ_{ij;02} z_{i;1} z_{j;3} (→ F_{0123}) */
+    hzzab: (d: { N: number }) => 3 * d.N * d.N + 6 * d.N * d.N * d.N * d.N,
+    /** mean_{i≠j} dĤ_{ijj;012} z_{i;3} */
+    P: (d: { N: number }) => 3 * d.N * d.N + 7 * d.N * d.N * d.N * d.N,
+    /** mean_{i≠j} dĤ_{iij;012} z_{j;3} */
+    Q: (d: { N: number }) => 3 * d.N * d.N + 8 * d.N * d.N * d.N * d.N,
+    /** mean_{i≠j} dd_IĤ_{iijj;0123} */
+    R: (d: { N: number }) => 3 * d.N * d.N + 9 * d.N * d.N * d.N * d.N,
+    /** mean_{i≠j} dd_IIĤ_{iijj;0123} */
+    S: (d: { N: number }) => 3 * d.N * d.N + 10 * d.N * d.N * d.N * d.N,
+    /** mean_{i≠j} dd_IIĤ_{ijij;0123} */
+    T: (d: { N: number }) => 3 * d.N * d.N + 11 * d.N * d.N * d.N * d.N,
+    /** mean_{i≠j} dd_IIĤ_{ijji;0123} */
+    U: (d: { N: number }) => 3 * d.N * d.N + 12 * d.N * d.N * d.N * d.N,
+  },
+  count: {
+    zz: (d: { N: number }) => d.N * d.N,
+    zzc: (d: { N: number }) => d.N * d.N,
+    h: (d: { N: number }) => d.N * d.N,
+    zzzz: (d: { N: number }) => d.N * d.N * d.N * d.N,
+    zzc2: (d: { N: number }) => d.N * d.N * d.N * d.N,
+    hh: (d: { N: number }) => d.N * d.N * d.N * d.N,
+    hzz: (d: { N: number }) => d.N * d.N * d.N * d.N,
+    hzzc: (d: { N: number }) => d.N * d.N * d.N * d.N,
+    hab2: (d: { N: number }) => d.N * d.N * d.N * d.N,
+    hzzab: (d: { N: number }) => d.N * d.N * d.N * d.N,
+    P: (d: { N: number }) => d.N * d.N * d.N * d.N,
+    Q: (d: { N: number }) => d.N * d.N * d.N * d.N,
+    R: (d: { N: number }) => d.N * d.N * d.N * d.N,
+    S: (d: { N: number }) => d.N * d.N * d.N * d.N,
+    T: (d: { N: number }) => d.N * d.N * d.N * d.N,
+    U: (d: { N: number }) => d.N * d.N * d.N * d.N,
+  },
+  of: {},
+  defines: {},
+  /** Length of the whole buffer (f64 values). */
+  len: (d: { N: number }) => 3 * d.N * d.N + 13 * d.N * d.N * d.N * d.N,
+} as const;
+
+/** What wf_ensemble_multi_chunk writes: per layer, the sums of multiNetworkStats over the chunk's networks. */
+export const ensembleMultiOutput = {
+  name: 'ensembleMultiOutput',
+  at: {
+    /** layer ℓ = 1 … L */
+    layers: 0,
+  },
+  count: {
+    layers: (d: { L: number }) => d.L,
+  },
+  of: { layers: multiNetworkStats },
+  defines: {},
+  /** Length of the whole buffer (f64 values). */
+  len: (d: { L: number; N: number }) => 3 * d.L * d.N * d.N + 13 * d.L * d.N * d.N * d.N * d.N,
 } as const;
 
 /** Config of the single-input recursions (read by wf_theory). */

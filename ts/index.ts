@@ -12,9 +12,12 @@ export type { MultiInputSpec, TheoryMultiLayer, TheoryMultiResult, TensorSymmetr
 export type { NetworkSpec, InputSpec, PerLayer } from './api/spec.js';
 export { ensemble, mergeEnsembles, ensembleSpec } from './api/ensemble.js';
 export type { EnsembleOptions, EnsembleResult, EnsembleLayer, EnsembleState, EnsembleOrder } from './api/ensemble.js';
+export type { EnsembleMultiResult, EnsembleMultiLayer, EnsembleMultiState, MatrixEstimate, TensorEstimate, MultiTensorKey } from './api/ensemble-multi.js';
 export type { Estimate } from './stats/estimator.js';
 export { compare, extrapolate } from './api/compare.js';
 export type { CompareResult, CompareRow, ComparePoint, CompareOptions } from './api/compare.js';
+export { compareMulti } from './api/compare-multi.js';
+export type { CompareMultiResult, CompareMultiRow } from './api/compare-multi.js';
 export { kernels } from './api/kernels.js';
 export type { KernelsSpec, KernelsOptions, KernelsResult, KernelLayer, KernelInputs } from './api/kernels.js';
 export { gaussianExpectations, expect, expect2, hermiteRule, DEFAULT_DEGREE, MAX_DEGREE, MOMENT_NAMES } from './api/gauss.js';

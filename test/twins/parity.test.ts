@@ -22,6 +22,7 @@ import { hermiteRule as computeHermiteRule } from '../../ts/twin/numerics/quadra
 import { Rng, seedHalves } from '../../ts/twin/numerics/rng.js';
 import { STAT_KEYS } from '../../ts/twin/theory/recursion.js';
 import { ensembleChunk as ensembleChunkJs, NQ, packConfig, Q, type NetworkConfig } from '../../ts/twin/sampling/network/mod.js';
+import { ensembleMultiChunk as ensembleMultiChunkJs, multiStatsLen, packMultiConfig, statOffsets, type MultiNetworkConfig } from '../../ts/twin/sampling/multi/mod.js';
 import { packTrainConfig, parseTrainConfig, trainChunk, trainLayout, type TrainNetConfig } from '../../ts/twin/sampling/train/mod.js';
 import { mat, SIZES } from '../fixtures/gemm.js';
 import { activation, config, jsValues, maxRel, wasmValues } from '../fixtures/network.js';
@@ -372,6 +373,125 @@ function chunkCase(label: string, c: NetworkConfig): void {
     }
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// sampling/multi: `wf_ensemble_multi_chunk` = `ensembleMultiChunk` (N inputs).
+
+function multiConfig(widths: number[], neurons: number[], kind: number, a: number, N: number, seed: number, order = 3): MultiNetworkConfig {
+  const L = widths.length - 1;
+  const X = Array.from({ length: N * widths[0] }, (_, i) => Math.sin(1.7 * i + 0.3) * 1.2);
+  return { widths, Cb: Array(L).fill(0.2), CW: Array(L).fill(1.5), lambdaB: Array(L).fill(0.8), lambdaW: Array(L).fill(1.1), kind, a, order, seed, neurons, inputs: N, X };
+}
+
+function multiJs(c: MultiNetworkConfig, first: number, count: number): Float64Array {
+  const out = new Float64Array((c.widths.length - 1) * multiStatsLen(c.inputs));
+  ensembleMultiChunkJs(packMultiConfig(c), first, count, out);
+  return out;
+}
+
+function multiWasm(cfg: Float64Array, L: number, N: number, first: number, count: number): { status: number; out: Float64Array } {
+  const core = wasmCore('parity');
+  const cb = core.allocF64(cfg);
+  const ob = core.allocF64(L * multiStatsLen(N));
+  const status = core.ensembleMultiChunk(cb, first, count, ob);
+  const out = core.readF64(ob, L * multiStatsLen(N));
+  core.free(cb);
+  core.free(ob);
+  return { status, out };
+}
+
+function multiCase(label: string, c: MultiNetworkConfig): void {
+  test(`${label}: chunk sums agree to 1e-12 relative`, () => {
+    for (const [first, count] of [[0, 1], [9, 2], [1e12, 1]]) {
+      const js = multiJs(c, first, count);
+      const w = multiWasm(packMultiConfig(c), c.widths.length - 1, c.inputs, first, count);
+      expect(w.status).toBe(0);
+      expect(maxRel(js, w.out)).toBeLessThanOrEqual(1e-12);
+    }
+  });
+}
+
+PARITY['sampling/multi/config'] = () => {
+  test('malformed buffers throw in js and return a negative status in wasm (never trap)', () => {
+    const cfg = packMultiConfig(multiConfig([2, 3, 2], [2, 2], 3, 0, 2, 1));
+    const out = new Float64Array(2 * multiStatsLen(2));
+    const mutations: Array<(c: Float64Array) => Float64Array> = [
+      (c) => c.slice(0, c.length - 1),
+      (c) => ((c[0] = 2.5), c),
+      (c) => ((c[1] = 0), c),
+      (c) => ((c[1] = 99), c),
+      (c) => ((c[3] = 0), c),
+      (c) => ((c[6] = -1), c),
+      (c) => ((c[c.length - 9] = 4), c), // order
+      (c) => ((c[c.length - 6] = 7), c),
+      (c) => ((c[c.length - 1] = NaN), c),
+    ];
+    for (const f of mutations) {
+      const bad = f(cfg.slice());
+      expect(() => ensembleMultiChunkJs(bad, 0, 1, out)).toThrow(InvalidParameterError);
+      const core = wasmCore('parity');
+      const cb = core.allocF64(bad);
+      const ob = core.allocF64(2 * multiStatsLen(32));
+      expect(core.ensembleMultiChunk(cb, 0, 1, ob)).toBeLessThan(0);
+      core.free(cb);
+      core.free(ob);
+    }
+  });
+};
+
+PARITY['sampling/multi/workspace'] = () => {
+  test('wasm is bit-identical across repeated calls and additive across chunkings', () => {
+    const c = multiConfig([3, 9, 7, 4], [3, 2, 2], 3, 0, 3, 4);
+    const cfg = packMultiConfig(c);
+    const a = multiWasm(cfg, 3, 3, 0, 4).out;
+    multiWasm(packMultiConfig(multiConfig([2, 5, 3], [2, 2], 4, 0, 2, 1)), 2, 2, 0, 1);
+    expect(multiWasm(cfg, 3, 3, 0, 4).out).toEqual(a);
+    const b = multiWasm(cfg, 3, 3, 0, 2).out, d = multiWasm(cfg, 3, 3, 2, 2).out;
+    expect(maxRel(b.map((x, i) => x + d[i]), a)).toBeLessThanOrEqual(1e-13);
+  });
+};
+
+PARITY['sampling/multi/forward'] = () => {
+  multiCase('tanh, order 0', multiConfig([4, 9, 7, 4], [3, 3, 2], 3, 0, 3, 9, 0));
+  multiCase('relu, order 1', multiConfig([5, 12, 10, 3], [3, 2, 3], 4, 0, 2, 3, 1));
+};
+
+PARITY['sampling/multi/jets'] = () => {
+  multiCase('sin, order 2', multiConfig([2, 8, 7, 3], [3, 2, 2], 5, 0, 3, 4, 2));
+  multiCase('gelu 4 layers, order 3', multiConfig([3, 9, 6, 5, 3], [2, 3, 2, 2], 7, 0, 2, 2));
+};
+
+PARITY['sampling/multi/hvp'] = () => {
+  multiCase('tanh 3 layers, N = 3', multiConfig([3, 8, 6, 4], [2, 2, 2], 3, 0, 3, 1));
+};
+
+PARITY['sampling/multi/stats'] = () => {
+  test('each block of multiNetworkStats agrees to 1e-12 relative at every layer (elu, order 3)', () => {
+    const c = multiConfig([3, 7, 6, 4], [3, 2, 2], 9, 0.7, 2, 11);
+    const js = multiJs(c, 5, 2);
+    const w = multiWasm(packMultiConfig(c), 3, 2, 5, 2).out;
+    const len = multiStatsLen(2);
+    const o = statOffsets(2);
+    for (let l = 0; l < 3; l++) {
+      for (const [name, q] of Object.entries(o)) {
+        const n = name === 'zz' || name === 'zzc' || name === 'h' ? 4 : 16;
+        for (let x = 0; x < n; x++) {
+          const a = js[l * len + q + x], b = w[l * len + q + x];
+          expect(Math.abs(a - b), `layer ${l + 1} ${name}[${x}]`).toBeLessThanOrEqual(1e-12 * Math.max(Math.abs(a), Math.abs(b), 1e-300));
+        }
+      }
+    }
+  });
+};
+
+PARITY['sampling/multi/mod'] = () => {
+  test('ensemble() with input { X }: the js twin and wasm give the same state to 1e-12', async () => {
+    const spec = { activation: 'gelu' as const, depth: 3, widths: [2, 6, 5], outputWidth: 3, Cb: 0.1, CW: 1.5, lambdaB: 0.5, lambdaW: 1.5, input: { X: [[1, 0.2], [-0.3, 0.8]] } };
+    const a = await ensemble(spec, { samples: 40, seed: 2, neurons: 2, backend: 'wasm' });
+    const b = await ensemble(spec, { samples: 40, seed: 2, neurons: 2, backend: 'js' });
+    expect(maxRel(Float64Array.from(a.state.sums), Float64Array.from(b.state.sums))).toBeLessThanOrEqual(1e-12);
+  });
+};
 
 PARITY['sampling/network/config'] = () => {
   const good = config([3, 4, 2], [2, 2], activation('tanh', {}), 1);

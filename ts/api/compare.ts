@@ -12,6 +12,9 @@
 import { InvalidParameterError, MismatchError } from './errors.js';
 import { stateSpec, type EnsembleResult } from './ensemble.js';
 import type { TheoryResult } from './theory.js';
+import type { TheoryMultiResult } from './multi.js';
+import type { EnsembleMultiResult } from './ensemble-multi.js';
+import { compareMulti, type CompareMultiResult } from './compare-multi.js';
 
 export const COMPARED = ['G1', 'H1', 'V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U'] as const;
 export type ComparedKey = (typeof COMPARED)[number];
@@ -93,8 +96,19 @@ export function checkSameNetwork(theory: TheoryResult, e: EnsembleResult, name: 
  * Extrapolates `ensembles` (same spec up to the widths) in 1/n and compares with `theory`.
  * Quantities an ensemble did not measure (its `order`) are skipped.
  */
-export function compare(theory: TheoryResult, ensembles: readonly EnsembleResult[], options: CompareOptions = {}): CompareResult {
+export function compare(theory: TheoryResult, ensembles: readonly EnsembleResult[], options?: CompareOptions): CompareResult;
+export function compare(theory: TheoryMultiResult, ensembles: readonly EnsembleMultiResult[], options?: CompareOptions): CompareMultiResult;
+export function compare(theory: TheoryResult | TheoryMultiResult, ensembles: readonly EnsembleResult[] | readonly EnsembleMultiResult[], options: CompareOptions = {}): CompareResult | CompareMultiResult {
   if (options === null || typeof options !== 'object') throw new InvalidParameterError('options', options, 'an object { fit? }');
+  // N inputs (sample indices): component by component (ts/api/compare-multi.ts)
+  if (theory && typeof theory === 'object' && typeof (theory as TheoryMultiResult).inputs === 'number') {
+    if (!Array.isArray(ensembles) || ensembles.length === 0) throw new InvalidParameterError('ensembles', ensembles, 'a non-empty array of ensemble results');
+    return compareMulti(theory as TheoryMultiResult, ensembles as readonly EnsembleMultiResult[], options);
+  }
+  return compareSingle(theory as TheoryResult, ensembles as readonly EnsembleResult[], options);
+}
+
+function compareSingle(theory: TheoryResult, ensembles: readonly EnsembleResult[], options: CompareOptions): CompareResult {
   const fit = options.fit ?? 'linear';
   if (fit !== 'linear' && fit !== 'quadratic') throw new InvalidParameterError('fit', fit, "'linear' or 'quadratic'");
   if (!theory || typeof theory !== 'object' || !Array.isArray(theory.layers) || !theory.spec) throw new InvalidParameterError('theory', theory, 'a result of theory()');

@@ -22,6 +22,9 @@ import { resolveSpec, type NetworkSpec, type ResolvedSpec } from './spec.js';
 import { ACTIVATIONS, activationName } from './activation.js';
 import { ensembleConfig } from '../../bindings/layout.js';
 import { unpack } from '../../bindings/pack.js';
+import type { MultiInputNetworkSpec } from './theory.js';
+import type { SampleTensor } from './multi.js';
+import { ensembleMulti, isMultiState, mergeEnsemblesMulti, type EnsembleMultiResult, type EnsembleMultiState } from './ensemble-multi.js';
 
 /** How far the per-network derivatives go: z only, + Ĥ, + dĤ, + ddĤ. */
 export type EnsembleOrder = 'z' | 'ntk' | 'dntk' | 'ddntk';
@@ -150,6 +153,11 @@ interface Plan {
   groups: number;
 }
 
+/** Checks and plans a single-input run (also the shared checks of a multi-input one, ts/api/ensemble-multi.ts). */
+export function planEnsemble(spec: NetworkSpec, o: EnsembleOptions): Plan {
+  return plan(spec, o);
+}
+
 function plan(spec: NetworkSpec, o: EnsembleOptions): Plan {
   const r = resolveSpec(spec);
   if (r.depth > MAX_ENSEMBLE_DEPTH) {
@@ -204,9 +212,25 @@ function plan(spec: NetworkSpec, o: EnsembleOptions): Plan {
 /**
  * Samples `samples` networks of `spec` and estimates G, H, V, A, B, D, F, P, Q, R, S, T, U per layer
  * (statistics of layer ℓ use k_ℓ of its n_ℓ neurons; see {@link EnsembleOptions.neurons}).
+ * With `input: { X }` (N inputs, rows or a flat Float64Array with n0) every statistic carries sample
+ * indices: G, Graw, H are N × N matrices and the tensors {@link SampleTensor}s, value and error
+ * (ts/api/ensemble-multi.ts, docs/theory/ensembles.md §5).
+ * @example
+ * const e = await ensemble({ activation: 'tanh', depth: 3, width: 32, inputWidth: 2, Cb: 0.1, CW: 1.5, lambdaB: 1, lambdaW: 1,
+ *   input: { X: [[1, 0], [0.6, 0.8]] } }, { samples: 10000 });
+ * e.layers[2].V!.value.get(0, 1, 0, 1) // V_(01)(01) at layer 3, ± e.layers[2].V!.stderr.get(0, 1, 0, 1)
  */
-export async function ensemble(spec: NetworkSpec, options: EnsembleOptions): Promise<EnsembleResult> {
+export async function ensemble(spec: NetworkSpec, options: EnsembleOptions): Promise<EnsembleResult>;
+export async function ensemble(spec: MultiInputNetworkSpec, options: EnsembleOptions): Promise<EnsembleMultiResult>;
+export async function ensemble(spec: NetworkSpec | MultiInputNetworkSpec, options: EnsembleOptions): Promise<EnsembleResult | EnsembleMultiResult> {
   if (typeof options !== 'object' || options === null) throw new InvalidParameterError('options', options, 'an object with at least { samples }');
+  const input = (spec as { input?: unknown } | null)?.input;
+  // N inputs: the estimators with sample indices (ts/api/ensemble-multi.ts)
+  if (typeof input === 'object' && input !== null && 'X' in input) return ensembleMulti(spec as unknown as NetworkSpec, options);
+  return ensembleSingle(spec as NetworkSpec, options);
+}
+
+async function ensembleSingle(spec: NetworkSpec, options: EnsembleOptions): Promise<EnsembleResult> {
   const p = plan(spec, options);
   const backend = resolveBackend(options.backend, 'ensemble()');
   const workers = checkWorkers(options.workers);
@@ -369,8 +393,15 @@ function specFromConfig(cfg: number[]): ResolvedSpec {
  * exactly the statistics of the unsharded run. Every shard 1 … N must be present once, with the
  * same config, seed and sample count.
  */
-export function mergeEnsembles(parts: ReadonlyArray<EnsembleState | EnsembleResult>): EnsembleResult {
+export function mergeEnsembles(parts: ReadonlyArray<EnsembleState | EnsembleResult>): EnsembleResult;
+export function mergeEnsembles(parts: ReadonlyArray<EnsembleMultiState | EnsembleMultiResult>): EnsembleMultiResult;
+export function mergeEnsembles(parts: ReadonlyArray<EnsembleState | EnsembleResult | EnsembleMultiState | EnsembleMultiResult>): EnsembleResult | EnsembleMultiResult {
   if (!Array.isArray(parts) || parts.length === 0) throw new InvalidParameterError('parts', parts, 'a non-empty array of ensemble shards (states or results)');
+  if (isMultiState(parts[0])) return mergeEnsemblesMulti(parts);
+  return mergeSingle(parts as ReadonlyArray<EnsembleState | EnsembleResult>);
+}
+
+function mergeSingle(parts: ReadonlyArray<EnsembleState | EnsembleResult>): EnsembleResult {
   const states = parts.map((p, i) => checkState(p && typeof p === 'object' && 'state' in p ? (p as EnsembleResult).state : p, `parts[${i}]`));
   const ref = states[0];
   states.forEach((s, i) => {

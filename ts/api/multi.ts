@@ -27,16 +27,21 @@ export interface MultiInputSpec {
 }
 
 /** Symmetry classes of the 4-index tensors (slot permutations that leave them unchanged). */
-export type TensorSymmetry = 'VA' | 'B' | 'D' | 'F';
+export type TensorSymmetry = 'VA' | 'B' | 'D' | 'F' | 'P' | 'Q' | 'R' | 'STU';
 
-const GROUPS: Record<TensorSymmetry, number[][]> = { VA: SYM_VA, B: SYM_B, D: SYM_D, F: SYM_F };
+/** The slot permutations of each packing class (a group; orbits number the packed entries). */
+export const SYMMETRY_GROUPS: Readonly<Record<TensorSymmetry, number[][]>> = {
+  VA: SYM_VA, B: SYM_B, D: SYM_D, F: SYM_F,
+  // the dNTK/ddNTK classes (conventions shared with the multi-input theory): P = P_{0213}; Q none; R = R_{0132}; S, T, U = their (01)(23) swap
+  P: [[0, 1, 2, 3], [0, 2, 1, 3]], Q: [[0, 1, 2, 3]], R: [[0, 1, 2, 3], [0, 1, 3, 2]], STU: [[0, 1, 2, 3], [1, 0, 3, 2]],
+};
 const mapCache = new Map<string, { map: Uint32Array; count: number }>();
 
 function orbitMap(n: number, sym: TensorSymmetry): { map: Uint32Array; count: number } {
   const key = `${sym}:${n}`;
   let m = mapCache.get(key);
   if (!m) {
-    m = orbitIndex(n, GROUPS[sym]);
+    m = orbitIndex(n, SYMMETRY_GROUPS[sym]);
     mapCache.set(key, m);
   }
   return m;
@@ -56,7 +61,7 @@ export class SampleTensor {
   private readonly map: Uint32Array;
   constructor(
     /** Book symbol. */
-    readonly name: 'V' | 'A' | 'B' | 'D' | 'F',
+    readonly name: 'V' | 'A' | 'B' | 'D' | 'F' | 'P' | 'Q' | 'R' | 'S' | 'T' | 'U',
     /** N, the number of inputs. */
     readonly n: number,
     readonly symmetry: TensorSymmetry,
@@ -202,7 +207,7 @@ export function theoryMulti(r: ResolvedSpec, input: MultiInputSpec, degree: numb
 function assembleMulti(r: ResolvedSpec, raw: Float64Array, n: number, degree: number, backend: Backend): TheoryMultiResult {
   const stride = layerStride(n);
   const n2 = n * n;
-  const sizes: Array<[TheoryMultiLayer['V']['name'], TensorSymmetry]> = [
+  const sizes: Array<['V' | 'A' | 'B' | 'D' | 'F', TensorSymmetry]> = [
     ['V', 'VA'],
     ['A', 'VA'],
     ['B', 'B'],

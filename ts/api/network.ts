@@ -8,6 +8,7 @@ import { registerWarmUp, wasmCore, type Backend } from './backend.js';
 import { WideflowError } from './errors.js';
 import type { Activation } from '../twin/numerics/activation.js';
 import { ensembleChunk, packConfig, releaseWorkspace } from '../twin/sampling/network/mod.js';
+import { releaseMultiWorkspace } from '../twin/sampling/multi/mod.js';
 import type { WasmCore } from '../../bindings/core.js';
 import { ensembleConfig, ensembleOutput, statusText } from '../../bindings/layout.js';
 import type { ChunkTask } from '../parallel/workers.js';
@@ -52,7 +53,9 @@ export function chunkRunner(cfg: Float64Array, backend: Backend, activation?: Ac
  */
 export function releaseNetworkWorkspace(core?: WasmCore): void {
   releaseWorkspace();
+  releaseMultiWorkspace();
   core?.ensembleRelease();
+  core?.ensembleMultiRelease();
 }
 
 /** A readable message for a nonzero status of `wf_ensemble_chunk`. */

@@ -23,7 +23,7 @@ export interface ChunkWorker {
 }
 
 /** What the workers compute: ensemble chunk sums (`wf_ensemble_chunk`) or trained-network records (`wf_train_chunk`). */
-export type WorkerJob = 'ensemble' | 'train';
+export type WorkerJob = 'ensemble' | 'ensemble-multi' | 'train';
 
 export type WorkerFactory = (cfg: Float64Array, backend: Backend, workers: number, job?: WorkerJob) => Promise<ChunkWorker[]>;
 

@@ -16,6 +16,7 @@ use super::status::{code, Status};
 use crate::numerics::gemm::{gemm_nn, gemm_nt, gemv};
 use crate::numerics::quadrature::{hermite_rule, Quadrature, MAX_DEGREE};
 use crate::numerics::rng::Rng;
+use crate::sampling::multi::{ensemble_multi_chunk, release_multi_workspace};
 use crate::sampling::network::{ensemble_chunk, release_workspace, NQ};
 use crate::sampling::train;
 use crate::theory::kernel_matrix::run_kernel_matrix;
@@ -336,6 +337,33 @@ pub fn wf_ensemble_chunk(cfg: *const f64, cfg_len: u32, first: f64, count: u32, 
 #[wasm_bindgen]
 pub fn wf_ensemble_release() {
     release_workspace();
+}
+
+/// Samples networks `first … first+count−1` on N inputs (network i is the one `wf_ensemble_chunk` samples
+/// for index i) and WRITES out[(ℓ−1)·len + q] = Σ over them of value q of layer ℓ, len = 3N² + 13N⁴
+/// (`multiNetworkStats` of schema/layout.json). `cfg` is an `ensembleMultiConfig` buffer; `out` must hold
+/// L·len values (`ensembleMultiOutput`). Returns 0 or a negative [`Status`] (nothing traps); the workspace
+/// is cached per thread while the shape does not change, and refused (Alloc) beyond 2²⁹ doubles.
+#[wasm_bindgen]
+pub fn wf_ensemble_multi_chunk(cfg: *const f64, cfg_len: u32, first: f64, count: u32, out: *mut f64) -> i32 {
+    use super::layout::{ensemble_multi_config as emc, ensemble_multi_output, MAX_ENSEMBLE_INPUTS};
+    if cfg.is_null() || out.is_null() {
+        return Status::Null.code();
+    }
+    let cfg = unsafe { slice(cfg, cfg_len as usize) };
+    if cfg.len() <= emc::INPUTS {
+        return Status::Length.code();
+    }
+    let Some(l) = int(cfg[emc::DEPTH], 1, MAX_ENSEMBLE_DEPTH) else { return Status::Length.code() };
+    let Some(n) = int(cfg[emc::INPUTS], 1, MAX_ENSEMBLE_INPUTS) else { return Status::Length.code() };
+    let out = unsafe { slice_mut(out, ensemble_multi_output::len(l, n)) };
+    code(ensemble_multi_chunk(cfg, first, count, out))
+}
+
+/// Drops the cached workspace of [`wf_ensemble_multi_chunk`].
+#[wasm_bindgen]
+pub fn wf_ensemble_multi_release() {
+    release_multi_workspace();
 }
 
 /// Trains networks `first … first+count−1` (network i drawn from `Rng::new(seed, i)`: exactly the

@@ -13,6 +13,9 @@ pub const MAX_THEORY_DEPTH: usize = 100000;
 /// deepest sampled network (wf_ensemble_chunk): every layer's statistics back-propagate through all layers below, so one network costs O(L²·k²·n²); the bound also keeps the O(L) per-layer workspace vectors small
 pub const MAX_ENSEMBLE_DEPTH: usize = 4096;
 
+/// most inputs of a multi-input ensemble (wf_ensemble_multi_chunk): per layer 13 N⁴ values per network and O(N⁴k²) work
+pub const MAX_ENSEMBLE_INPUTS: usize = 32;
+
 /// largest width n_ℓ and number of inputs N (2²⁴), so that every n·n product of the workspace accounting stays exact in f64
 pub const MAX_WIDTH: usize = 16777216;
 
@@ -131,6 +134,132 @@ pub mod ensemble_output {
     /// Length of the whole buffer (f64 values).
     pub const fn len(l: usize) -> usize {
         22 * l
+    }
+}
+
+/// Config of one ensemble on N inputs (read by wf_ensemble_multi_chunk and its TS twin): the network, σ, the kernel order, the seed, the probed neurons and the inputs x_α (rows).
+pub mod ensemble_multi_config {
+    /// `depth` (1 value; defines L): L
+    pub const DEPTH: usize = 0;
+    /// `inputs` (1 value; defines N): N, the number of inputs (1 … MAX_ENSEMBLE_INPUTS)
+    pub const INPUTS: usize = 1;
+    /// `widths` (1 + L values; element 0 defines n0): n₀ … n_L
+    pub const WIDTHS: usize = 2;
+    /// `hyper` (L records of [`super::hyper`]): layer ℓ = 1 … L
+    pub const fn hyper(l: usize) -> usize {
+        3 + l
+    }
+    /// `kind` (1 value): activation kind code (ACTIVATION_KINDS)
+    pub const fn kind(l: usize) -> usize {
+        3 + 5 * l
+    }
+    /// `a` (1 value): activation parameter
+    pub const fn a(l: usize) -> usize {
+        4 + 5 * l
+    }
+    /// `order` (1 value): kernel order: 0 z | 1 +Ĥ | 2 +dĤ | 3 +dd_IĤ, dd_IIĤ
+    pub const fn order(l: usize) -> usize {
+        5 + 5 * l
+    }
+    /// `seedLo` (1 value): seed mod 2³²
+    pub const fn seed_lo(l: usize) -> usize {
+        6 + 5 * l
+    }
+    /// `seedHi` (1 value): ⌊seed / 2³²⌋
+    pub const fn seed_hi(l: usize) -> usize {
+        7 + 5 * l
+    }
+    /// `neurons` (L values): k_ℓ, ℓ = 1 … L: the first k_ℓ neurons of layer ℓ form the pairs (2 ≤ k_ℓ ≤ n_ℓ)
+    pub const fn neurons(l: usize) -> usize {
+        8 + 5 * l
+    }
+    /// `X` (n0 * N values): the inputs, row-major: X[α·n₀ + i] = x_{α;i}
+    pub const fn x(l: usize) -> usize {
+        8 + 6 * l
+    }
+    /// Length of the whole buffer (f64 values).
+    pub const fn len(l: usize, n0: usize, n: usize) -> usize {
+        8 + 6 * l + n0 * n
+    }
+}
+
+/// Per-network values of one layer ℓ on N inputs (sums over networks in a chunk). Means over the first k_ℓ neurons i, or over the k(k−1) ordered pairs i ≠ j; N⁴ blocks row-major in the sample indices (δ0, δ1, δ2, δ3). Estimators: ts/api/ensemble-multi.ts, docs/theory/ensembles.md §5.
+pub mod multi_network_stats {
+    /// `zz` (N * N values): mean_i z_{i;0} z_{i;1}
+    pub const ZZ: usize = 0;
+    /// `zzc` (N * N values): K̂_{01} = E[z_{i;0} z_{i;1} | layers < ℓ] = C_b + C_W σ(z_0)·σ(z_1)/n_{ℓ−1} (x_0·x_1/n₀ at ℓ = 1): the conditional estimator of E[z z]
+    pub const fn zzc(n: usize) -> usize {
+        n * n
+    }
+    /// `h` (N * N values): mean_i Ĥ_{ii;01}
+    pub const fn h(n: usize) -> usize {
+        2 * n * n
+    }
+    /// `zzzz` (N * N * N * N values): mean_{i≠j} z_{i;0} z_{i;1} z_{j;2} z_{j;3}
+    pub const fn zzzz(n: usize) -> usize {
+        3 * n * n
+    }
+    /// `zzc2` (N * N * N * N values): K̂_{01} K̂_{23} (= E[zzzz | layers < ℓ])
+    pub const fn zzc2(n: usize) -> usize {
+        3 * n * n + n * n * n * n
+    }
+    /// `hh` (N * N * N * N values): mean_{i≠j} Ĥ_{ii;01} Ĥ_{jj;23}
+    pub const fn hh(n: usize) -> usize {
+        3 * n * n + 2 * n * n * n * n
+    }
+    /// `hzz` (N * N * N * N values): mean_{i≠j} Ĥ_{ii;01} z_{j;2} z_{j;3}
+    pub const fn hzz(n: usize) -> usize {
+        3 * n * n + 3 * n * n * n * n
+    }
+    /// `hzzc` (N * N * N * N values): (mean_i Ĥ_{ii;01}) K̂_{23} (same expectation as hzz)
+    pub const fn hzzc(n: usize) -> usize {
+        3 * n * n + 4 * n * n * n * n
+    }
+    /// `hab2` (N * N * N * N values): mean_{i≠j} Ĥ_{ij;02} Ĥ_{ij;13} (→ B_{0123})
+    pub const fn hab2(n: usize) -> usize {
+        3 * n * n + 5 * n * n * n * n
+    }
+    /// `hzzab` (N * N * N * N values): mean_{i≠j} Ĥ_{ij;02} z_{i;1} z_{j;3} (→ F_{0123})
+    pub const fn hzzab(n: usize) -> usize {
+        3 * n * n + 6 * n * n * n * n
+    }
+    /// `P` (N * N * N * N values): mean_{i≠j} dĤ_{ijj;012} z_{i;3}
+    pub const fn p(n: usize) -> usize {
+        3 * n * n + 7 * n * n * n * n
+    }
+    /// `Q` (N * N * N * N values): mean_{i≠j} dĤ_{iij;012} z_{j;3}
+    pub const fn q(n: usize) -> usize {
+        3 * n * n + 8 * n * n * n * n
+    }
+    /// `R` (N * N * N * N values): mean_{i≠j} dd_IĤ_{iijj;0123}
+    pub const fn r(n: usize) -> usize {
+        3 * n * n + 9 * n * n * n * n
+    }
+    /// `S` (N * N * N * N values): mean_{i≠j} dd_IIĤ_{iijj;0123}
+    pub const fn s(n: usize) -> usize {
+        3 * n * n + 10 * n * n * n * n
+    }
+    /// `T` (N * N * N * N values): mean_{i≠j} dd_IIĤ_{ijij;0123}
+    pub const fn t(n: usize) -> usize {
+        3 * n * n + 11 * n * n * n * n
+    }
+    /// `U` (N * N * N * N values): mean_{i≠j} dd_IIĤ_{ijji;0123}
+    pub const fn u(n: usize) -> usize {
+        3 * n * n + 12 * n * n * n * n
+    }
+    /// Length of the whole buffer (f64 values).
+    pub const fn len(n: usize) -> usize {
+        3 * n * n + 13 * n * n * n * n
+    }
+}
+
+/// What wf_ensemble_multi_chunk writes: per layer, the sums of multiNetworkStats over the chunk's networks.
+pub mod ensemble_multi_output {
+    /// `layers` (L records of [`super::multi_network_stats`]): layer ℓ = 1 … L
+    pub const LAYERS: usize = 0;
+    /// Length of the whole buffer (f64 values).
+    pub const fn len(l: usize, n: usize) -> usize {
+        3 * l * n * n + 13 * l * n * n * n * n
     }
 }
 

@@ -1,0 +1,132 @@
+//! Step 3: Hessian–vector products g_{e[d]} = Hess(z_e)·v_d for every e = (a, α), d = (b, β), and their
+//! λ-Frobenius products, the per-network dd_IIĤ with sample indices (module docs of `sampling::multi`).
+use super::workspace::Workspace;
+use crate::numerics::gemm::{dot, gemm_nt};
+
+impl Workspace {
+    /// gg[r·E + r′] = u̇_r·u̇_r′ over the E jet rows of layer m (symmetric).
+    fn gram(&mut self, m: usize, e_rows: usize) {
+        let (ud, n) = (&self.ud[m], self.widths[m]);
+        let gg = &mut self.gg;
+        for r in 0..e_rows {
+            for r2 in r..e_rows {
+                let g = dot(&ud[r * n..(r + 1) * n], &ud[r2 * n..(r2 + 1) * n]);
+                gg[r * e_rows + r2] = g;
+                gg[r2 * e_rows + r] = g;
+            }
+        }
+    }
+
+    /// Adds Σ over ordered pairs i ≠ j of dd_IIĤ_{iijj}, dd_IIĤ_{ijij}, dd_IIĤ_{ijji} (sample indices in
+    /// slot order, N⁴ row-major) to out[os…], out[ot…], out[ou…] (`[os, ot, ou]` = `offsets`).
+    pub(super) fn dd_ii(&mut self, lambda_b: &[f64], l: usize, k: usize, out: &mut [f64], offsets: [usize; 3]) {
+        let [os, ot, ou] = offsets;
+        let nin = self.n;
+        let dn = k * nin;
+        let (n2, n3) = (nin * nin, nin * nin * nin);
+        let e_rows = dn * nin;
+        if l >= 2 {
+            self.gram(l - 1, e_rows);
+            let (gg, mu) = (&self.gg, self.mu[l]);
+            for i in 0..k {
+                for j in 0..k {
+                    if j == i {
+                        continue;
+                    }
+                    for a in 0..nin {
+                        for b in 0..nin {
+                            for c in 0..nin {
+                                for d in 0..nin {
+                                    let g = gg[((j * nin + c) * nin + a) * e_rows + (j * nin + d) * nin + b];
+                                    out[os + a * n3 + b * n2 + c * nin + d] += mu * g;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut cur = std::mem::take(&mut self.dd0);
+        let mut prev = std::mem::take(&mut self.dd1);
+        for m in (1..l).rev() {
+            let n = self.widths[m];
+            let top = m + 1 == l;
+            if !top {
+                let nn = self.widths[m + 1];
+                gemm_nt(dn * dn, n, nn, &prev, nn, &self.wt[m + 1], nn, &mut self.rhod, n);
+            }
+            let (s0, s1, s2, rho, zd, rhod) = (&self.s0[m], &self.s1[m], &self.s2[m], &self.rho[m], &self.zd[m], &self.rhod);
+            let mun = self.mu[m + 1];
+            for e in 0..dn {
+                let (a, ia) = (e % nin, e / nin);
+                for d in 0..dn {
+                    let (b, ib) = (d % nin, d / nin);
+                    let q = (e * dn + d) * n;
+                    let coef = mun * if top { if ia == ib { 1.0 } else { 0.0 } } else { self.gam[m + 1][e * dn + d] };
+                    let rz = (d * nin + a) * n;
+                    for j in 0..n {
+                        let r = if top { 0.0 } else { rhod[q + j] };
+                        cur[q + j] = s2[a * n + j] * zd[rz + j] * rho[e * n + j] + s1[a * n + j] * (r + coef * s0[b * n + j]);
+                    }
+                }
+            }
+            if m >= 2 {
+                self.gram(m - 1, e_rows);
+            }
+            {
+                let delta = &self.delta[m];
+                let ed = &mut self.ed;
+                for q in 0..dn * dn {
+                    for e2 in 0..dn {
+                        ed[q * dn + e2] = dot(&cur[q * n..(q + 1) * n], &delta[e2 * n..(e2 + 1) * n]);
+                    }
+                }
+            }
+            let (mu, lb, ssg, gam, ed, gg) = (self.mu[m], lambda_b[m - 1], &self.ssg[m - 1], &self.gam[m], &self.ed, &self.gg);
+            let sig: Option<&[f64]> = if m >= 2 { Some(&self.sig[m - 1]) } else { None };
+            let cur_r: &[f64] = &cur;
+            let frob = |e: usize, d: usize, e2: usize, d2: usize, a: usize, a2: usize| -> f64 {
+                let (q1, q2) = (e * dn + d, e2 * dn + d2);
+                let c = lb + mu * ssg[a * nin + a2];
+                let dd = dot(&cur_r[q1 * n..(q1 + 1) * n], &cur_r[q2 * n..(q2 + 1) * n]);
+                let e1 = ed[q1 * dn + e2];
+                let e3 = ed[q2 * dn + e];
+                let (mut s1v, mut s2v, mut g) = (0.0, 0.0, 0.0);
+                if let Some(sig) = sig {
+                    s1v = sig[(d2 * nin + a2) * nin + a];
+                    s2v = sig[(d * nin + a) * nin + a2];
+                    g = gg[(d * nin + a) * e_rows + d2 * nin + a2];
+                }
+                c * dd + mu * (e1 * s1v + e3 * s2v + gam[e * dn + e2] * g)
+            };
+            for i in 0..k {
+                for j in 0..k {
+                    if j == i {
+                        continue;
+                    }
+                    for a in 0..nin {
+                        for b in 0..nin {
+                            for c in 0..nin {
+                                for d in 0..nin {
+                                    let o = a * n3 + b * n2 + c * nin + d;
+                                    out[os + o] += frob(i * nin + a, j * nin + c, i * nin + b, j * nin + d, a, b);
+                                    out[ot + o] += frob(i * nin + a, i * nin + c, j * nin + b, j * nin + d, a, b);
+                                    out[ou + o] += frob(i * nin + a, j * nin + c, j * nin + b, i * nin + d, a, b);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            std::mem::swap(&mut cur, &mut prev);
+        }
+        // put the buffers back in their original slots
+        if (l - 1) % 2 == 0 {
+            self.dd0 = cur;
+            self.dd1 = prev;
+        } else {
+            self.dd0 = prev;
+            self.dd1 = cur;
+        }
+    }
+}

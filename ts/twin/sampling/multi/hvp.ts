@@ -1,0 +1,104 @@
+/**
+ * Step 3: Hessian–vector products g_{e[d]} = Hess(z_e)·v_d for every e = (a, α), d = (b, β), and their
+ * λ-Frobenius products, the per-network dd_IIĤ with sample indices — the TypeScript twin of
+ * `crates/core/src/sampling/multi/hvp.rs` (derivation in the Rust module docs of `sampling::multi`).
+ */
+import { dot, gemmNT } from '../../numerics/gemm.js';
+import type { MultiConfig } from './config.js';
+import type { Workspace } from './workspace.js';
+
+/**
+ * Adds Σ over ordered pairs i ≠ j of dd_IIĤ_{iijj}, dd_IIĤ_{ijij}, dd_IIĤ_{ijji} (sample indices
+ * δ0 … δ3 in slot order, N⁴ row-major each) to out[oS…], out[oT…], out[oU…].
+ */
+export function ddII(ws: Workspace, cfg: MultiConfig, l: number, k: number, out: Float64Array, oS: number, oT: number, oU: number): void {
+  const wd = ws.widths;
+  const N = ws.N;
+  const D = k * N;
+  const N2 = N * N, N3 = N2 * N;
+  // layer ℓ: δ̇⁽ℓ⁾ = 0 and δ⁽ℓ⁾_e = e_a, so only μ_ℓ [a = a′] G⁽ℓ⁻¹⁾ survives (in S alone)
+  const E = D * N;
+  const gg = ws.gg, ed = ws.ed;
+  // G⁽ᵐ⁾[r, r′] = u̇_r·u̇_r′ over all jet rows r = (d, α) of layer m (symmetric)
+  const gram = (m: number) => {
+    const ud = ws.ud[m], n = wd[m];
+    for (let r = 0; r < E; r++) {
+      for (let r2 = r; r2 < E; r2++) {
+        const g = dot(ud, r * n, ud, r2 * n, n);
+        gg[r * E + r2] = g;
+        gg[r2 * E + r] = g;
+      }
+    }
+  };
+  if (l >= 2) {
+    gram(l - 1);
+    const mu = ws.mu[l];
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < k; j++) {
+        if (j === i) continue;
+        for (let a = 0; a < N; a++) for (let b = 0; b < N; b++) for (let c = 0; c < N; c++) for (let d = 0; d < N; d++) {
+          const g = gg[((j * N + c) * N + a) * E + (j * N + d) * N + b];
+          out[oS + a * N3 + b * N2 + c * N + d] += mu * g;
+        }
+      }
+    }
+  }
+  let cur = ws.dd0, prev = ws.dd1;
+  for (let m = l - 1; m >= 1; m--) {
+    const n = wd[m];
+    const top = m + 1 === l;
+    if (!top) {
+      const nn = wd[m + 1];
+      gemmNT(D * D, n, nn, prev, 0, nn, ws.wt[m + 1], 0, nn, ws.rhod, 0, n);
+    }
+    const s0 = ws.s0[m], s1 = ws.s1[m], s2 = ws.s2[m], rho = ws.rho[m], zd = ws.zd[m], rhod = ws.rhod;
+    const mun = ws.mu[m + 1];
+    for (let e = 0; e < D; e++) {
+      const a = e % N, ia = (e - a) / N;
+      for (let d = 0; d < D; d++) {
+        const b = d % N, ib = (d - b) / N;
+        const q = (e * D + d) * n;
+        const coef = mun * (top ? (ia === ib ? 1 : 0) : ws.gam[m + 1][e * D + d]);
+        const rz = (d * N + a) * n;
+        for (let j = 0; j < n; j++) {
+          const r = top ? 0 : rhod[q + j];
+          cur[q + j] = s2[a * n + j] * zd[rz + j] * rho[e * n + j] + s1[a * n + j] * (r + coef * s0[b * n + j]);
+        }
+      }
+    }
+    const mu = ws.mu[m], lb = cfg.lambdaB[m - 1], ssg = ws.ssg[m - 1], delta = ws.delta[m], gam = ws.gam[m];
+    const sig = m >= 2 ? ws.sig[m - 1] : null;
+    if (m >= 2) gram(m - 1);
+    // ed[q·D + e′] = δ̇_q·δ_e′ (D³ dots instead of two per product below)
+    for (let q = 0; q < D * D; q++) for (let e2 = 0; e2 < D; e2++) ed[q * D + e2] = dot(cur, q * n, delta, e2 * n, n);
+    // ⟨g_{e[d]}, g_{e′[d′]}⟩ at layer m (α, α′ the inputs of e, e′)
+    const frob = (e: number, d: number, e2: number, d2: number, a: number, a2: number): number => {
+      const q1 = e * D + d, q2 = e2 * D + d2;
+      const c = lb + mu * ssg[a * N + a2];
+      const dd = dot(cur, q1 * n, cur, q2 * n, n);
+      const e1 = ed[q1 * D + e2];
+      const e3 = ed[q2 * D + e];
+      let s1v = 0, s2v = 0, g = 0;
+      if (sig) {
+        s1v = sig[(d2 * N + a2) * N + a];
+        s2v = sig[(d * N + a) * N + a2];
+        g = gg[(d * N + a) * E + d2 * N + a2];
+      }
+      return c * dd + mu * (e1 * s1v + e3 * s2v + gam[e * D + e2] * g);
+    };
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < k; j++) {
+        if (j === i) continue;
+        for (let a = 0; a < N; a++) for (let b = 0; b < N; b++) for (let c = 0; c < N; c++) for (let d = 0; d < N; d++) {
+          const o = a * N3 + b * N2 + c * N + d;
+          out[oS + o] += frob(i * N + a, j * N + c, i * N + b, j * N + d, a, b);
+          out[oT + o] += frob(i * N + a, i * N + c, j * N + b, j * N + d, a, b);
+          out[oU + o] += frob(i * N + a, j * N + c, j * N + b, i * N + d, a, b);
+        }
+      }
+    }
+    const t = cur;
+    cur = prev;
+    prev = t;
+  }
+}
