@@ -1,0 +1,117 @@
+/**
+ * The O(1/n) statistics of trained outputs (ts/api/finite-statistics.ts; docs/theory/training-finite.md
+ * §3–5) against ensembles.
+ *
+ * Stage (a), the fluctuating frozen NTK: per network, the frozen-NTK map driven by the network's own
+ * initial z and NTK as recorded by train() (steps: 0), at four widths. The estimator n·(z_T(z, Ĥ) − z_T(z, Θ))
+ * (a control variate: E[z_T(z, Θ)] is the infinite-width mean at every width, since E[z] = 0 exactly)
+ * is extrapolated in 1/n like compare() and must equal the theory's H1 + C + κ parts within 4σ.
+ */
+import { beforeAll, describe, expect, test } from 'vitest';
+import { init } from '../ts/api/backend.js';
+import '../ts/node.js';
+import { train } from '../ts/api/train.js';
+import { theory } from '../ts/api/theory.js';
+import { predict } from '../ts/api/predict.js';
+import { extrapolate, type ComparePoint } from '../ts/api/compare.js';
+import { InvalidParameterError } from '../ts/api/errors.js';
+import { evolveNetwork } from '../ts/api/finite-dynamics.js';
+import { cubature5, finiteStatistics, momentsFromTheory } from '../ts/api/finite-statistics.js';
+import type { TheoryMultiResult } from '../ts/api/multi.js';
+
+beforeAll(async () => {
+  await init();
+});
+
+const X = [[0.9, -0.4, 0.3], [-0.2, 0.8, 0.6], [0.5, 0.5, -0.7], [0.1, -0.6, -0.9]];
+const Y = [0.6, -0.5, 0.3];
+const P = 4;
+const hyper = { Cb: 0.1, CW: 1.5, lambdaB: 1, lambdaW: 1 };
+
+const est = (n: number, v: number[]): ComparePoint => {
+  const m = v.reduce((a, b) => a + b) / v.length;
+  return { n, value: m, stderr: Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1) / v.length) };
+};
+
+describe('numerics', () => {
+  test('the degree-5 cubature integrates every monomial of degree ≤ 5 exactly (d = 1 … 6), not degree 6', () => {
+    for (let d = 1; d <= 6; d++) {
+      const { points, weights } = cubature5(d);
+      expect(points.length).toBe(2 * d * d + 1);
+      // E[x_i^a x_j^b x_k^c] of N(0, 1): product of double factorials
+      const mom = (p: number) => (p % 2 ? 0 : p === 0 ? 1 : p === 2 ? 1 : p === 4 ? 3 : 15);
+      const exps: number[][] = [[0], [2], [4], [2, 2], [1, 1], [3, 1], [1, 1, 1, 1].slice(0, Math.min(d, 4)), [2, 2, 1]];
+      for (const e of exps) {
+        if (e.length > d) continue;
+        const q = points.reduce((s, p, i) => s + weights[i] * e.reduce((t, a, k) => t * p[k] ** a, 1), 0);
+        expect(Math.abs(q - e.reduce((t, a) => t * mom(a), 1))).toBeLessThan(1e-13);
+      }
+      if (d >= 3) {
+        const q = points.reduce((s, p, i) => s + weights[i] * (p[0] * p[1] * p[2]) ** 2, 0);
+        expect(Math.abs(q - 1)).toBeGreaterThan(0.5); // degree 6 is not exact: the test can fail
+      }
+    }
+  });
+
+  test('the infinite-width part equals predict(); bad input is a typed error', () => {
+    for (const [activation, depth] of [['tanh', 3], ['relu', 2]] as const) {
+      const h = activation === 'relu' ? { ...hyper, CW: 2 } : hyper;
+      const th = theory({ activation, depth, width: 64, inputWidth: 3, ...h, input: { X } }) as TheoryMultiResult;
+      const st = finiteStatistics(momentsFromTheory(th.layers[depth - 1]), Y, 0.1, 10, 'frozen');
+      const pr = predict({ activation, depth, width: 64, inputWidth: 3, ...h }, { train: { X: X.slice(0, 3), y: Y }, test: { X: X.slice(3) }, steps: 10, eta: 0.1 });
+      expect(Math.abs(st.mean0[3] - pr.mean![0])).toBeLessThan(1e-12);
+      expect(Math.abs(st.cov0[15] - pr.covariance![0])).toBeLessThan(1e-12);
+    }
+    const th = theory({ activation: 'tanh', depth: 2, width: 64, inputWidth: 3, ...hyper, input: { X } }) as TheoryMultiResult;
+    const m = momentsFromTheory(th.layers[1]);
+    expect(() => finiteStatistics(m, Y, 0, 10, 'frozen')).toThrow(InvalidParameterError);
+    expect(() => finiteStatistics(m, Y, 0.1, 10, 'full')).toThrow(/moments.dHz/);
+    expect(() => finiteStatistics(m, [1, 2, 3, 4, 5], 0.1, 10, 'frozen')).toThrow(InvalidParameterError);
+    const dup = theory({ activation: 'tanh', depth: 2, width: 64, inputWidth: 3, ...hyper, input: { X: [X[0], X[1], X[0]] } }) as TheoryMultiResult;
+    expect(() => finiteStatistics(momentsFromTheory(dup.layers[1]), [1, 2], 0.1, 10, 'frozen')).toThrow(/positive definite/);
+  });
+});
+
+describe('stage (a): the fluctuating frozen NTK against per-network frozen maps of real networks', () => {
+  for (const [activation, depth, eta] of [['tanh', 3, 0.1], ['gelu', 2, 0.1]] as const) {
+    test(`${activation}, depth ${depth}, η = ${eta}, T = 10, widths 32 … 256`, async () => {
+      const T = 10, S = 12000;
+      const th = theory({ activation, depth, width: 64, inputWidth: 3, ...hyper, input: { X } }) as TheoryMultiResult;
+      const mom = momentsFromTheory(th.layers[depth - 1]);
+      const st = finiteStatistics(mom, Y, eta, T, 'frozen');
+      const keys = ['H1', 'covH', 'cumHzz'] as const;
+      const m1 = (d: number) => keys.reduce((s, k) => s + st.parts[k].mean[d], 0);
+      // second-moment parts: covariance part + mean0·mean partᵀ + transpose
+      const m2 = (d: number, e: number) => keys.reduce((s, k) => s + st.parts[k].cov[d * P + e] + st.mean0[d] * st.parts[k].mean[e] + st.parts[k].mean[d] * st.mean0[e], 0);
+      const pts: ComparePoint[][] = Array.from({ length: P + 3 }, () => []);
+      const pairs = [[3, 3], [0, 3], [1, 1]];
+      for (const n of [32, 64, 128, 256]) {
+        const tr = await train({ activation, depth, width: n, inputWidth: 3, outputWidth: 1, ...hyper },
+          { train: { X: X.slice(0, 3), y: Y }, test: { X: X.slice(3) }, steps: 0, eta, samples: S, seed: 5 });
+        const zH: Float64Array[] = [], zT: Float64Array[] = [];
+        for (const nw of tr.networks) {
+          const z0 = [...nw.zTrain[0], ...nw.zTest[0]];
+          zH.push(evolveNetwork({ z: z0, H: nw.ntkInitial! }, Y, eta, T, 'frozen')[0]);
+          zT.push(evolveNetwork({ z: z0, H: mom.Theta }, Y, eta, T, 'frozen')[0]);
+        }
+        for (let d = 0; d < P; d++) pts[d].push(est(n, zH.map((z, i) => n * (z[d] - zT[i][d]))));
+        pairs.forEach(([d, e], k) => pts[P + k].push(est(n, zH.map((z, i) => n * (z[d] * z[e] - zT[i][d] * zT[i][e])))));
+      }
+      const theoryVals = [...[0, 1, 2, 3].map(m1), ...pairs.map(([d, e]) => m2(d, e))];
+      let maxZ = 0, maxWrong = 0;
+      const lines: string[] = [];
+      theoryVals.forEach((t, k) => {
+        const e = extrapolate(pts[k]);
+        const z = (e.value - t) / e.stderr;
+        maxZ = Math.max(maxZ, Math.abs(z));
+        // sensitivity: the theory without the NTK variance C (the leading fluctuation) must be rejected
+        const noC = k < P ? t - st.parts.covH.mean[k] : t - (st.parts.covH.cov[pairs[k - P][0] * P + pairs[k - P][1]] + st.mean0[pairs[k - P][0]] * st.parts.covH.mean[pairs[k - P][1]] + st.parts.covH.mean[pairs[k - P][0]] * st.mean0[pairs[k - P][1]]);
+        maxWrong = Math.max(maxWrong, Math.abs((e.value - noC) / e.stderr));
+        lines.push(`${k < P ? `E[z${k}]` : `E[z${pairs[k - P]}]`}: theory ${t.toFixed(4)} ens ${e.value.toFixed(4)}±${e.stderr.toFixed(4)} z ${z.toFixed(2)}`);
+      });
+      console.log(activation, depth, `max|z| ${maxZ.toFixed(2)}, without C ${maxWrong.toFixed(1)}σ\n` + lines.join('\n'));
+      expect(maxZ).toBeLessThan(4);
+      expect(maxWrong).toBeGreaterThan(5);
+    }, 120_000);
+  }
+});
