@@ -17,6 +17,7 @@ import { extrapolate, type ComparePoint } from '../ts/api/compare.js';
 import { InvalidParameterError } from '../ts/api/errors.js';
 import { evolveNetwork } from '../ts/api/finite-dynamics.js';
 import { cubature5, finiteStatistics, momentsFromTheory } from '../ts/api/finite-statistics.js';
+import { predictFinite } from '../ts/api/predict-finite.js';
 import type { TheoryMultiResult } from '../ts/api/multi.js';
 import { drawJetNetwork, networkJets, type JetSpec } from './fixtures/network-jets.js';
 
@@ -59,7 +60,7 @@ describe('numerics', () => {
       const h = activation === 'relu' ? { ...hyper, CW: 2 } : hyper;
       const th = theory({ activation, depth, width: 64, inputWidth: 3, ...h, input: { X } }) as TheoryMultiResult;
       const st = finiteStatistics(momentsFromTheory(th.layers[depth - 1]), Y, 0.1, 10, 'frozen');
-      const pr = predict({ activation, depth, width: 64, inputWidth: 3, ...h }, { train: { X: X.slice(0, 3), y: Y }, test: { X: X.slice(3) }, steps: 10, eta: 0.1 });
+      const pr = predict({ activation, depth, inputWidth: 3, ...h }, { train: { X: X.slice(0, 3), y: Y }, test: { X: X.slice(3) }, steps: 10, eta: 0.1 });
       expect(Math.abs(st.mean0[3] - pr.mean![0])).toBeLessThan(1e-12);
       expect(Math.abs(st.cov0[15] - pr.covariance![0])).toBeLessThan(1e-12);
     }
@@ -178,4 +179,34 @@ describe('stages (b), (c): real trained networks (moments of dĤ, ddĤ measured,
     expect(Math.max(...zd.map(Math.abs))).toBeGreaterThan(5);
     expect(Math.max(...z0.map(Math.abs))).toBeGreaterThan(5);
   }, 180_000);
+});
+
+describe('predictFinite()', () => {
+  const spec = { activation: 'tanh', depth: 2, width: 128, Cb: 0.1, CW: 1.5, lambdaB: 1, lambdaW: 1 } as const;
+  const problem = { train: { X: X.slice(0, 3), y: Y }, test: { X: X.slice(3) }, steps: 10, eta: 0.1 };
+  test('= predict() at n = ∞ plus the frozen-stage 1/n coefficients of finiteStatistics(); loss mean = sum at η/N', () => {
+    const r = predictFinite(spec, problem);
+    const pr = predict(spec, problem);
+    expect(Math.abs(r.mean0[0] - pr.mean![0])).toBeLessThan(1e-12);
+    expect(Math.abs(r.covariance0[0] - pr.covariance![0])).toBeLessThan(1e-12);
+    const th = theory({ ...spec, inputWidth: 3, input: { X } }) as TheoryMultiResult;
+    const st = finiteStatistics(momentsFromTheory(th.layers[1]), Y, 0.1, 10, 'frozen');
+    expect(r.mean1[0]).toBe(st.mean1[3]);
+    expect(r.covariance1[0]).toBe(st.cov1[15]);
+    expect(r.mean[0]).toBeCloseTo(st.mean0[3] + st.mean1[3] / 128, 14);
+    expect(r.n).toBe(128);
+    const m = predictFinite(spec, { ...problem, eta: 0.3, loss: 'mean' });
+    expect(Math.abs(m.mean1[0] - r.mean1[0])).toBeLessThan(1e-12);
+    expect(m.warnings.join()).not.toMatch(/η_max\/2/);
+    expect(predictFinite(spec, { ...problem, eta: 0.2 }).warnings.join()).toMatch(/η_max\/2/);
+  });
+  test('bad input is a typed error naming the parameter', () => {
+    expect(() => predictFinite({ ...spec, outputWidth: 2 }, problem)).toThrow(/outputWidth/);
+    expect(() => predictFinite(spec, { ...problem, steps: undefined, t: 1 })).toThrow(InvalidParameterError);
+    expect(() => predictFinite(spec, { ...problem, train: { X: X.slice(0, 3), y: [[1, 2], [3, 4], [5, 6]] } })).toThrow(/one output/);
+    expect(() => predictFinite(spec, problem, { stage: 'full' })).toThrow(/moments.dHz/);
+    expect(() => predictFinite(spec, problem, { stage: 'dntk', moments: { dHz: new Float64Array(255) } })).toThrow(InvalidParameterError);
+    expect(() => predictFinite({ ...spec, width: 0 }, problem)).toThrow(/width/);
+    expect(() => predictFinite(spec, { ...problem, ridge: 0.1 })).toThrow(/ridge/);
+  });
 });
