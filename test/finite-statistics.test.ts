@@ -7,6 +7,11 @@
  * (a control variate: E[z_T(z, Θ)] is the infinite-width mean at every width, since E[z] = 0 exactly)
  * is extrapolated in 1/n like compare() and must equal the theory's H1 + C + κ parts within 4σ.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init } from '../ts/api/backend.js';
 import '../ts/node.js';
@@ -208,5 +213,25 @@ describe('predictFinite()', () => {
     expect(() => predictFinite(spec, problem, { stage: 'dntk', moments: { dHz: new Float64Array(255) } })).toThrow(InvalidParameterError);
     expect(() => predictFinite({ ...spec, width: 0 }, problem)).toThrow(/width/);
     expect(() => predictFinite(spec, { ...problem, ridge: 0.1 })).toThrow(/ridge/);
+  });
+});
+
+describe('wideflow predict --finite', () => {
+  test('prints predictFinite() (json) and refuses a missing --steps with the parameter named', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wf-finite-'));
+    writeFileSync(join(dir, 'train.csv'), X.slice(0, 3).map((r, i) => [...r, Y[i]].join(',')).join('\n') + '\n');
+    writeFileSync(join(dir, 'test.csv'), X.slice(3).map((r) => r.join(',')).join('\n') + '\n');
+    const cli = fileURLToPath(new URL('../dist/ts/cli.js', import.meta.url));
+    const args = ['predict', '--train', join(dir, 'train.csv'), '--test', join(dir, 'test.csv'), '--activation', 'tanh', '--depth', '3', '--cb', '0.1', '--cw', '1.5', '--finite', '64'];
+    const r = spawnSync(process.execPath, [cli, ...args, '--steps', '10', '--eta', '0.1', '--json'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    const api = predictFinite({ activation: 'tanh', depth: 3, width: 64, Cb: 0.1, CW: 1.5, lambdaB: 1, lambdaW: 1 }, { train: { X: X.slice(0, 3), y: Y }, test: { X: X.slice(3) }, steps: 10, eta: 0.1 });
+    expect(j.mean1[0]).toBeCloseTo(api.mean1[0], 12);
+    expect(j.covariance[0][0]).toBeCloseTo(api.covariance[0], 12);
+    expect(j.n).toBe(64);
+    const bad = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/steps\/eta/);
   });
 });

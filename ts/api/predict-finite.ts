@@ -86,7 +86,7 @@ export function predictFinite(spec: PredictFiniteSpec, problem: PredictProblem, 
   if (!Number.isInteger(spec.width) || spec.width < 1) throw new InvalidParameterError('width', spec.width, 'an integer ≥ 1 (n = n_{L−1}, the hidden width)');
   if (spec.outputWidth !== undefined && spec.outputWidth !== 1) throw new InvalidParameterError('outputWidth', spec.outputWidth, '1 (the O(1/n) training statistics are for one output neuron)');
   if (problem.t !== undefined) throw new InvalidParameterError('t', problem.t, 'not given: the O(1/n) statistics are for gradient descent (steps and eta)');
-  if (problem.steps === undefined || problem.eta === undefined) throw new InvalidParameterError('steps/eta', { steps: problem.steps, eta: problem.eta }, 'both given (T steps of gradient descent at step η)');
+  if (problem.steps === undefined || problem.eta === undefined) throw new InvalidParameterError('steps/eta', `steps = ${problem.steps}, eta = ${problem.eta}`, 'both given (T steps of gradient descent at step η)');
   if ((problem.kernel ?? 'ntk') !== 'ntk') throw new InvalidParameterError('kernel', problem.kernel, "'ntk' (all layers trained)");
   if ((problem.ridge ?? 0) !== 0) throw new InvalidParameterError('ridge', problem.ridge, '0 (no ridge at O(1/n))');
   const { width, outputWidth: _o, ...pspec } = spec;
