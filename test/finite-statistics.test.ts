@@ -205,6 +205,28 @@ describe('predictFinite()', () => {
     expect(m.warnings.join()).not.toMatch(/η_max\/2/);
     expect(predictFinite(spec, { ...problem, eta: 0.2 }).warnings.join()).toMatch(/η_max\/2/);
   });
+  test("stage 'full' with caller moments = finiteStatistics(); momentsFromTheory maps P … U onto the single-output moments", () => {
+    const J = networkJets(drawJetNetwork({ activation: 'tanh', widths: [3, 16], ...hyper }, 2, 0), X);
+    const dHz = new Float64Array(P ** 4);
+    for (let abc = 0; abc < P ** 3; abc++) for (let d = 0; d < P; d++) dHz[abc * P + d] = 16 * J.dH[abc] * J.z[d];
+    const moments = { dHz, ddI: J.ddI.map((v) => 16 * v), ddII: J.ddII.map((v) => 16 * v) };
+    const r = predictFinite(spec, problem, { stage: 'full', moments });
+    const th = theory({ ...spec, inputWidth: 3, input: { X } }) as TheoryMultiResult;
+    const st = finiteStatistics({ ...momentsFromTheory(th.layers[1]), ...moments }, Y, 0.1, 10, 'full');
+    expect(r.mean1[0]).toBe(st.mean1[3]);
+    expect(r.parts.dd.mean1[0]).toBe(st.parts.dd.mean[3]);
+    expect(Math.abs(r.parts.dd.mean1[0])).toBeGreaterThan(0);
+    expect(r.warnings.join()).toMatch(/supplied by the caller/);
+    // a layer carrying P … U (as helper pq will add): the documented pairings, slot by slot
+    const f = (k: number) => ({ get: (a: number, b: number, c: number, d: number) => k * 1000 + a * 100 + b * 10 + c + d / 10 });
+    const fake = { ...th.layers[1], P: f(1), Q: f(2), R: f(3), S: f(4), T: f(5), U: f(6) };
+    const m = momentsFromTheory(fake);
+    const at = (a: number, b: number, c: number, d: number) => ((a * P + b) * P + c) * P + d;
+    expect(m.dHz![at(0, 1, 2, 3)]).toBeCloseTo(f(1).get(0, 1, 2, 3) + f(2).get(0, 1, 2, 3) + f(2).get(0, 2, 1, 3), 9);
+    expect(m.ddI![at(0, 1, 2, 3)]).toBeCloseTo(f(3).get(0, 1, 2, 3) + f(3).get(0, 2, 1, 3) + f(3).get(0, 3, 1, 2), 9);
+    expect(m.ddII![at(3, 1, 2, 0)]).toBeCloseTo(f(4).get(3, 1, 2, 0) + f(5).get(3, 1, 2, 0) + f(6).get(3, 1, 2, 0), 9);
+    expect(momentsFromTheory(th.layers[1]).dHz).toBeUndefined();
+  });
   test('bad input is a typed error naming the parameter', () => {
     expect(() => predictFinite({ ...spec, outputWidth: 2 }, problem)).toThrow(/outputWidth/);
     expect(() => predictFinite(spec, { ...problem, steps: undefined, t: 1 })).toThrow(InvalidParameterError);

@@ -365,16 +365,33 @@ function dense4(P: number, f: (a: number, b: number, c: number, d: number) => nu
   return out;
 }
 
+/** A 4-index tensor with sample indices as theory() returns them (SampleTensor). */
+interface Tensor4 {
+  get(d0: number, d1: number, d2: number, d3: number): number;
+}
+
 /**
- * The moments of stage 'frozen' from the last layer of `theory()` with many inputs (docs/theory/multi.md §1)
- * at n_L = 1, where every neuron Kronecker delta is 1:
- * n·Cov(Ĥ_ab, Ĥ_cd) = A_(ab)(cd) + B_acbd + B_adbc, n·Cum(Ĥ_ab, z_c, z_d) = D_abcd + F_acbd + F_adbc.
+ * The moments from the last layer of `theory()` with many inputs (docs/theory/multi.md §1) at n_L = 1, where
+ * every neuron Kronecker delta is 1: n·Cov(Ĥ_ab, Ĥ_cd) = A_(ab)(cd) + B_acbd + B_adbc,
+ * n·Cum(Ĥ_ab, z_c, z_d) = D_abcd + F_acbd + F_adbc. When the layer also carries the dNTK/ddNTK tensors with
+ * sample indices (P, Q, R, S, T, U in the conventions of plan/COMMON.md; not computed by theory() yet), the
+ * stage-(b)/(c) moments are filled too: n·E[dĤ_012 z_3] = P_0123 + Q_0123 + Q_0213,
+ * n·E[dd_IĤ_0123] = R_0123 + R_0213 + R_0312, n·E[dd_IIĤ_1234] = S_1234 + T_1234 + U_1234
+ * (training-finite.md §1; this path is not validated until those tensors exist).
  */
 export function momentsFromTheory(layer: TheoryMultiLayer): FiniteMoments {
   const P = layer.V.n;
-  return {
+  const m: FiniteMoments = {
     K: layer.K, G1: layer.G1, Theta: layer.Theta, H1: layer.H1,
     covH: dense4(P, (a, b, c, d) => layer.A.get(a, b, c, d) + layer.B.get(a, c, b, d) + layer.B.get(a, d, b, c)),
     cumHzz: dense4(P, (a, b, c, d) => layer.D.get(a, b, c, d) + layer.F.get(a, c, b, d) + layer.F.get(a, d, b, c)),
   };
+  const t = layer as unknown as Partial<Record<'P' | 'Q' | 'R' | 'S' | 'T' | 'U', Tensor4>>;
+  const has = (k: 'P' | 'Q' | 'R' | 'S' | 'T' | 'U') => typeof t[k]?.get === 'function';
+  if (has('P') && has('Q')) m.dHz = dense4(P, (a, b, c, d) => t.P!.get(a, b, c, d) + t.Q!.get(a, b, c, d) + t.Q!.get(a, c, b, d));
+  if (has('R') && has('S') && has('T') && has('U')) {
+    m.ddI = dense4(P, (a, b, c, d) => t.R!.get(a, b, c, d) + t.R!.get(a, c, b, d) + t.R!.get(a, d, b, c));
+    m.ddII = dense4(P, (a, b, c, d) => t.S!.get(a, b, c, d) + t.T!.get(a, b, c, d) + t.U!.get(a, b, c, d));
+  }
+  return m;
 }

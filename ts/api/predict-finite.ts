@@ -94,14 +94,6 @@ export function predictFinite(spec: PredictFiniteSpec, problem: PredictProblem, 
   if (inf.outputs !== 1) throw new InvalidParameterError('train.y', `${inf.outputs} outputs`, 'one output (N numbers): n_L = 1 at O(1/n)');
   const N = inf.nTrain, M = inf.nTest, P = N + M;
   if (P > MAX_FINITE_INPUTS) throw new InvalidParameterError('inputs', P, `N + M ≤ ${MAX_FINITE_INPUTS}`);
-  if (stage !== 'frozen') {
-    const need = stage === 'full' ? (['dHz', 'ddI', 'ddII'] as const) : (['dHz'] as const);
-    for (const k of need) {
-      const a = moments?.[k];
-      if (!a || a.length !== P ** 4) throw new InvalidParameterError(`moments.${k}`, a?.length, `${P ** 4} numbers (P⁴, P = N + M = ${P}) for stage '${stage}': theory() has no dNTK/ddNTK tensors with sample indices yet`);
-      for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) throw new InvalidParameterError(`moments.${k}[${i}]`, a[i], 'a finite number');
-    }
-  }
   // the joint inputs [train; test] as predict() read them: take them back from the problem
   const rows = (X: unknown, name: string): number[][] => {
     if (Array.isArray(X)) return X.map((r: ArrayLike<number>) => Array.from(r));
@@ -113,7 +105,18 @@ export function predictFinite(spec: PredictFiniteSpec, problem: PredictProblem, 
   const X = [...rows(problem.train.X, 'train.X'), ...rows(problem.test.X, 'test.X')];
   const th = theory({ ...pspec, width, inputWidth: X[0].length, input: { X } }, kopt) as TheoryMultiResult;
   const layer = th.layers[th.layers.length - 1];
-  const mom: FiniteMoments = { ...momentsFromTheory(layer), ...(stage === 'frozen' ? {} : moments) };
+  const fromTheory = momentsFromTheory(layer);
+  if (stage !== 'frozen' && !moments && fromTheory.dHz && (stage === 'dntk' || fromTheory.ddI)) {
+    // theory() carries the dNTK/ddNTK tensors with sample indices: use them
+  } else if (stage !== 'frozen') {
+    const need = stage === 'full' ? (['dHz', 'ddI', 'ddII'] as const) : (['dHz'] as const);
+    for (const k of need) {
+      const a = moments?.[k];
+      if (!a || a.length !== P ** 4) throw new InvalidParameterError(`moments.${k}`, a?.length, `${P ** 4} numbers (P⁴, P = N + M = ${P}) for stage '${stage}': theory() has no dNTK/ddNTK tensors with sample indices yet`);
+      for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) throw new InvalidParameterError(`moments.${k}[${i}]`, a[i], 'a finite number');
+    }
+  }
+  const mom: FiniteMoments = { ...fromTheory, ...(stage === 'frozen' || !moments ? {} : moments) };
   // 'mean' loss = 'sum' loss at step η/(N·n_out) (training.md §1)
   const etaSum = (problem.loss ?? 'sum') === 'mean' ? problem.eta / N : problem.eta;
   const y = Float64Array.from(Array.isArray(problem.train.y) && typeof problem.train.y[0] !== 'number'
@@ -135,7 +138,7 @@ export function predictFinite(spec: PredictFiniteSpec, problem: PredictProblem, 
   }
   const warnings = [...inf.warnings];
   if (problem.eta > 0.5 * inf.etaMax) warnings.push(`η = ${problem.eta} exceeds η_max/2 = ${0.5 * inf.etaMax}: finite-width NTK fluctuations push some networks near the unstable region, where the 1/n expansion of the mean converges slowly (training-finite.md §5)`);
-  if (stage !== 'frozen') warnings.push('dNTK/ddNTK moments were supplied by the caller (theory() has no P … U with sample indices yet)');
+  if (stage !== 'frozen') warnings.push(moments ? 'dNTK/ddNTK moments supplied by the caller' : 'dNTK/ddNTK moments from theory() (P … U with sample indices): not yet validated against trained ensembles');
   return {
     stage, n, nTrain: N, nTest: M, steps: problem.steps, eta: problem.eta, etaMax: inf.etaMax,
     mean0, mean1, mean: mean0.map((v, i) => v + mean1[i] / n),
