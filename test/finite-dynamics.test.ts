@@ -148,3 +148,27 @@ describe('evolveNetwork', () => {
     expect(() => evolveNetwork(J, [1, 2, 3, 4, 5], 0.1, 3, 'full')).toThrow(InvalidParameterError);
   });
 });
+
+describe('sizes per network (the premise of the truncation, training-finite.md §2–3)', () => {
+  test('dĤ is O(1/n) per network, not O(n^{-1/2}): rms(dĤ)·n stays flat from n = 32 to 512 while Ĥ − Θ falls like n^{-1/2}', () => {
+    const rms: Record<number, { dH: number; dH0: number }> = {};
+    for (const n of [32, 512]) {
+      let s = 0, h = 0;
+      const S = 48;
+      const nets = Array.from({ length: S }, (_, i) => networkJets(drawJetNetwork({ activation: 'tanh', widths: [3, n], Cb: 0.1, CW: 1.5, lambdaB: 1, lambdaW: 1 }, 4, i), X, { third: false }));
+      const Hmean = nets.reduce((m, J) => m + J.H[1], 0) / S;
+      for (const J of nets) {
+        s += J.dH[(0 * 4 + 1) * 4 + 2] ** 2 + J.dH[(3 * 4 + 0) * 4 + 0] ** 2;
+        h += (J.H[1] - Hmean) ** 2;
+      }
+      rms[n] = { dH: Math.sqrt(s / (2 * S)), dH0: Math.sqrt(h / S) };
+    }
+    const ratio = (rms[32].dH * 32) / (rms[512].dH * 512);
+    console.log('rms dH·n', (rms[32].dH * 32).toFixed(3), (rms[512].dH * 512).toFixed(3), 'rms(Ĥ − E Ĥ)·√n', (rms[32].dH0 * Math.sqrt(32)).toFixed(3), (rms[512].dH0 * Math.sqrt(512)).toFixed(3));
+    expect(ratio).toBeGreaterThan(0.6);
+    expect(ratio).toBeLessThan(1.6); // O(n^{-1/2}) would give 4
+    const hr = (rms[32].dH0 * Math.sqrt(32)) / (rms[512].dH0 * Math.sqrt(512));
+    expect(hr).toBeGreaterThan(0.6);
+    expect(hr).toBeLessThan(1.6);
+  });
+});
