@@ -46,5 +46,11 @@ export type {
 } from './api/critical.js';
 export { predict, predictFromKernels, MAX_TRAIN } from './api/predict.js';
 export type { PredictSpec, PredictProblem, PredictResult, PredictLabels, JointKernels } from './api/predict.js';
+export { predictFinite, MAX_FINITE_INPUTS } from './api/predict-finite.js';
+export type { PredictFiniteSpec, PredictFiniteOptions, PredictFiniteResult } from './api/predict-finite.js';
+export { finiteStatistics, momentsFromTheory } from './api/finite-statistics.js';
+export type { FiniteMoments, FiniteStatistics } from './api/finite-statistics.js';
+export { evolveNetwork } from './api/finite-dynamics.js';
+export type { NetworkInit, FiniteStage } from './api/finite-dynamics.js';
 export { train, mergeTrainings, MemoryBudgetError, trainChunkSize } from './api/train.js';
 export type { TrainSpec, TrainOptions, TrainResult, TrainedNetwork, TrainSummary, TrainStepSummary, TrainState, ArrayEstimate, Matrix } from './api/train.js';

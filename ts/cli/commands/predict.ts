@@ -11,7 +11,8 @@
 import { readCsv } from '../csv.js';
 import { init } from '../../api/backend.js';
 import { InvalidParameterError } from '../../api/errors.js';
-import { predict, type PredictProblem } from '../../api/predict.js';
+import { predict, type PredictProblem, type PredictSpec } from '../../api/predict.js';
+import { predictFinite } from '../../api/predict-finite.js';
 import { helpText, parseArgs, type Command, type Parsed } from '../args.js';
 import { activationFromArgs, dataNetworkOptions } from '../options.js';
 import { fmt, jsonNumber } from '../format.js';
@@ -24,6 +25,7 @@ const options = {
   ridge: { type: 'number', description: 'added to the diagonal of the training kernel (default 0; the noise variance for nngp)' },
   kernel: { type: 'string', description: 'ntk (default: all layers trained) or nngp (K: the Bayesian posterior at t = ∞)' },
   loss: { type: 'string', description: "sum (default, L = ½Σ, PDLT) or mean (L = ½·mean, neural-tangents)" },
+  finite: { type: 'number', description: 'n, the hidden width: add the O(1/n) corrections of the fluctuating frozen NTK (predictFinite, needs --steps/--eta, one output; docs/theory/training-finite.md)' },
   degree: { type: 'number', description: 'quadrature degree (default 64)' },
   backend: { type: 'string', description: 'wasm (default) or js' },
   json: { type: 'boolean', description: 'machine-readable output on stdout' },
@@ -32,7 +34,8 @@ const options = {
 
 const USAGE =
   'wideflow predict --train train.csv --test test.csv --activation tanh --depth 3 --cb 0.1 --cw 1.5 --lambda-b 0.1 --lambda-w 1.5\n' +
-  '                 [--t 10 | --steps 100 --eta 0.5] [--ridge 0] [--kernel ntk|nngp] [--loss sum|mean] [--outputs 1] [--json]';
+  '                 [--t 10 | --steps 100 --eta 0.5] [--ridge 0] [--kernel ntk|nngp] [--loss sum|mean] [--outputs 1] [--json]\n' +
+  '                 [--finite 128 --steps 20 --eta 0.1]   (O(1/n) corrections at width n, one output)';
 
 export const command: Command = {
   summary: 'infinite-width prediction after training: mean and covariance of the test outputs (NTK / NNGP)',
@@ -77,6 +80,7 @@ export const command: Command = {
     };
     const backend = (args.backend as 'wasm' | 'js' | undefined) ?? 'wasm';
     if (backend === 'wasm') await init();
+    if (args.finite !== undefined) return runFinite(spec, args.finite as number, problem, { degree: args.degree as number | undefined, backend }, args, io);
     const r = predict(spec, problem, { degree: args.degree as number | undefined, backend });
     const M = r.nTest, k = r.outputs;
     const mean = r.mean && Array.from({ length: M }, (_, i) => Array.from(r.mean!.subarray(i * k, (i + 1) * k)));
@@ -100,6 +104,30 @@ export const command: Command = {
     return 0;
   },
 };
+
+function runFinite(spec: PredictSpec, n: number, problem: PredictProblem, opts: { degree?: number; backend: 'wasm' | 'js' }, args: Parsed, io: Parameters<Command['run']>[1]): number {
+  const r = predictFinite({ ...spec, width: n }, problem, opts);
+  const M = r.nTest;
+  const rows = (c: Float64Array) => Array.from({ length: M }, (_, i) => Array.from(c.subarray(i * M, (i + 1) * M)));
+  if (args.json) {
+    io.out(JSON.stringify({
+      stage: r.stage, n: r.n, steps: r.steps, eta: r.eta, etaMax: r.etaMax, nTrain: r.nTrain, nTest: M,
+      mean0: Array.from(r.mean0), mean1: Array.from(r.mean1), mean: Array.from(r.mean),
+      covariance0: rows(r.covariance0), covariance1: rows(r.covariance1), covariance: rows(r.covariance),
+      parts: Object.fromEntries(Object.entries(r.parts).map(([k, p]) => [k, { mean1: Array.from(p.mean1), covariance1: rows(p.covariance1) }])),
+      warnings: r.warnings,
+    }, jsonNumber));
+  } else {
+    io.out(`O(1/n) prediction (stage ${r.stage}), ${r.steps} GD steps at η = ${r.eta}, width n = ${r.n}; N = ${r.nTrain}, M = ${M}; η_max = ${fmt(r.etaMax, 0)}`);
+    io.out(['test'.padStart(6), 'mean(∞)'.padStart(12), 'mean1'.padStart(12), 'mean(n)'.padStart(12), 'std(∞)'.padStart(12), 'var1'.padStart(12), 'std(n)'.padStart(12)].join(''));
+    for (let i = 0; i < M; i++) {
+      const d = i * M + i;
+      io.out([String(i).padStart(6), fmt(r.mean0[i]), fmt(r.mean1[i]), fmt(r.mean[i]), fmt(Math.sqrt(Math.max(r.covariance0[d], 0))), fmt(r.covariance1[d]), fmt(Math.sqrt(Math.max(r.covariance[d], 0)))].join(''));
+    }
+  }
+  for (const w of r.warnings) io.err(`warning: ${w}`);
+  return 0;
+}
 
 function perLayer(args: Parsed, name: string, fallback: number): number | number[] {
   const v = args[name] as number[] | undefined;
