@@ -15,9 +15,9 @@ import { resolveBackend, wasmCore, type Backend } from './backend.js';
 import { InvalidParameterError } from './errors.js';
 import { quadrature } from '../twin/numerics/quadrature/expect.js';
 import { twinHyper, type ResolvedSpec } from './spec.js';
-import { layerStride, orbitIndex, runMulti, MAX_N, SYM_B, SYM_D, SYM_F, SYM_VA, FLAG_OVERFLOW, FLAG_K_UNDERFLOW } from '../twin/theory/multi.js';
+import { layerStride, orbitIndex, runMulti, MAX_N, SYM_B, SYM_D, SYM_F, SYM_VA, FLAG_OVERFLOW, FLAG_K_UNDERFLOW } from '../twin/theory/multi/mod.js';
 
-export { MAX_N } from '../twin/theory/multi.js';
+export { MAX_N } from '../twin/theory/multi/mod.js';
 
 /** N inputs of width n₀: rows (`number[][]`), or a flat row-major `Float64Array` of N·n₀ values with `n0`. */
 export interface MultiInputSpec {
