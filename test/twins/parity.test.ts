@@ -358,7 +358,7 @@ function multiCase(activation: string | { name: string; alpha: number }, what: s
     });
   });
 }
-const MULTI_TENSORS = ['V', 'A', 'B', 'D', 'F'] as const;
+const MULTI_TENSORS = ['V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U'] as const;
 
 PARITY['theory/multi/mod'] = () => {
   multiCase('tanh', 'the whole recursion, odd σ: half-range tables');
@@ -376,6 +376,10 @@ PARITY['theory/multi/tables'] = () => {
 
 PARITY['theory/multi/step'] = () => {
   multiCase('swish', 'the step with per-layer hyperparameters');
+};
+
+PARITY['theory/multi/dntk'] = () => {
+  multiCase({ name: 'elu', alpha: 0.6 }, 'P … U: curvature tables, ω̃ and the dNTK/ddNTK step');
 };
 
 PARITY['theory/multi/packing'] = () => {

@@ -1,5 +1,5 @@
 /**
- * Many inputs at O(1/n): K, Θ, K^{1} (G1), Θ^{1} (H1), V, A, B, D, F with sample indices — the
+ * Many inputs at O(1/n): K, Θ, K^{1} (G1), Θ^{1} (H1), V, A, B, D, F, P, Q, R, S, T, U with sample indices — the
  * pure-TypeScript twin of `crates/core/src/theory/multi/mod.rs` (same rules, same order of operations;
  * derivation, rules and measured accuracy in docs/theory/multi.md).
  *
@@ -14,12 +14,13 @@ import { K_MIN } from '../moments.js';
 import type { LayerHyper } from '../recursion.js';
 import { MultiRule } from './rules.js';
 import { clone, firstMulti, layerData, nextMulti, MATRIX_KEYS, TENSOR_KEYS } from './step.js';
-import { layerStride, orbitIndex, SYM_B, SYM_D, SYM_F, SYM_VA } from './packing.js';
+import { layerStride, orbitIndex, SYM_B, SYM_D, SYM_F, SYM_P, SYM_Q, SYM_R, SYM_STU, SYM_VA } from './packing.js';
 
 export * from './rules.js';
 export * from './tables.js';
 export * from './step.js';
 export * from './packing.js';
+export * from './dntk.js';
 
 export const MAX_N = 32;
 
@@ -45,7 +46,7 @@ export function runMulti(q: Quadrature, act: Activation, widths: ArrayLike<numbe
   const rule = new MultiRule(q, act);
   const depth = hyper.length;
   const stride = layerStride(n);
-  const maps = [orbitIndex(n, SYM_VA), orbitIndex(n, SYM_B), orbitIndex(n, SYM_D), orbitIndex(n, SYM_F)];
+  const maps = [SYM_VA, SYM_B, SYM_D, SYM_F, SYM_P, SYM_Q, SYM_R, SYM_STU].map((g) => orbitIndex(n, g));
   let cur = firstMulti(hyper[0], x, n, n0);
   let overflowed = false;
   const n2 = n * n;
@@ -74,6 +75,12 @@ export function runMulti(q: Quadrature, act: Activation, widths: ArrayLike<numbe
       [cur.B, 1],
       [cur.D, 2],
       [cur.F, 3],
+      [cur.P, 4],
+      [cur.Q, 5],
+      [cur.R, 6],
+      [cur.S, 7],
+      [cur.T, 7],
+      [cur.U, 7],
     ];
     for (const [t, mi] of tensors) {
       const { map, count } = maps[mi];

@@ -32,12 +32,18 @@ export function orbitIndex(n: number, group: number[][]): { map: Uint32Array; co
   return { map, count };
 }
 
-export function packedSizes(n: number): [number, number, number, number] {
-  return [orbitIndex(n, SYM_VA).count, orbitIndex(n, SYM_B).count, orbitIndex(n, SYM_D).count, orbitIndex(n, SYM_F).count];
+/** P = its (12) swap, R = its (23) swap, S, T, U = their (01)(23) swap; Q none (docs/theory/multi.md §7). */
+export const SYM_P = [[0, 1, 2, 3], [0, 2, 1, 3]];
+export const SYM_Q = [[0, 1, 2, 3]];
+export const SYM_R = [[0, 1, 2, 3], [0, 1, 3, 2]];
+export const SYM_STU = [[0, 1, 2, 3], [1, 0, 3, 2]];
+
+/** Packed sizes (V/A, B, D, F, P, Q, R, S/T/U). */
+export function packedSizes(n: number): number[] {
+  return [SYM_VA, SYM_B, SYM_D, SYM_F, SYM_P, SYM_Q, SYM_R, SYM_STU].map((g) => orbitIndex(n, g).count);
 }
 
 export function layerStride(n: number): number {
-  const [va, b, d, f] = packedSizes(n);
-  return 4 * n * n + 2 * va + b + d + f + 1;
+  const [va, b, d, f, p, q, r, stu] = packedSizes(n);
+  return 4 * n * n + 2 * va + b + d + f + p + q + r + 3 * stu + 1;
 }
-

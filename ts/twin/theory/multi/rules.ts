@@ -72,7 +72,7 @@ class Nodes {
   }
 }
 
-/** Leaf callback: [σ, σ′] per sample (vals[2j], vals[2j+1]), x, weight, closed sample, its 5 moments. */
+/** Leaf callback: [σ, σ′, σ″, σ‴] per sample (vals[4j … 4j+3], pointwise on the node's branch), x, weight, closed sample, its 5 moments. */
 export type Leaf = (vals: Float64Array, x: Float64Array, w: number, cj: number, g5: Float64Array) => void;
 /** Integrand callback writing every value into `o`. */
 export type Integrand = (vals: Float64Array, x: Float64Array, cj: number, g5: Float64Array, o: Float64Array) => void;
@@ -225,12 +225,11 @@ export class MultiRule {
   }
 
   walk(s: Sub, closed: boolean, half: boolean, leaf: Leaf): void {
-    const vals = new Float64Array(8);
+    const vals = new Float64Array(16);
     for (let j = 0; j < s.d; j++) {
       if (s.last[j] === NONE) {
         this.act.eval(0, this.e);
-        vals[2 * j] = this.e[0];
-        vals[2 * j + 1] = this.e[1];
+        vals.set(this.e, 4 * j);
       }
     }
     const x = new Float64Array(4);
@@ -297,8 +296,7 @@ export class MultiRule {
         if (s.last[j] === k) {
           const b = this.fam === FAM_KINK ? ((br >> j) & 1 ? Branch.Right : Branch.Left) : Branch.Pointwise;
           this.act.evalBranch(m[j], b, e);
-          vals[2 * j] = e[0];
-          vals[2 * j + 1] = e[1];
+          vals.set(e, 4 * j);
         }
       }
       if (k + 1 === s.r) {
@@ -324,14 +322,13 @@ export class MultiRule {
         }
       }
       const lp = s.l[p * 4];
-      const vals = new Float64Array(8);
+      const vals = new Float64Array(16);
       const x = new Float64Array(4);
       const g5 = new Float64Array(5);
       for (let j = 0; j < s.d; j++) {
         if (s.last[j] === NONE) {
           this.act.eval(0, this.e);
-          vals[2 * j] = this.e[0];
-          vals[2 * j + 1] = this.e[1];
+          vals.set(this.e, 4 * j);
         }
       }
       const er = this.er;
@@ -347,16 +344,17 @@ export class MultiRule {
         for (let j = 0; j < s.d; j++) {
           if (s.last[j] === NONE) continue;
           if (j === p) {
-            vals[2 * j] = d[0];
-            vals[2 * j + 1] = d[1];
+            vals[4 * j] = d[0];
+            vals[4 * j + 1] = d[1];
+            vals[4 * j + 2] = d[2];
+            vals[4 * j + 3] = d[3];
             continue;
           }
           const c = s.l[j * 4];
           const zj = c * x1;
           if (this.fam === FAM_KINK) this.act.evalBranch(zj, c >= 0 === right ? Branch.Right : Branch.Left, e);
           else this.act.eval(zj, e);
-          vals[2 * j] = e[0];
-          vals[2 * j + 1] = e[1];
+          vals.set(e, 4 * j);
         }
         g(vals, x, NONE, g5, o);
       });

@@ -5,7 +5,8 @@
 import { computeMoments, momentsFromArray, N_MOMENTS, type Moments } from '../moments.js';
 import { firstLayer, nextLayer, saturate, type LayerHyper, type LayerStats } from '../recursion.js';
 import type { MultiRule } from './rules.js';
-import { fourPointTables, pairData, singlePair, type PairData } from './tables.js';
+import { curvatureTables, fourPointTables, pairData, singlePair, type PairData } from './tables.js';
+import { nextDntk } from './dntk.js';
 import { idx4 } from './packing.js';
 
 // ------------------------------------------------------------------------------------------------
@@ -22,19 +23,30 @@ export interface MultiLayer {
   B: Float64Array;
   D: Float64Array;
   F: Float64Array;
+  /** dNTK and ddNTK means with sample indices (docs/theory/multi.md §7) */
+  P: Float64Array;
+  Q: Float64Array;
+  R: Float64Array;
+  S: Float64Array;
+  T: Float64Array;
+  U: Float64Array;
 }
 
 export const MATRIX_KEYS = ['K', 'Theta', 'G1', 'H1'] as const;
-export const TENSOR_KEYS = ['V', 'A', 'B', 'D', 'F'] as const;
+export const TENSOR_KEYS = ['V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U'] as const;
 
 export function zeros(n: number): MultiLayer {
   const n2 = n * n;
   const n4 = n2 * n2;
-  return { n, K: new Float64Array(n2), Theta: new Float64Array(n2), G1: new Float64Array(n2), H1: new Float64Array(n2), V: new Float64Array(n4), A: new Float64Array(n4), B: new Float64Array(n4), D: new Float64Array(n4), F: new Float64Array(n4) };
+  const s = { n, K: new Float64Array(n2), Theta: new Float64Array(n2), G1: new Float64Array(n2), H1: new Float64Array(n2) } as MultiLayer;
+  for (const key of TENSOR_KEYS) s[key] = new Float64Array(n4);
+  return s;
 }
 
 export function clone(s: MultiLayer): MultiLayer {
-  return { n: s.n, K: s.K.slice(), Theta: s.Theta.slice(), G1: s.G1.slice(), H1: s.H1.slice(), V: s.V.slice(), A: s.A.slice(), B: s.B.slice(), D: s.D.slice(), F: s.F.slice() };
+  const c = { n: s.n } as MultiLayer;
+  for (const key of [...MATRIX_KEYS, ...TENSOR_KEYS]) c[key] = s[key].slice();
+  return c;
 }
 
 export function firstMulti(h: LayerHyper, x: ArrayLike<number>, n: number, n0: number): MultiLayer {
@@ -66,7 +78,7 @@ export function firstMulti(h: LayerHyper, x: ArrayLike<number>, n: number, n0: n
 function diag(s: MultiLayer, a: number): LayerStats {
   const n = s.n;
   const i = idx4(n, a, a, a, a);
-  return { K: s.K[a * n + a], Theta: s.Theta[a * n + a], G1: s.G1[a * n + a], H1: s.H1[a * n + a], V: s.V[i], A: s.A[i], B: s.B[i], D: s.D[i], F: s.F[i], P: 0, Q: 0, R: 0, S: 0, T: 0, U: 0 };
+  return { K: s.K[a * n + a], Theta: s.Theta[a * n + a], G1: s.G1[a * n + a], H1: s.H1[a * n + a], V: s.V[i], A: s.A[i], B: s.B[i], D: s.D[i], F: s.F[i], P: s.P[i], Q: s.Q[i], R: s.R[i], S: s.S[i], T: s.T[i], U: s.U[i] };
 }
 
 function setDiag(s: MultiLayer, a: number, v: LayerStats): void {
@@ -81,9 +93,15 @@ function setDiag(s: MultiLayer, a: number, v: LayerStats): void {
   s.B[i] = v.B;
   s.D[i] = v.D;
   s.F[i] = v.F;
+  s.P[i] = v.P;
+  s.Q[i] = v.Q;
+  s.R[i] = v.R;
+  s.S[i] = v.S;
+  s.T[i] = v.T;
+  s.U[i] = v.U;
 }
 
-interface Coef {
+export interface Coef {
   s: [number, number];
   m: number;
   ess: number;
@@ -96,6 +114,12 @@ interface Coef {
   y: number;
   qy: Float64Array;
   qs: Float64Array;
+  /** ω̃_ab^p = λ_W⟨∂_p(σ′_aσ_b)⟩ + C_WΘ_ab⟨∂_p(σ″_aσ′_b)⟩ (σ″ network side) */
+  wt: Float64Array;
+  /** ⟨σ″_aσ_b⟩, ⟨σ‴_aσ′_b⟩, ⟨σ″_aσ″_b⟩ */
+  sdd: number;
+  tdd: number;
+  dd2: number;
 }
 
 function contract2(n: number, cx: Coef, x: Float64Array, cy: Coef, y: Float64Array, t: Float64Array): number {
@@ -128,6 +152,10 @@ export interface LayerData {
   s0: Float64Array;
   s2: Float64Array;
   s4: Float64Array;
+  /** X1 = ⟨σ″σ′σ′σ⟩, X2 = ⟨σ″σ″σ′σ′⟩, X3 = ⟨σ‴σ′σ′σ′⟩ (slot order; `curvatureTables`) */
+  x1: Float64Array;
+  x2: Float64Array;
+  x3: Float64Array;
 }
 
 export function layerData(rule: MultiRule, cur: MultiLayer): LayerData {
@@ -151,7 +179,11 @@ export function layerData(rule: MultiRule, cur: MultiLayer): LayerData {
   const s2 = new Float64Array(n4);
   const s4 = new Float64Array(n4);
   fourPointTables(rule, cur.K, n, mom, s0, s2, s4);
-  return { mom, pairs, s0, s2, s4 };
+  const x1 = new Float64Array(n4);
+  const x2 = new Float64Array(n4);
+  const x3 = new Float64Array(n4);
+  curvatureTables(rule, cur.K, n, mom, x1, x2, x3);
+  return { mom, pairs, s0, s2, s4, x1, x2, x3 };
 }
 
 /** One step ℓ → ℓ+1 (docs/theory/multi.md §2), `h` the hyperparameters of layer ℓ+1. */
@@ -165,7 +197,7 @@ export function nextMulti(ld: LayerData, prev: MultiLayer, h: LayerHyper, ratio:
     for (let b = 0; b < n; b++) {
       const pd = ld.pairs[a * n + b];
       const th = prev.Theta[a * n + b];
-      const c: Coef = { s: pd.s, m: pd.m, ess: pd.ess, edd: pd.edd, chi: new Float64Array(4), omega: new Float64Array(4), psi: new Float64Array(4), phi: new Float64Array(2), chiPerp: 0, y: 0, qy: new Float64Array(16), qs: new Float64Array(16) };
+      const c: Coef = { s: pd.s, m: pd.m, ess: pd.ess, edd: pd.edd, chi: new Float64Array(4), omega: new Float64Array(4), psi: new Float64Array(4), phi: new Float64Array(2), chiPerp: 0, y: 0, qy: new Float64Array(16), qs: new Float64Array(16), wt: new Float64Array(2), sdd: 0, tdd: 0, dd2: 0 };
       for (let p = 0; p < 2; p++) {
         for (let q = 0; q < 2; q++) {
           const i = 2 * p + q;
@@ -181,6 +213,12 @@ export function nextMulti(ld: LayerData, prev: MultiLayer, h: LayerHyper, ratio:
       }
       c.chiPerp = cw * pd.edd;
       c.y = lw * pd.ess + cw * th * pd.edd;
+      // network-side σ″, σ‴ products, ordered (a, b): slot 0 when a is the pair's first sample
+      const o = pd.s[0] === a ? 0 : 1;
+      for (let p = 0; p < 2; p++) c.wt[p] = lw * (o === 0 ? pd.dds[p] : pd.dsd[p]) + cw * th * (o === 0 ? pd.d2d[p] : pd.dd2[p]);
+      c.sdd = pd.e2s[o];
+      c.tdd = pd.e3d[o];
+      c.dd2 = pd.e22;
       coef[a * n + b] = c;
     }
   }
@@ -238,6 +276,7 @@ export function nextMulti(ld: LayerData, prev: MultiLayer, h: LayerHyper, ratio:
       }
     }
   }
+  nextDntk(ld, prev, coef, h, r, out);
   for (let a = 0; a < n; a++) {
     const p = diag(prev, a);
     const s = nextLayer(ld.mom[a], p, h, ratio);

@@ -5,6 +5,7 @@
 import { cholesky, type MultiRule } from './rules.js';
 import { idx4 } from './packing.js';
 import { K_MIN, type Moments } from '../moments.js';
+import { Kind, type Activation } from '../../numerics/activation.js';
 
 // ------------------------------------------------------------------------------------------------
 // Four-point tables S0 = ⟨σσσσ⟩, S2 = ⟨σ′σ′σσ⟩ (primes on the first two slots), S4 = ⟨σ′σ′σ′σ′⟩.
@@ -88,8 +89,8 @@ export function fourPointTables(rule: MultiRule, kmat: Float64Array, n: number, 
           pd[j * 5] = 1;
           if (j === cj) continue;
           for (let e = 1; e < 5; e++) {
-            ps[j * 5 + e] = ps[j * 5 + e - 1] * v[2 * j];
-            pd[j * 5 + e] = pd[j * 5 + e - 1] * v[2 * j + 1];
+            ps[j * 5 + e] = ps[j * 5 + e - 1] * v[4 * j];
+            pd[j * 5 + e] = pd[j * 5 + e - 1] * v[4 * j + 1];
           }
         }
         for (let mi = 0; mi < monos.length; mi++) {
@@ -117,6 +118,100 @@ export function fourPointTables(rule: MultiRule, kmat: Float64Array, n: number, 
   }
 }
 
+/** σ″ ≡ 0 pointwise (per network): the relu family and linear σ have no curvature tables. */
+export function flat(act: Activation): boolean {
+  return act.kind === Kind.Linear || act.kind === Kind.Relu || act.kind === Kind.LeakyRelu || (act.kind === Kind.Monomial && act.a === 1);
+}
+
+/** Derivative order per slot of X1 = ⟨σ″σ′σ′σ⟩, X2 = ⟨σ″σ″σ′σ′⟩, X3 = ⟨σ‴σ′σ′σ′⟩. */
+const ORDERS = [
+  [2, 1, 1, 0],
+  [2, 2, 1, 1],
+  [3, 1, 1, 1],
+];
+
+interface CurvPlan {
+  /** monos[i][4j + order] = power of the order-th derivative of σ at sample j */
+  monos: number[][];
+  entries: Array<[number[], number, number]>;
+}
+
+const curvPlans = new Map<number, CurvPlan>();
+
+function curvPlan(size: number): CurvPlan {
+  const cached = curvPlans.get(size);
+  if (cached) return cached;
+  const monos: number[][] = [];
+  const entries: Array<[number[], number, number]> = [];
+  for (let code = 0; code < size ** 4; code++) {
+    const t = [Math.floor(code / size ** 3) % size, Math.floor(code / size ** 2) % size, Math.floor(code / size) % size, code % size];
+    let all = true;
+    for (let j = 0; j < size; j++) if (!t.includes(j)) all = false;
+    if (!all) continue;
+    ORDERS.forEach((ord, ti) => {
+      const e = new Array(16).fill(0);
+      t.forEach((j, slot) => {
+        e[4 * j + ord[slot]]++;
+      });
+      let idx = monos.findIndex((m) => m.every((v, i) => v === e[i]));
+      if (idx < 0) {
+        monos.push(e);
+        idx = monos.length - 1;
+      }
+      entries.push([t, ti, idx]);
+    });
+  }
+  const pl = { monos, entries };
+  curvPlans.set(size, pl);
+  return pl;
+}
+
+/** The curvature tables X1, X2, X3 (σ″, σ‴ network side; see the Rust twin). Zero for σ″ ≡ 0. */
+export function curvatureTables(rule: MultiRule, kmat: Float64Array, n: number, mom: Moments[], x1: Float64Array, x2: Float64Array, x3: Float64Array): void {
+  if (flat(rule.act)) return;
+  for (let a = 0; a < n; a++) {
+    const i = idx4(n, a, a, a, a);
+    x1[i] = mom[a].sd2dd;
+    x2[i] = mom[a].d2dd2;
+    x3[i] = mom[a].d3ddd;
+  }
+  const k = new Float64Array(16);
+  const pw = new Float64Array(64);
+  for (let size = 2; size <= Math.min(4, n); size++) {
+    const pl = curvPlan(size);
+    const acc = new Float64Array(pl.monos.length);
+    for (const set of combinations(n, size)) {
+      k.fill(0);
+      for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) k[i * 4 + j] = kmat[set[i] * n + set[j]];
+      const sub = cholesky(k, size);
+      rule.steps(sub);
+      const monos = pl.monos;
+      rule.integrate(sub, false, rule.odd, acc, (v, _x, _cj, _g5, o) => {
+        // pw[16j + 4·order + power], power ≤ 3
+        for (let j = 0; j < size; j++) {
+          for (let ord = 0; ord < 4; ord++) {
+            const b = 16 * j + 4 * ord;
+            pw[b] = 1;
+            for (let e = 1; e < 4; e++) pw[b + e] = pw[b + e - 1] * v[4 * j + ord];
+          }
+        }
+        for (let mi = 0; mi < monos.length; mi++) {
+          const mo = monos[mi];
+          let p = 1;
+          for (let j = 0; j < size; j++) for (let ord = 0; ord < 4; ord++) p *= pw[16 * j + 4 * ord + mo[4 * j + ord]];
+          o[mi] = p;
+        }
+      });
+      for (const [t, table, mi] of pl.entries) {
+        const i = idx4(n, set[t[0]], set[t[1]], set[t[2]], set[t[3]]);
+        if (table === 0) x1[i] = acc[mi];
+        else if (table === 1) x2[i] = acc[mi];
+        else x3[i] = acc[mi];
+      }
+    }
+  }
+}
+
 // ------------------------------------------------------------------------------------------------
 // Pair data.
 
@@ -133,10 +228,17 @@ export interface PairData {
   dsd: Float64Array;
   qss: Float64Array;
   qdd: Float64Array;
+  /** network-side σ″, σ‴: ⟨σ″_{s0}σ_{s1}⟩, ⟨σ_{s0}σ″_{s1}⟩; ⟨σ‴_{s0}σ′_{s1}⟩, ⟨σ′_{s0}σ‴_{s1}⟩; ⟨σ″σ″⟩ */
+  e2s: Float64Array;
+  e3d: Float64Array;
+  e22: number;
+  /** ⟨∂_p(σ″_{s0}σ′_{s1})⟩, ⟨∂_p(σ′_{s0}σ″_{s1})⟩ */
+  d2d: Float64Array;
+  dd2: Float64Array;
 }
 
 function emptyPair(a: number, b: number, m: number): PairData {
-  return { s: [a, b], m, ess: 0, edd: 0, dss: new Float64Array(4), ddd: new Float64Array(4), dds: new Float64Array(2), dsd: new Float64Array(2), qss: new Float64Array(16), qdd: new Float64Array(16) };
+  return { s: [a, b], m, ess: 0, edd: 0, dss: new Float64Array(4), ddd: new Float64Array(4), dds: new Float64Array(2), dsd: new Float64Array(2), qss: new Float64Array(16), qdd: new Float64Array(16), e2s: new Float64Array(2), e3d: new Float64Array(2), e22: 0, d2d: new Float64Array(2), dd2: new Float64Array(2) };
 }
 
 const MONO2: Array<[number, number]> = [
@@ -180,14 +282,15 @@ export function pairData(rule: MultiRule, k11: number, k12: number, k22: number,
   const sub = cholesky(k, 2);
   rule.steps(sub);
   const r = sub.r;
-  const acc = new Float64Array(60);
+  // 60 = the four functions × 15 monomials; then 7 network-side σ″/σ‴ products × (1, x₁, x₂)
+  const acc = new Float64Array(81);
   const p1 = new Float64Array(5);
   const p2 = new Float64Array(5);
   rule.integrate(sub, false, false, acc, (v, x, _cj, _g5, o) => {
-    const f0 = v[0] * v[2];
-    const f1 = v[1] * v[3];
-    const f2 = v[1] * v[2];
-    const f3 = v[0] * v[3];
+    const f0 = v[0] * v[4];
+    const f1 = v[1] * v[5];
+    const f2 = v[1] * v[4];
+    const f3 = v[0] * v[5];
     p1[0] = 1;
     p2[0] = 1;
     for (let e = 1; e < 5; e++) {
@@ -200,6 +303,12 @@ export function pairData(rule: MultiRule, k11: number, k12: number, k22: number,
       o[15 + mi] = f1 * xm;
       o[30 + mi] = f2 * xm;
       o[45 + mi] = f3 * xm;
+    }
+    const g = [v[2] * v[4], v[0] * v[6], v[3] * v[5], v[1] * v[7], v[2] * v[6], v[2] * v[5], v[1] * v[6]];
+    for (let gi = 0; gi < 7; gi++) {
+      o[60 + 3 * gi] = g[gi];
+      o[61 + 3 * gi] = g[gi] * p1[1];
+      o[62 + 3 * gi] = g[gi] * p2[1];
     }
   });
   const pinv = [
@@ -225,6 +334,19 @@ export function pairData(rule: MultiRule, k11: number, k12: number, k22: number,
   const pd = emptyPair(a, b, 2);
   pd.ess = acc[0];
   pd.edd = acc[15];
+  pd.e2s[0] = acc[60];
+  pd.e2s[1] = acc[63];
+  pd.e3d[0] = acc[66];
+  pd.e3d[1] = acc[69];
+  pd.e22 = acc[72];
+  for (let p = 0; p < 2; p++) {
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = 0; i < r; i++) s1 += pinv[i][p] * acc[76 + i];
+    for (let i = 0; i < r; i++) s2 += pinv[i][p] * acc[79 + i];
+    pd.d2d[p] = s1;
+    pd.dd2[p] = s2;
+  }
   for (let p = 0; p < 2; p++) {
     let s1 = 0;
     let s2 = 0;
@@ -284,6 +406,12 @@ export function singlePair(m: Moments, K: number, a: number): PairData {
   pd.dsd[0] = pd.dds[0];
   pd.qss[0] = m.s2he4 / k / k;
   pd.qdd[0] = m.d2he4 / k / k;
+  pd.e2s.fill(m.sdd);
+  pd.e3d.fill(m.dddd);
+  pd.e22 = m.dd2;
+  // ⟨∂(σ″σ′)⟩ = ½⟨(σ′²)″⟩ in Stein form, with the same kink jumps as the single-input ω
+  pd.d2d[0] = m.d2he2 / (2 * k);
+  pd.dd2[0] = pd.d2d[0];
   return pd;
 }
 

@@ -1,6 +1,6 @@
-//! Many inputs at O(1/n): K, Θ, K^{1} (G1), Θ^{1} (H1), V, A, B, D, F with sample indices for N
-//! inputs x_δ (PDLT §4, §8 with sample indices; derivation and measured accuracy in docs/theory/multi.md).
-//! The TS twin is `ts/twin/theory/multi.ts` (same rules, same order of operations).
+//! Many inputs at O(1/n): K, Θ, K^{1} (G1), Θ^{1} (H1), V, A, B, D, F, P, Q, R, S, T, U with sample indices for N
+//! inputs x_δ (PDLT §4, §8, §11.2, §∞.3 with sample indices; derivation and measured accuracy in docs/theory/multi.md).
+//! The TS twin is `ts/twin/theory/multi/` (file by file) (same rules, same order of operations).
 //!
 //! # Why everything is a ≤ 4-dimensional integral
 //! Every Gaussian expectation of the recursions has an integrand f(z_S) that depends on a set S of at
@@ -26,13 +26,15 @@
 //! * rank-one sets (one sample, or coincident/proportional inputs) use the single-input rules of
 //!   `Quadrature::expect_many`, so identical inputs reproduce `theory()` to rounding.
 //!
-//! Files: `rules` (Cholesky sub-kernels and the nested rules), `tables` (four-point tables and pair
-//! data), `step` (the recursion ℓ → ℓ+1), `packing` (symmetry orbits of the output), `tests`; this file
-//! holds the layer state and [`run_multi`].
+//! Files: `rules` (Cholesky sub-kernels and the nested rules), `tables` (four-point tables, curvature
+//! tables with σ″/σ‴ and pair data), `step` (the layer state and the recursion ℓ → ℓ+1 of K … F), `dntk`
+//! (P, Q, R, S, T, U with sample indices), `packing` (symmetry orbits of the output), `tests`; this file
+//! holds [`run_multi`].
 //!
 //! Export: `ffi::exports::wf_theory_multi`. The all-equal entries (δδδδ) are computed by `theory::recursion::next_layer` itself (they are the single-input
 //! recursion term by term), so N = 1 reproduces `wf_theory` bit for bit.
 // Index loops run over several parallel per-sample arrays (Cholesky rows, means, values) at once.
+mod dntk;
 mod packing;
 mod rules;
 mod step;
@@ -50,7 +52,7 @@ use crate::numerics::quadrature::{QuadError, Quadrature};
 use crate::theory::moments::K_MIN;
 use crate::theory::recursion::LayerHyper;
 
-/// Largest N accepted (13·N⁴ doubles of working memory: 109 MB at N = 32).
+/// Largest N accepted (32·N⁴ doubles of working memory: 268 MB at N = 32).
 pub const MAX_N: usize = 32;
 
 /// Flag bits of a layer (last slot).
@@ -76,7 +78,16 @@ pub fn run_multi(q: &Quadrature, act: Activation, widths: &[f64], hyper: &[Layer
     let rule = MultiRule::new(q, act)?;
     let depth = hyper.len();
     let stride = layer_stride(n);
-    let maps = [orbit_index(n, &SYM_VA), orbit_index(n, &SYM_B), orbit_index(n, &SYM_D), orbit_index(n, &SYM_F)];
+    let maps = [
+        orbit_index(n, &SYM_VA),
+        orbit_index(n, &SYM_B),
+        orbit_index(n, &SYM_D),
+        orbit_index(n, &SYM_F),
+        orbit_index(n, &SYM_P),
+        orbit_index(n, &SYM_Q),
+        orbit_index(n, &SYM_R),
+        orbit_index(n, &SYM_STU),
+    ];
     let mut cur = MultiLayer::first(&hyper[0], x, n, n0);
     let mut overflowed = false;
     for l in 0..depth {
@@ -97,7 +108,8 @@ pub fn run_multi(q: &Quadrature, act: Activation, widths: &[f64], hyper: &[Layer
         o[2 * n2..3 * n2].copy_from_slice(&cur.g1);
         o[3 * n2..4 * n2].copy_from_slice(&cur.h1);
         let mut off = 4 * n2;
-        for (t, mi) in [(&cur.v, 0usize), (&cur.a, 0), (&cur.b, 1), (&cur.d, 2), (&cur.f, 3)] {
+        let tensors = [(&cur.v, 0usize), (&cur.a, 0), (&cur.b, 1), (&cur.d, 2), (&cur.f, 3), (&cur.p, 4), (&cur.q, 5), (&cur.r, 6), (&cur.s, 7), (&cur.t, 7), (&cur.u, 7)];
+        for (t, mi) in tensors {
             let (map, count) = &maps[mi];
             for (code, &slot) in map.iter().enumerate() {
                 o[off + slot as usize] = t[code];
@@ -121,6 +133,12 @@ pub fn run_multi(q: &Quadrature, act: Activation, widths: &[f64], hyper: &[Layer
             bad |= saturate_vec(&mut nxt.b, &cur.b);
             bad |= saturate_vec(&mut nxt.d, &cur.d);
             bad |= saturate_vec(&mut nxt.f, &cur.f);
+            bad |= saturate_vec(&mut nxt.p, &cur.p);
+            bad |= saturate_vec(&mut nxt.q, &cur.q);
+            bad |= saturate_vec(&mut nxt.r, &cur.r);
+            bad |= saturate_vec(&mut nxt.s, &cur.s);
+            bad |= saturate_vec(&mut nxt.t, &cur.t);
+            bad |= saturate_vec(&mut nxt.u, &cur.u);
             overflowed |= bad;
             cur = nxt;
         }

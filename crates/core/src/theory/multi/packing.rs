@@ -34,15 +34,31 @@ pub fn orbit_index(n: usize, group: &[[usize; 4]]) -> (Vec<u32>, usize) {
     (map, count)
 }
 
-/// Packed sizes (V/A, B, D, F) for N inputs: orbit counts of the groups above.
-pub fn packed_sizes(n: usize) -> [usize; 4] {
-    [orbit_index(n, &SYM_VA).1, orbit_index(n, &SYM_B).1, orbit_index(n, &SYM_D).1, orbit_index(n, &SYM_F).1]
+/// P_{0123} = P_{0213} (dĤ is symmetric in its two direction slots), R_{0123} = R_{0132} (the two
+/// directions on the same neuron), S, T, U each equal their (01)(23) swap (the two Hessians exchanged);
+/// Q has no symmetry (COMMON conventions, docs/theory/multi.md §7).
+pub const SYM_P: [[usize; 4]; 2] = [[0, 1, 2, 3], [0, 2, 1, 3]];
+pub const SYM_Q: [[usize; 4]; 1] = [[0, 1, 2, 3]];
+pub const SYM_R: [[usize; 4]; 2] = [[0, 1, 2, 3], [0, 1, 3, 2]];
+pub const SYM_STU: [[usize; 4]; 2] = [[0, 1, 2, 3], [1, 0, 3, 2]];
+
+/// Packed sizes (V/A, B, D, F, P, Q, R, S/T/U) for N inputs: orbit counts of the groups above.
+pub fn packed_sizes(n: usize) -> [usize; 8] {
+    [
+        orbit_index(n, &SYM_VA).1,
+        orbit_index(n, &SYM_B).1,
+        orbit_index(n, &SYM_D).1,
+        orbit_index(n, &SYM_F).1,
+        orbit_index(n, &SYM_P).1,
+        orbit_index(n, &SYM_Q).1,
+        orbit_index(n, &SYM_R).1,
+        orbit_index(n, &SYM_STU).1,
+    ]
 }
 
-/// Values per layer in the output: K, Θ, G1, H1 (N² each, row-major), V, A (packed VA), B, D, F
-/// (packed), flags.
+/// Values per layer in the output: K, Θ, G1, H1 (N² each, row-major), V, A (packed VA), B, D, F, P, Q, R,
+/// S, T, U (packed by their groups), flags.
 pub fn layer_stride(n: usize) -> usize {
-    let [va, b, d, f] = packed_sizes(n);
-    4 * n * n + 2 * va + b + d + f + 1
+    let [va, b, d, f, p, q, r, stu] = packed_sizes(n);
+    4 * n * n + 2 * va + b + d + f + p + q + r + 3 * stu + 1
 }
-

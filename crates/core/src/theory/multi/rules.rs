@@ -235,14 +235,14 @@ impl<'q> MultiRule<'q> {
         }
     }
 
-    /// Nested integration over x ∈ ℝ^r of a subset; `leaf(vals, x, w)` gets [σ, σ′] of every sample.
+    /// Nested integration over x ∈ ℝ^r of a subset; `leaf(vals, x, w)` gets [σ, σ′, σ″, σ‴] of every sample
+    /// (pointwise, on the branch of the node's panel for kinked σ).
     /// `closed`: the last level (one sample of multiplicity one completes there) in closed form.
-    pub fn walk<F: FnMut(&[[f64; 2]; 4], &[f64; 4], f64, usize, &[f64; 5])>(&self, s: &Sub, closed: bool, half: bool, leaf: &mut F) {
-        let mut vals = [[0.0; 2]; 4];
+    pub fn walk<F: FnMut(&[[f64; 4]; 4], &[f64; 4], f64, usize, &[f64; 5])>(&self, s: &Sub, closed: bool, half: bool, leaf: &mut F) {
+        let mut vals = [[0.0; 4]; 4];
         for j in 0..s.d {
             if s.last[j] == NONE {
-                let e = self.act.eval(0.0);
-                vals[j] = [e[0], e[1]];
+                vals[j] = self.act.eval(0.0);
             }
         }
         let mut x = [0.0; 4];
@@ -255,14 +255,14 @@ impl<'q> MultiRule<'q> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn level<F: FnMut(&[[f64; 2]; 4], &[f64; 4], f64, usize, &[f64; 5])>(
+    fn level<F: FnMut(&[[f64; 4]; 4], &[f64; 4], f64, usize, &[f64; 5])>(
         &self,
         s: &Sub,
         k: usize,
         mean: [f64; 4],
         r2: f64,
         w: f64,
-        vals: &mut [[f64; 2]; 4],
+        vals: &mut [[f64; 4]; 4],
         x: &mut [f64; 4],
         closed: bool,
         half: bool,
@@ -325,8 +325,7 @@ impl<'q> MultiRule<'q> {
                     } else {
                         Branch::Pointwise
                     };
-                    let e = self.act.eval_branch(m[j], b);
-                    vals[j] = [e[0], e[1]];
+                    vals[j] = self.act.eval_branch(m[j], b);
                 }
             }
             if k + 1 == s.r {
@@ -345,19 +344,18 @@ impl<'q> MultiRule<'q> {
 
 impl<'q> MultiRule<'q> {
     /// out[i] = E g_i over a subset, where `vals_of(vals, x, out_vals)` writes all integrand values.
-    pub fn integrate<G: FnMut(&[[f64; 2]; 4], &[f64; 4], usize, &[f64; 5], &mut [f64])>(&self, s: &Sub, closed: bool, half: bool, out: &mut [f64], mut g: G) {
+    pub fn integrate<G: FnMut(&[[f64; 4]; 4], &[f64; 4], usize, &[f64; 5], &mut [f64])>(&self, s: &Sub, closed: bool, half: bool, out: &mut [f64], mut g: G) {
         out.fill(0.0);
         let m = out.len();
         let mut tmp = vec![0.0; m];
         if s.r == 1 {
             let p = (0..s.d).find(|&j| s.last[j] == 0 && s.l[j][0] > 0.0).unwrap_or(0);
             let lp = s.l[p][0];
-            let mut vals = [[0.0; 2]; 4];
+            let mut vals = [[0.0; 4]; 4];
             let mut x = [0.0; 4];
             for j in 0..s.d {
                 if s.last[j] == NONE {
-                    let e = self.act.eval(0.0);
-                    vals[j] = [e[0], e[1]];
+                    vals[j] = self.act.eval(0.0);
                 }
             }
             let _ = self.q.expect_many(&self.act, lp * lp, out, |z, d, o| {
@@ -369,7 +367,7 @@ impl<'q> MultiRule<'q> {
                         continue;
                     }
                     if j == p {
-                        vals[j] = [d[0], d[1]];
+                        vals[j] = *d;
                         continue;
                     }
                     let c = s.l[j][0];
@@ -380,7 +378,7 @@ impl<'q> MultiRule<'q> {
                     } else {
                         self.act.eval(zj)
                     };
-                    vals[j] = [e[0], e[1]];
+                    vals[j] = e;
                 }
                 g(&vals, &x, NONE, &[0.0; 5], o);
             });

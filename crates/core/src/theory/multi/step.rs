@@ -1,5 +1,6 @@
 //! The state of one layer and one step ℓ → ℓ+1 of the multi-input recursions (docs/theory/multi.md §2). Twin: `ts/twin/theory/multi/step.ts`.
-use super::{four_point_tables, idx4, pair_data, single_pair, MultiRule, PairData};
+use super::dntk::next_dntk;
+use super::{curvature_tables, four_point_tables, idx4, pair_data, single_pair, MultiRule, PairData};
 use crate::theory::moments::{compute_moments, Moments};
 use crate::theory::recursion::{first_layer, next_layer, saturate, LayerHyper, LayerStats};
 
@@ -19,6 +20,13 @@ pub struct MultiLayer {
     pub b: Vec<f64>,
     pub d: Vec<f64>,
     pub f: Vec<f64>,
+    /// dNTK and ddNTK means with sample indices (COMMON conventions, docs/theory/multi.md §7)
+    pub p: Vec<f64>,
+    pub q: Vec<f64>,
+    pub r: Vec<f64>,
+    pub s: Vec<f64>,
+    pub t: Vec<f64>,
+    pub u: Vec<f64>,
 }
 
 impl MultiLayer {
@@ -36,6 +44,12 @@ impl MultiLayer {
             b: vec![0.0; n4],
             d: vec![0.0; n4],
             f: vec![0.0; n4],
+            p: vec![0.0; n4],
+            q: vec![0.0; n4],
+            r: vec![0.0; n4],
+            s: vec![0.0; n4],
+            t: vec![0.0; n4],
+            u: vec![0.0; n4],
         }
     }
 
@@ -78,7 +92,12 @@ impl MultiLayer {
             b: self.b[i],
             d: self.d[i],
             f: self.f[i],
-            ..Default::default()
+            p: self.p[i],
+            q: self.q[i],
+            r: self.r[i],
+            s: self.s[i],
+            t: self.t[i],
+            u: self.u[i],
         }
     }
 
@@ -94,24 +113,36 @@ impl MultiLayer {
         self.b[i] = s.b;
         self.d[i] = s.d;
         self.f[i] = s.f;
+        self.p[i] = s.p;
+        self.q[i] = s.q;
+        self.r[i] = s.r;
+        self.s[i] = s.s;
+        self.t[i] = s.t;
+        self.u[i] = s.u;
     }
 }
 
 /// Hyperparameter-dressed coefficients of one ordered pair (a, b).
 #[derive(Clone, Copy, Default)]
-struct Coef {
-    s: [usize; 2],
-    m: usize,
+pub(super) struct Coef {
+    pub(super) s: [usize; 2],
+    pub(super) m: usize,
     ess: f64,
-    edd: f64,
+    pub(super) edd: f64,
     chi: [[f64; 2]; 2],
     omega: [[f64; 2]; 2],
     psi: [[f64; 2]; 2],
-    phi: [f64; 2],
-    chi_perp: f64,
+    pub(super) phi: [f64; 2],
+    pub(super) chi_perp: f64,
     y: f64,
     qy: [f64; 16],
     qs: [f64; 16],
+    /// ω̃_ab^p = λ_W⟨∂_p(σ′_aσ_b)⟩ + C_WΘ_ab⟨∂_p(σ″_aσ′_b)⟩ (σ″ network side)
+    pub(super) wt: [f64; 2],
+    /// ⟨σ″_aσ_b⟩, ⟨σ‴_aσ′_b⟩, ⟨σ″_aσ″_b⟩
+    pub(super) sdd: f64,
+    pub(super) tdd: f64,
+    pub(super) dd2: f64,
 }
 
 /// Σ_{pq ∈ pair x} Σ_{rs ∈ pair y} X^{pq} Y^{rs} T_{pqrs}
@@ -162,6 +193,10 @@ pub struct LayerData {
     pub s0: Vec<f64>,
     pub s2: Vec<f64>,
     pub s4: Vec<f64>,
+    /// X1 = ⟨σ″σ′σ′σ⟩, X2 = ⟨σ″σ″σ′σ′⟩, X3 = ⟨σ‴σ′σ′σ′⟩ (slot order; `tables::curvature_tables`)
+    pub x1: Vec<f64>,
+    pub x2: Vec<f64>,
+    pub x3: Vec<f64>,
 }
 
 pub fn layer_data(rule: &MultiRule, cur: &MultiLayer) -> LayerData {
@@ -184,7 +219,9 @@ pub fn layer_data(rule: &MultiRule, cur: &MultiLayer) -> LayerData {
     let n4 = n * n * n * n;
     let (mut s0, mut s2, mut s4) = (vec![0.0; n4], vec![0.0; n4], vec![0.0; n4]);
     four_point_tables(rule, &cur.k, n, &mom, &mut s0, &mut s2, &mut s4);
-    LayerData { mom, pairs, s0, s2, s4 }
+    let (mut x1, mut x2, mut x3) = (vec![0.0; n4], vec![0.0; n4], vec![0.0; n4]);
+    curvature_tables(rule, &cur.k, n, &mom, &mut x1, &mut x2, &mut x3);
+    LayerData { mom, pairs, s0, s2, s4, x1, x2, x3 }
 }
 
 /// One step ℓ → ℓ+1 (multi.md §2 recursions; docs/theory/multi.md), `h` the hyperparameters of layer
@@ -215,6 +252,14 @@ pub fn next_multi(ld: &LayerData, prev: &MultiLayer, h: &LayerHyper, ratio: f64)
             }
             c.chi_perp = cw * pd.edd;
             c.y = lw * pd.ess + cw * th * pd.edd;
+            // network-side σ″, σ‴ products, ordered (a, b): slot 0 when a is the pair's first sample
+            let o = if pd.s[0] == a { 0 } else { 1 };
+            for p in 0..2 {
+                c.wt[p] = lw * if o == 0 { pd.dds[p] } else { pd.dsd[p] } + cw * th * if o == 0 { pd.d2d[p] } else { pd.dd2[p] };
+            }
+            c.sdd = pd.e2s[o];
+            c.tdd = pd.e3d[o];
+            c.dd2 = pd.e22;
             coef[a * n + b] = c;
         }
     }
@@ -276,6 +321,7 @@ pub fn next_multi(ld: &LayerData, prev: &MultiLayer, h: &LayerHyper, ratio: f64)
             }
         }
     }
+    next_dntk(ld, prev, &coef, h, r, &mut out);
     // the all-equal entries are the single-input recursion (bit for bit)
     for a in 0..n {
         let mut s = next_layer(&ld.mom[a], &prev.diag(a), h, ratio);

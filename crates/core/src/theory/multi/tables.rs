@@ -1,6 +1,7 @@
 //! Gaussian data of one layer: the four-point tables (every subset of ≤ 4 samples) and the pair data
 //! (statistics-side derivatives over one pair), docs/theory/multi.md §3. Twin: `ts/twin/theory/multi/tables.ts`.
 use super::{cholesky, idx4, MultiRule};
+use crate::numerics::activation::{Activation, Kind};
 use crate::theory::moments::{Moments, K_MIN};
 
 // ------------------------------------------------------------------------------------------------
@@ -136,6 +137,107 @@ pub fn four_point_tables(rule: &MultiRule, kmat: &[f64], n: usize, mom: &[Moment
     }
 }
 
+/// σ″ ≡ 0 pointwise (per network): the relu family and linear σ have no curvature tables.
+pub fn flat(act: &Activation) -> bool {
+    matches!(act.kind, Kind::Linear | Kind::Relu | Kind::LeakyRelu) || (act.kind == Kind::Monomial && act.a == 1.0)
+}
+
+/// Monomials ∏_j σ_j^{c0} σ′_j^{c1} σ″_j^{c2} σ‴_j^{c3} of one subset for the curvature tables
+/// X1[abcd] = ⟨σ″_aσ′_bσ′_cσ_d⟩, X2[abcd] = ⟨σ″_aσ″_bσ′_cσ′_d⟩, X3[abcd] = ⟨σ‴_aσ′_bσ′_cσ′_d⟩
+/// (derivative order per slot in `ORDERS`), and the (local tuple, table, monomial) of every entry.
+struct CurvPlan {
+    monos: Vec<[[u8; 4]; 4]>,
+    entries: Vec<([u8; 4], u8, usize)>,
+}
+
+const ORDERS: [[usize; 4]; 3] = [[2, 1, 1, 0], [2, 2, 1, 1], [3, 1, 1, 1]];
+
+fn curv_plan(size: usize) -> CurvPlan {
+    let mut monos: Vec<[[u8; 4]; 4]> = Vec::new();
+    let mut entries = Vec::new();
+    for code in 0..size.pow(4) {
+        let t = [(code / size.pow(3)) % size, (code / size.pow(2)) % size, (code / size) % size, code % size];
+        if (0..size).any(|j| !t.contains(&j)) {
+            continue;
+        }
+        for (ti, ord) in ORDERS.iter().enumerate() {
+            let mut e = [[0u8; 4]; 4];
+            for (slot, &j) in t.iter().enumerate() {
+                e[j][ord[slot]] += 1;
+            }
+            let idx = match monos.iter().position(|m| *m == e) {
+                Some(i) => i,
+                None => {
+                    monos.push(e);
+                    monos.len() - 1
+                }
+            };
+            entries.push(([t[0] as u8, t[1] as u8, t[2] as u8, t[3] as u8], ti as u8, idx));
+        }
+    }
+    CurvPlan { monos, entries }
+}
+
+/// Fills the curvature tables X1, X2, X3 (σ″, σ‴ pointwise: the network-side derivatives of the P … U
+/// sources, docs/theory/multi.md §7) from every subset of size 2…4; all-equal entries from `Moments`.
+/// Zero for σ with σ″ ≡ 0. The innermost level is integrated by the level's own rule (no closed form).
+pub fn curvature_tables(rule: &MultiRule, kmat: &[f64], n: usize, mom: &[Moments], x1: &mut [f64], x2: &mut [f64], x3: &mut [f64]) {
+    if flat(&rule.act) {
+        return;
+    }
+    for a in 0..n {
+        let i = idx4(n, a, a, a, a);
+        x1[i] = mom[a].sd2dd;
+        x2[i] = mom[a].d2dd2;
+        x3[i] = mom[a].d3ddd;
+    }
+    for size in 2..=4usize.min(n) {
+        let pl = curv_plan(size);
+        let mut acc = vec![0.0; pl.monos.len()];
+        let mut set = [0usize; 4];
+        for combo in combinations(n, size) {
+            set[..size].copy_from_slice(&combo);
+            let mut k = [[0.0; 4]; 4];
+            for i in 0..size {
+                for j in 0..size {
+                    k[i][j] = kmat[set[i] * n + set[j]];
+                }
+            }
+            let mut sub = cholesky(&k, size);
+            rule.steps(&mut sub);
+            let monos = &pl.monos;
+            rule.integrate(&sub, false, rule.odd, &mut acc, |v, _x, _cj, _g5, o| {
+                // pw[j][order][power], power ≤ 3 (at most three slots carry the same order)
+                let mut pw = [[[1.0f64; 4]; 4]; 4];
+                for j in 0..size {
+                    for ord in 0..4 {
+                        for e in 1..4 {
+                            pw[j][ord][e] = pw[j][ord][e - 1] * v[j][ord];
+                        }
+                    }
+                }
+                for (oi, m) in o.iter_mut().zip(monos.iter()) {
+                    let mut p = 1.0;
+                    for j in 0..size {
+                        for ord in 0..4 {
+                            p *= pw[j][ord][m[j][ord] as usize];
+                        }
+                    }
+                    *oi = p;
+                }
+            });
+            for &(t, table, mi) in &pl.entries {
+                let i = idx4(n, set[t[0] as usize], set[t[1] as usize], set[t[2] as usize], set[t[3] as usize]);
+                match table {
+                    0 => x1[i] = acc[mi],
+                    1 => x2[i] = acc[mi],
+                    _ => x3[i] = acc[mi],
+                }
+            }
+        }
+    }
+}
+
 // ------------------------------------------------------------------------------------------------
 // Pair data: the statistics-side derivatives of f(z_a, z_b) ∈ {σσ, σ′σ′, σ′σ, σσ′} over one pair.
 
@@ -156,6 +258,14 @@ pub struct PairData {
     /// ⟨∂⁴_{p1p2p3p4}(σσ)⟩, ⟨∂⁴(σ′σ′)⟩, local index ((p1·2+p2)·2+p3)·2+p4
     pub qss: [f64; 16],
     pub qdd: [f64; 16],
+    /// Network-side σ″, σ‴ (pointwise; P … U, docs/theory/multi.md §7): ⟨σ″_{s0}σ_{s1}⟩, ⟨σ_{s0}σ″_{s1}⟩;
+    /// ⟨σ‴_{s0}σ′_{s1}⟩, ⟨σ′_{s0}σ‴_{s1}⟩; ⟨σ″_{s0}σ″_{s1}⟩
+    pub e2s: [f64; 2],
+    pub e3d: [f64; 2],
+    pub e22: f64,
+    /// ⟨∂_p(σ″_{s0}σ′_{s1})⟩, ⟨∂_p(σ′_{s0}σ″_{s1})⟩ (statistics-side derivative of a network-side product)
+    pub d2d: [f64; 2],
+    pub dd2: [f64; 2],
 }
 
 /// Monomials x₁^i x₂^j, i + j ≤ 4, in this order.
@@ -199,7 +309,8 @@ pub fn pair_data(rule: &MultiRule, k11: f64, k12: f64, k22: f64, a: usize, b: us
     rule.steps(&mut sub);
     let r = sub.r;
     // moments of the four functions times x₁^i x₂^j
-    let mut acc = [0.0; 60];
+    // 60 = the four functions × 15 monomials; then 7 network-side σ″/σ‴ products × (1, x₁, x₂)
+    let mut acc = [0.0; 81];
     rule.integrate(&sub, false, false, &mut acc, |v, x, _, _, o| {
         let f = [v[0][0] * v[1][0], v[0][1] * v[1][1], v[0][1] * v[1][0], v[0][0] * v[1][1]];
         let mut p1 = [1.0; 5];
@@ -213,6 +324,20 @@ pub fn pair_data(rule: &MultiRule, k11: f64, k12: f64, k22: f64, a: usize, b: us
             for fi in 0..4 {
                 o[fi * 15 + mi] = f[fi] * xm;
             }
+        }
+        let g = [
+            v[0][2] * v[1][0],
+            v[0][0] * v[1][2],
+            v[0][3] * v[1][1],
+            v[0][1] * v[1][3],
+            v[0][2] * v[1][2],
+            v[0][2] * v[1][1],
+            v[0][1] * v[1][2],
+        ];
+        for gi in 0..7 {
+            o[60 + 3 * gi] = g[gi];
+            o[61 + 3 * gi] = g[gi] * p1[1];
+            o[62 + 3 * gi] = g[gi] * p2[1];
         }
     });
     let mut mm = [[0.0; 15]; 4];
@@ -235,6 +360,13 @@ pub fn pair_data(rule: &MultiRule, k11: f64, k12: f64, k22: f64, a: usize, b: us
         }
     }
     let mut pd = PairData { s: [a, b], m: 2, ess: mm[0][0], edd: mm[1][0], ..Default::default() };
+    pd.e2s = [acc[60], acc[63]];
+    pd.e3d = [acc[66], acc[69]];
+    pd.e22 = acc[72];
+    for p in 0..2 {
+        pd.d2d[p] = (0..r).map(|i| pinv[i][p] * acc[76 + i]).sum();
+        pd.dd2[p] = (0..r).map(|i| pinv[i][p] * acc[79 + i]).sum();
+    }
     for p in 0..2 {
         pd.dds[p] = (0..r).map(|i| pinv[i][p] * xmom(&mm[2], &[i])).sum();
         pd.dsd[p] = (0..r).map(|i| pinv[i][p] * xmom(&mm[3], &[i])).sum();
@@ -288,6 +420,12 @@ pub fn single_pair(m: &Moments, k: f64, a: usize) -> PairData {
     pd.dsd[0] = pd.dds[0];
     pd.qss[0] = m.s2he4 / k / k;
     pd.qdd[0] = m.d2he4 / k / k;
+    pd.e2s = [m.sdd; 2];
+    pd.e3d = [m.dddd; 2];
+    pd.e22 = m.dd2;
+    // ⟨∂(σ″σ′)⟩ = ½⟨(σ′²)″⟩ in Stein form, with the same kink jumps as the single-input ω
+    pd.d2d[0] = m.d2he2 / (2.0 * k);
+    pd.dd2[0] = pd.d2d[0];
     pd
 }
 

@@ -22,8 +22,24 @@ fn layers(kind: u32, a: f64, degree: usize, hyper: &[LayerHyper], widths: &[f64]
     out
 }
 
-fn tensors(s: &MultiLayer) -> [(&'static str, &Vec<f64>); 9] {
-    [("K", &s.k), ("Theta", &s.theta), ("G1", &s.g1), ("H1", &s.h1), ("V", &s.v), ("A", &s.a), ("B", &s.b), ("D", &s.d), ("F", &s.f)]
+fn tensors(s: &MultiLayer) -> [(&'static str, &Vec<f64>); 15] {
+    [
+        ("K", &s.k),
+        ("Theta", &s.theta),
+        ("G1", &s.g1),
+        ("H1", &s.h1),
+        ("V", &s.v),
+        ("A", &s.a),
+        ("B", &s.b),
+        ("D", &s.d),
+        ("F", &s.f),
+        ("P", &s.p),
+        ("Q", &s.q),
+        ("R", &s.r),
+        ("S", &s.s),
+        ("T", &s.t),
+        ("U", &s.u),
+    ]
 }
 
 /// max over entries of |x − y| / scale, scale = max |y| over the tensor (entries of a tensor share units).
@@ -57,8 +73,8 @@ fn n_equals_one_reproduces_wf_theory_bit_for_bit() {
         let ls = layers(kind, a, DEFAULT_DEGREE, &h, &widths, &x, 1, 3);
         for (l, s) in ls.iter().enumerate() {
             let o = &single[l * THEORY_STRIDE..];
-            let got = [s.k[0], s.theta[0], s.g1[0], s.h1[0], s.v[0], s.a[0], s.b[0], s.d[0], s.f[0]];
-            for i in 0..9 {
+            let got = [s.k[0], s.theta[0], s.g1[0], s.h1[0], s.v[0], s.a[0], s.b[0], s.d[0], s.f[0], s.p[0], s.q[0], s.r[0], s.s[0], s.t[0], s.u[0]];
+            for i in 0..15 {
                 assert_eq!(got[i], o[i], "kind {kind} layer {} quantity {i}", l + 1);
             }
         }
@@ -155,6 +171,12 @@ fn restrict(s: &MultiLayer, keep: &[usize]) -> MultiLayer {
                     r.b[u] = s.b[v];
                     r.d[u] = s.d[v];
                     r.f[u] = s.f[v];
+                    r.p[u] = s.p[v];
+                    r.q[u] = s.q[v];
+                    r.r[u] = s.r[v];
+                    r.s[u] = s.s[v];
+                    r.t[u] = s.t[v];
+                    r.u[u] = s.u[v];
                 }
             }
         }
@@ -166,7 +188,23 @@ fn restrict(s: &MultiLayer, keep: &[usize]) -> MultiLayer {
 /// linear σ on the diagonal).
 fn worst_scaled(x: &MultiLayer, y: &MultiLayer) -> f64 {
     let mx = |t: &Vec<f64>| t.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let scales = [mx(&y.k), mx(&y.theta), mx(&y.k), mx(&y.theta), mx(&y.v), mx(&y.a), mx(&y.b), mx(&y.d), mx(&y.f)];
+    let scales = [
+        mx(&y.k),
+        mx(&y.theta),
+        mx(&y.k),
+        mx(&y.theta),
+        mx(&y.v),
+        mx(&y.a),
+        mx(&y.b),
+        mx(&y.d),
+        mx(&y.f),
+        mx(&y.p),
+        mx(&y.q),
+        mx(&y.r),
+        mx(&y.s),
+        mx(&y.t),
+        mx(&y.u),
+    ];
     let mut w = 0.0f64;
     for (i, ((_, a), (_, b))) in tensors(x).iter().zip(tensors(y).iter()).enumerate() {
         let sc = scales[i].max(1e-300);
@@ -246,6 +284,15 @@ fn linear_reference(h: &[LayerHyper], widths: &[f64], x: &[f64], n: usize, n0: u
                         nx.b[j] = cw * cw * th(a, c) * th(b, d) + r * cw * cw * p.b[j];
                         nx.d[j] = cw * lw * kk + r * (lw * cw * p.v[j] + cw * cw * p.d[j]);
                         nx.f[j] = cw * cw * th(a, c) * k(b, d) + r * cw * cw * p.f[j];
+                        // dNTK/ddNTK from the linear forward equations (σ″ = σ‴ = 0, so P = R = U = 0 and
+                        // only the new-parameter hits feed Q, S, T; docs/theory/multi.md §7.5):
+                        // Q from (λ_W/n)Σ_j z_{j;1} W_{km} Ĥ_{jm;02} · W_{kp} z_{p;3},
+                        // S from (λ_W/n)Σ_j W_{km}W_{kp} Ĥ_{jm;13} Ĥ_{jp;24},
+                        // T from (λ_W/n)² Σ_{jk} z_{j;3} z_{k;4} Ĥ_{jk;12} and the dĤ pieces.
+                        nx.q[j] = lw * cw * th(a, c) * k(b, d) + r * (cw * cw * p.q[j] + lw * cw * p.f[j]);
+                        nx.s[j] = lw * cw * th(a, c) * th(b, d) + r * (lw * cw * p.b[j] + cw * cw * p.s[j]);
+                        nx.t[j] = lw * lw * th(a, b) * k(c, d)
+                            + r * (lw * lw * p.f[idx4(n, a, c, b, d)] + lw * cw * p.q[idx4(n, b, d, a, c)] + lw * cw * p.q[idx4(n, a, c, b, d)] + cw * cw * p.t[j]);
                     }
                 }
             }
@@ -265,8 +312,55 @@ fn linear_activation_matches_the_wick_closed_form() {
     for l in 0..4 {
         let w = worst_scaled(&got[l], &want[l]);
         assert!(w < 1e-13, "layer {}: {w:e}", l + 1);
+        assert!(got[l].p.iter().chain(got[l].r.iter()).chain(got[l].u.iter()).all(|v| *v == 0.0), "P = R = U = 0");
     }
 }
+
+/// Uniform deep linear network (C_b = λ_b = 0, equal widths, constant C_W, λ_W), G = x·x/n₀: K = C_W^ℓ G,
+/// Θ = ℓλ_W C_W^{ℓ−1} G, B ∝ Σ m², F ∝ ℓ(ℓ−1)/2 and, summing the exact linear recursions
+/// (docs/theory/multi.md §7.5),
+///   Q_{0123} = λ_W² C_W^{2ℓ−2} G₀₂G₁₃ · (ℓ−1)ℓ(ℓ+1)/6,
+///   S_{1234} = λ_W³ C_W^{2ℓ−3} G₁₃G₂₄ · (ℓ−1)ℓ²(ℓ+1)/12,   T_{1234} = λ_W³ C_W^{2ℓ−3} G₁₂G₃₄ · (ℓ−1)ℓ²(ℓ+1)/12.
+fn uniform_linear_factors(l: f64) -> (f64, f64) {
+    ((l - 1.0) * l * (l + 1.0) / 6.0, (l - 1.0) * l * l * (l + 1.0) / 12.0)
+}
+
+#[test]
+fn uniform_deep_linear_closed_forms() {
+    let (cw, lw) = (1.3, 0.7);
+    let depth = 6;
+    let h = hyp(0.0, cw, 0.0, lw, depth);
+    let widths = [3.0; 6];
+    let got = layers(0, 0.0, DEFAULT_DEGREE, &h, &widths, &X4, 4, 3);
+    let n = 4usize;
+    let g = |a: usize, b: usize| (0..3).map(|i| X4[a * 3 + i] * X4[b * 3 + i]).sum::<f64>() / 3.0;
+    for (li, s) in got.iter().enumerate() {
+        let l = (li + 1) as f64;
+        let (qf, sf) = uniform_linear_factors(l);
+        let cq = lw * lw * cw.powf(2.0 * l - 2.0) * qf;
+        let cs = lw * lw * lw * cw.powf(2.0 * l - 3.0) * sf;
+        let mut worst = 0.0f64;
+        let mut scale = 0.0f64;
+        for j in 0..n.pow(4) {
+            let (a, b, c, d) = (j / 64, (j / 16) % 4, (j / 4) % 4, j % 4);
+            let want = [cq * g(a, c) * g(b, d), cs * g(a, c) * g(b, d), cs * g(a, b) * g(c, d)];
+            for (x, w) in [s.q[j], s.s[j], s.t[j]].iter().zip(want.iter()) {
+                worst = worst.max((x - w).abs());
+                scale = scale.max(w.abs());
+            }
+        }
+        assert!(worst <= 1e-13 * scale.max(1e-300), "layer {}: {worst:e} of {scale:e}", li + 1);
+        // sensitivity: S and T have different sample structure (G₁₃G₂₄ vs G₁₂G₃₄), so a swapped pairing fails
+        if li > 0 {
+            let swap = (0..n.pow(4)).fold(0.0f64, |m, j| {
+                let (a, b, c, d) = (j / 64, (j / 16) % 4, (j / 4) % 4, j % 4);
+                m.max((s.t[j] - cs * g(a, c) * g(b, d)).abs())
+            });
+            assert!(swap > 0.1 * scale, "layer {}", li + 1);
+        }
+    }
+}
+
 
 #[test]
 fn relu_pair_moments_match_closed_forms() {
@@ -392,6 +486,11 @@ fn packing_counts_and_symmetries() {
         // B: orbits of {id, pair swap, both transposed, both}: Burnside (n⁴ + n² + n² + n²)/4
         assert_eq!(orbit_index(n, &SYM_B).1, (n.pow(4) + 3 * n * n) / 4);
         assert_eq!(va[idx4(n, 0, n - 1, 0, 0)], va[idx4(n, 0, 0, n - 1, 0)]);
+        // P, R, S/T/U: one transposition each, Burnside (n⁴ + n³)/2 (P, R) and (n⁴ + n²)/2; Q: none
+        assert_eq!(orbit_index(n, &SYM_P).1, (n.pow(4) + n.pow(3)) / 2);
+        assert_eq!(orbit_index(n, &SYM_R).1, (n.pow(4) + n.pow(3)) / 2);
+        assert_eq!(orbit_index(n, &SYM_STU).1, (n.pow(4) + n * n) / 2);
+        assert_eq!(orbit_index(n, &SYM_Q).1, n.pow(4));
     }
 }
 
@@ -414,11 +513,23 @@ fn cost_same_as_wasm_case() {
 fn computed_tensors_have_the_documented_symmetries() {
     let h = hyp(0.1, 1.6, 0.4, 0.9, 4);
     let widths = [3.0, 20.0, 30.0, 25.0];
-    for (kind, a) in [(1u32, 0.0), (7, 0.0)] {
+    for (kind, a) in [(1u32, 0.0), (7, 0.0), (10, 1.3), (3, 0.0)] {
         let ls = layers(kind, a, DEFAULT_DEGREE, &h, &widths, &X4[..9], 3, 3);
         for s in &ls {
             let n = s.n;
-            for (t, group) in [(&s.v, &SYM_VA[..]), (&s.a, &SYM_VA[..]), (&s.d, &SYM_D[..]), (&s.b, &SYM_B[..]), (&s.f, &SYM_F[..])] {
+            let groups = [
+                (&s.v, &SYM_VA[..]),
+                (&s.a, &SYM_VA[..]),
+                (&s.d, &SYM_D[..]),
+                (&s.b, &SYM_B[..]),
+                (&s.f, &SYM_F[..]),
+                (&s.p, &SYM_P[..]),
+                (&s.r, &SYM_R[..]),
+                (&s.s, &SYM_STU[..]),
+                (&s.t, &SYM_STU[..]),
+                (&s.u, &SYM_STU[..]),
+            ];
+            for (t, group) in groups {
                 let scale = t.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-300);
                 for code in 0..n.pow(4) {
                     let q = [code / (n * n * n), (code / (n * n)) % n, (code / n) % n, code % n];
