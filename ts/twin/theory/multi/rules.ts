@@ -73,6 +73,36 @@ class Nodes {
 }
 
 /** Leaf callback: [σ, σ′, σ″, σ‴] per sample (vals[4j … 4j+3], pointwise on the node's branch), x, weight, closed sample, its 5 moments. */
+/** Number of conditional moments of the closed innermost level (see {@link closedProducts}). */
+export const NG = 14;
+
+/** σ, σ′, σ², σσ′, σ′², σ″, σ‴, σσ″, σσ‴, σ′σ″, σ′σ‴, σ″², σ″σ‴, σ‴² from e = [σ, σ′, σ″, σ‴] into out. */
+export function closedProducts(e: ArrayLike<number>, out: Float64Array): void {
+  out[0] = e[0];
+  out[1] = e[1];
+  out[2] = e[0] * e[0];
+  out[3] = e[0] * e[1];
+  out[4] = e[1] * e[1];
+  out[5] = e[2];
+  out[6] = e[3];
+  out[7] = e[0] * e[2];
+  out[8] = e[0] * e[3];
+  out[9] = e[1] * e[2];
+  out[10] = e[1] * e[3];
+  out[11] = e[2] * e[2];
+  out[12] = e[2] * e[3];
+  out[13] = e[3] * e[3];
+}
+
+/** Index in {@link closedProducts} of ∏ σ^{(o)} with derivative-order counts c[0..4] (total 1 or 2). */
+export function closedIndex(c: ArrayLike<number>, off = 0): number {
+  const o: number[] = [];
+  for (let ord = 0; ord < 4; ord++) for (let k = 0; k < c[off + ord]; k++) o.push(ord);
+  if (o.length === 1) return [0, 1, 5, 6][o[0]];
+  const key = o[0] * 4 + o[1];
+  return ({ 0: 2, 1: 3, 5: 4, 2: 7, 3: 8, 6: 9, 7: 10, 10: 11, 11: 12 } as Record<number, number>)[key] ?? 13;
+}
+
 export type Leaf = (vals: Float64Array, x: Float64Array, w: number, cj: number, g5: Float64Array) => void;
 /** Integrand callback writing every value into `o`. */
 export type Integrand = (vals: Float64Array, x: Float64Array, cj: number, g5: Float64Array, o: Float64Array) => void;
@@ -81,6 +111,9 @@ export class MultiRule {
   readonly fam: number;
   readonly rho: number;
   readonly odd: boolean;
+  /** σ″ ≢ 0 (not the relu family or linear): the closed level also sums the σ″/σ‴ products. */
+  readonly curv: boolean;
+  private readonly cp = new Float64Array(14);
   private readonly scale: number;
   private readonly gl: Rule;
   private readonly gh: Rule;
@@ -96,6 +129,7 @@ export class MultiRule {
     this.rho = act.halfwidth ?? CUSTOM_HALFWIDTH;
     const p = act.kind === 12 ? act.a : 1;
     this.odd = this.fam === FAM_SMOOTH && (act.kind === 3 || act.kind === 4 || act.kind === 9 || act.kind === 11);
+    this.curv = !(act.kind === 0 || act.kind === 1 || act.kind === 2 || (act.kind === 12 && act.a === 1));
     this.scale = REF_DEGREE / q.degree;
     this.gl = legendreRule(GL_NODES);
     this.gh = hermiteRule(2 * p + 3);
@@ -173,18 +207,14 @@ export class MultiRule {
     }
   }
 
-  /** [E σ, E σ′, E σ², E σσ′, E σ′²] at z = μ + sξ for the kinked family in closed form. */
+  /** The NG conditional moments (order of {@link closedProducts}) at z = μ + sξ for the kinked family in closed form. */
   gaussMean(m: number, s: number, out: Float64Array): void {
     if (s <= 0) {
       this.act.eval(m, this.e);
-      const e = this.e;
-      out[0] = e[0];
-      out[1] = e[1];
-      out[2] = e[0] * e[0];
-      out[3] = e[0] * e[1];
-      out[4] = e[1] * e[1];
+      closedProducts(this.e, out);
       return;
     }
+    out.fill(0, 5);
     const t = m / s;
     const cp = normCdf(t);
     const cm = normCdf(-t);
@@ -221,6 +251,14 @@ export class MultiRule {
       out[2] = e2 + a2 * (g2 - 2 * g1 + cm);
       out[3] = e1 + a2 * (g2 - g1);
       out[4] = cp + a2 * g2;
+      const c1 = alpha * g1;
+      const c2 = a2 * g2;
+      const c21 = a2 * (g2 - g1);
+      out[5] = c1;
+      out[6] = c1;
+      out[7] = c21;
+      out[8] = c21;
+      for (let i = 9; i < NG; i++) out[i] = c2;
     }
   }
 
@@ -233,7 +271,7 @@ export class MultiRule {
       }
     }
     const x = new Float64Array(4);
-    const g5 = new Float64Array(5);
+    const g5 = new Float64Array(NG);
     if (s.r === 0) {
       leaf(vals, x, 1, NONE, g5);
       return;
@@ -259,6 +297,8 @@ export class MultiRule {
           this.nodes(s, k, mean, r2, nodes);
           let g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0;
           const e = this.e;
+          const c = this.cp;
+          if (this.curv) g5.fill(0, 5);
           for (let i = 0; i < nodes.x.length; i++) {
             const wk = nodes.w[i];
             this.act.eval(mean[j] + s.l[j * 4 + k] * nodes.x[i], e);
@@ -267,6 +307,10 @@ export class MultiRule {
             g2 += wk * (e[0] * e[0]);
             g3 += wk * (e[0] * e[1]);
             g4 += wk * (e[1] * e[1]);
+            if (this.curv) {
+              closedProducts(e, c);
+              for (let q = 5; q < NG; q++) g5[q] += wk * c[q];
+            }
           }
           g5[0] = g0;
           g5[1] = g1;
@@ -324,7 +368,7 @@ export class MultiRule {
       const lp = s.l[p * 4];
       const vals = new Float64Array(16);
       const x = new Float64Array(4);
-      const g5 = new Float64Array(5);
+      const g5 = new Float64Array(NG);
       for (let j = 0; j < s.d; j++) {
         if (s.last[j] === NONE) {
           this.act.eval(0, this.e);

@@ -2,7 +2,7 @@
  * Gaussian data of one layer: four-point tables and pair data — the twin of
  * `crates/core/src/theory/multi/tables.rs` (docs/theory/multi.md §3).
  */
-import { cholesky, type MultiRule } from './rules.js';
+import { cholesky, closedIndex, type MultiRule } from './rules.js';
 import { idx4 } from './packing.js';
 import { K_MIN, type Moments } from '../moments.js';
 import { Kind, type Activation } from '../../numerics/activation.js';
@@ -134,6 +134,8 @@ interface CurvPlan {
   /** monos[i][4j + order] = power of the order-th derivative of σ at sample j */
   monos: number[][];
   entries: Array<[number[], number, number]>;
+  /** closedIdx[i][j]: index in `closedProducts` of sample j's factor of monomial i */
+  closedIdx: number[][];
 }
 
 const curvPlans = new Map<number, CurvPlan>();
@@ -161,12 +163,13 @@ function curvPlan(size: number): CurvPlan {
       entries.push([t, ti, idx]);
     });
   }
-  const pl = { monos, entries };
+  const closedIdx = monos.map((m) => Array.from({ length: size }, (_, j) => closedIndex(m, 4 * j)));
+  const pl = { monos, entries, closedIdx };
   curvPlans.set(size, pl);
   return pl;
 }
 
-/** The curvature tables X1, X2, X3 (σ″, σ‴ network side; see the Rust twin). Zero for σ″ ≡ 0. */
+/** The curvature tables X1, X2, X3 (σ″, σ‴ network side; closed innermost level as the four-point tables; see the Rust twin). Zero for σ″ ≡ 0. */
 export function curvatureTables(rule: MultiRule, kmat: Float64Array, n: number, mom: Moments[], x1: Float64Array, x2: Float64Array, x3: Float64Array): void {
   if (flat(rule.act)) return;
   for (let a = 0; a < n; a++) {
@@ -186,7 +189,9 @@ export function curvatureTables(rule: MultiRule, kmat: Float64Array, n: number, 
       const sub = cholesky(k, size);
       rule.steps(sub);
       const monos = pl.monos;
-      rule.integrate(sub, false, rule.odd, acc, (v, _x, _cj, _g5, o) => {
+      const closed = sub.r === size && size >= 3;
+      const gi = pl.closedIdx;
+      rule.integrate(sub, closed, rule.odd, acc, (v, _x, cj, g, o) => {
         // pw[16j + 4·order + power], power ≤ 3
         for (let j = 0; j < size; j++) {
           for (let ord = 0; ord < 4; ord++) {
@@ -198,7 +203,13 @@ export function curvatureTables(rule: MultiRule, kmat: Float64Array, n: number, 
         for (let mi = 0; mi < monos.length; mi++) {
           const mo = monos[mi];
           let p = 1;
-          for (let j = 0; j < size; j++) for (let ord = 0; ord < 4; ord++) p *= pw[16 * j + 4 * ord + mo[4 * j + ord]];
+          for (let j = 0; j < size; j++) {
+            if (j === cj) {
+              p *= g[gi[mi][j]];
+              continue;
+            }
+            for (let ord = 0; ord < 4; ord++) p *= pw[16 * j + 4 * ord + mo[4 * j + ord]];
+          }
           o[mi] = p;
         }
       });

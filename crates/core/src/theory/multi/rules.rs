@@ -65,6 +65,46 @@ pub fn cholesky(k: &[[f64; 4]; 4], d: usize) -> Sub {
     s
 }
 
+/// Number of conditional moments of the closed innermost level (see [`closed_products`]).
+pub const NG: usize = 14;
+
+/// Products of ≤ 2 derivatives of σ at one point, e = [σ, σ′, σ″, σ‴], in the order of the closed
+/// level's conditional moments: σ, σ′, σ², σσ′, σ′², then σ″, σ‴, σσ″, σσ‴, σ′σ″, σ′σ‴, σ″², σ″σ‴, σ‴².
+#[inline]
+pub fn closed_products(e: &[f64; 4]) -> [f64; NG] {
+    [
+        e[0], e[1], e[0] * e[0], e[0] * e[1], e[1] * e[1],
+        e[2], e[3], e[0] * e[2], e[0] * e[3], e[1] * e[2], e[1] * e[3], e[2] * e[2], e[2] * e[3], e[3] * e[3],
+    ]
+}
+
+/// Index in [`closed_products`] of ∏ σ^{(o)} with derivative-order counts `c` (total 1 or 2).
+pub fn closed_index(c: &[u8; 4]) -> usize {
+    let mut o = [0usize; 2];
+    let mut k = 0;
+    for (ord, &cnt) in c.iter().enumerate() {
+        for _ in 0..cnt {
+            o[k] = ord;
+            k += 1;
+        }
+    }
+    if k == 1 {
+        return [0, 1, 5, 6][o[0]];
+    }
+    match (o[0], o[1]) {
+        (0, 0) => 2,
+        (0, 1) => 3,
+        (1, 1) => 4,
+        (0, 2) => 7,
+        (0, 3) => 8,
+        (1, 2) => 9,
+        (1, 3) => 10,
+        (2, 2) => 11,
+        (2, 3) => 12,
+        _ => 13,
+    }
+}
+
 /// The rules of one call.
 pub struct MultiRule<'q> {
     pub q: &'q Quadrature,
@@ -72,6 +112,8 @@ pub struct MultiRule<'q> {
     pub fam: Family,
     /// σ(−z) = −σ(z) with a symmetric rule: the four-point integrands are even in x.
     pub odd: bool,
+    /// σ″ ≢ 0 (not the relu family or linear): the closed level also sums the σ″/σ‴ products.
+    pub curv: bool,
     scale: f64,
     gl: Rule,
     gh: Rule,
@@ -98,6 +140,7 @@ impl<'q> MultiRule<'q> {
             act,
             fam,
             odd,
+            curv: !matches!(act.kind, Kind::Linear | Kind::Relu | Kind::LeakyRelu) && !(act.kind == Kind::Monomial && act.a == 1.0),
             scale: REF_DEGREE / degree as f64,
             gl: legendre_rule(GL_NODES)?,
             gh: hermite_rule(2 * p + 3)?,
@@ -197,12 +240,13 @@ impl<'q> MultiRule<'q> {
         }
     }
 
-    /// [E σ, E σ′, E σ², E σσ′, E σ′²] at z = μ + sξ, ξ ~ N(0, 1), for the kinked family in closed
-    /// form (truncated-normal moments; elu through E e^{kz}1{z<0} = e^{kμ+k²s²/2}Φ(−t−ks), t = μ/s).
-    pub fn gauss_mean(&self, m: f64, s: f64) -> [f64; 5] {
+    /// The `NG` conditional moments (order of [`closed_products`]) at z = μ + sξ, ξ ~ N(0, 1), for the
+    /// kinked family in closed form (truncated-normal moments; elu through
+    /// E e^{kz}1{z<0} = e^{kμ+k²s²/2}Φ(−t−ks), t = μ/s; for z < 0 elu has σ′ = σ″ = σ‴ = αe^z, for z > 0
+    /// σ″ = σ‴ = 0; relu and leaky relu have σ″ = σ‴ = 0 pointwise).
+    pub fn gauss_mean(&self, m: f64, s: f64) -> [f64; NG] {
         if s <= 0.0 {
-            let e = self.act.eval(m);
-            return [e[0], e[1], e[0] * e[0], e[0] * e[1], e[1] * e[1]];
+            return closed_products(&self.act.eval(m));
         }
         let t = m / s;
         let cp = norm_cdf(t);
@@ -212,11 +256,11 @@ impl<'q> MultiRule<'q> {
         let m2 = m * m + s * s;
         let e2 = m2 * cp + m * s * pdf;
         match self.act.kind {
-            Kind::Relu => [e1, cp, e2, e1, cp],
+            Kind::Relu => [e1, cp, e2, e1, cp, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
             Kind::LeakyRelu => {
                 let a = self.act.a;
                 let (n1, n2) = (m - e1, m2 - e2);
-                [e1 + a * n1, cp + a * cm, e2 + a * a * n2, e1 + a * a * n1, cp + a * a * cm]
+                [e1 + a * n1, cp + a * cm, e2 + a * a * n2, e1 + a * a * n1, cp + a * a * cm, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
             }
             _ => {
                 let alpha = self.act.a;
@@ -230,7 +274,8 @@ impl<'q> MultiRule<'q> {
                 };
                 let (g1, g2) = (g(1.0), g(2.0));
                 let a2 = alpha * alpha;
-                [e1 + alpha * (g1 - cm), cp + alpha * g1, e2 + a2 * (g2 - 2.0 * g1 + cm), e1 + a2 * (g2 - g1), cp + a2 * g2]
+                let (c1, c2, c21) = (alpha * g1, a2 * g2, a2 * (g2 - g1));
+                [e1 + alpha * (g1 - cm), cp + alpha * g1, e2 + a2 * (g2 - 2.0 * g1 + cm), e1 + a2 * (g2 - g1), cp + a2 * g2, c1, c1, c21, c21, c2, c2, c2, c2, c2]
             }
         }
     }
@@ -238,7 +283,7 @@ impl<'q> MultiRule<'q> {
     /// Nested integration over x ∈ ℝ^r of a subset; `leaf(vals, x, w)` gets [σ, σ′, σ″, σ‴] of every sample
     /// (pointwise, on the branch of the node's panel for kinked σ).
     /// `closed`: the last level (one sample of multiplicity one completes there) in closed form.
-    pub fn walk<F: FnMut(&[[f64; 4]; 4], &[f64; 4], f64, usize, &[f64; 5])>(&self, s: &Sub, closed: bool, half: bool, leaf: &mut F) {
+    pub fn walk<F: FnMut(&[[f64; 4]; 4], &[f64; 4], f64, usize, &[f64; NG])>(&self, s: &Sub, closed: bool, half: bool, leaf: &mut F) {
         let mut vals = [[0.0; 4]; 4];
         for j in 0..s.d {
             if s.last[j] == NONE {
@@ -247,7 +292,7 @@ impl<'q> MultiRule<'q> {
         }
         let mut x = [0.0; 4];
         if s.r == 0 {
-            leaf(&vals, &x, 1.0, NONE, &[0.0; 5]);
+            leaf(&vals, &x, 1.0, NONE, &[0.0; NG]);
             return;
         }
         let mut bufs: Vec<Vec<Node>> = (0..s.r).map(|_| Vec::new()).collect();
@@ -255,7 +300,7 @@ impl<'q> MultiRule<'q> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn level<F: FnMut(&[[f64; 4]; 4], &[f64; 4], f64, usize, &[f64; 5])>(
+    fn level<F: FnMut(&[[f64; 4]; 4], &[f64; 4], f64, usize, &[f64; NG])>(
         &self,
         s: &Sub,
         k: usize,
@@ -274,7 +319,7 @@ impl<'q> MultiRule<'q> {
         if closed && k + 1 == s.r {
             // the one sample completing here enters every integrand linearly: replace it by its
             // conditional means E σ(z_j), E σ′(z_j) (closed form for kinked σ, the level's rule otherwise)
-            let mut g5 = [0.0; 5];
+            let mut g5 = [0.0; NG];
             let mut cj = NONE;
             for j in 0..s.d {
                 if s.last[j] == k {
@@ -283,7 +328,7 @@ impl<'q> MultiRule<'q> {
                         self.gauss_mean(mean[j], s.l[j][k].abs())
                     } else {
                         self.nodes(s, k, &mean, r2, nodes);
-                        let mut g = [0.0; 5];
+                        let mut g = [0.0; NG];
                         for &(xk, wk, _) in nodes.iter() {
                             let e = self.act.eval(mean[j] + s.l[j][k] * xk);
                             g[0] += wk * e[0];
@@ -291,6 +336,12 @@ impl<'q> MultiRule<'q> {
                             g[2] += wk * (e[0] * e[0]);
                             g[3] += wk * (e[0] * e[1]);
                             g[4] += wk * (e[1] * e[1]);
+                            if self.curv {
+                                let c = closed_products(&e);
+                                for i in 5..NG {
+                                    g[i] += wk * c[i];
+                                }
+                            }
                         }
                         g
                     };
@@ -329,7 +380,7 @@ impl<'q> MultiRule<'q> {
                 }
             }
             if k + 1 == s.r {
-                leaf(vals, x, w * wk, NONE, &[0.0; 5]);
+                leaf(vals, x, w * wk, NONE, &[0.0; NG]);
             } else {
                 self.level(s, k + 1, m, r2 + xk * xk, w * wk, vals, x, closed, half, tail, leaf);
             }
@@ -344,7 +395,7 @@ impl<'q> MultiRule<'q> {
 
 impl<'q> MultiRule<'q> {
     /// out[i] = E g_i over a subset, where `vals_of(vals, x, out_vals)` writes all integrand values.
-    pub fn integrate<G: FnMut(&[[f64; 4]; 4], &[f64; 4], usize, &[f64; 5], &mut [f64])>(&self, s: &Sub, closed: bool, half: bool, out: &mut [f64], mut g: G) {
+    pub fn integrate<G: FnMut(&[[f64; 4]; 4], &[f64; 4], usize, &[f64; NG], &mut [f64])>(&self, s: &Sub, closed: bool, half: bool, out: &mut [f64], mut g: G) {
         out.fill(0.0);
         let m = out.len();
         let mut tmp = vec![0.0; m];
@@ -380,7 +431,7 @@ impl<'q> MultiRule<'q> {
                     };
                     vals[j] = e;
                 }
-                g(&vals, &x, NONE, &[0.0; 5], o);
+                g(&vals, &x, NONE, &[0.0; NG], o);
             });
             return;
         }

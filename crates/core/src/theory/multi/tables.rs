@@ -1,6 +1,6 @@
 //! Gaussian data of one layer: the four-point tables (every subset of ≤ 4 samples) and the pair data
 //! (statistics-side derivatives over one pair), docs/theory/multi.md §3. Twin: `ts/twin/theory/multi/tables.ts`.
-use super::{cholesky, idx4, MultiRule};
+use super::{cholesky, closed_index, idx4, MultiRule};
 use crate::numerics::activation::{Activation, Kind};
 use crate::theory::moments::{Moments, K_MIN};
 
@@ -180,7 +180,8 @@ fn curv_plan(size: usize) -> CurvPlan {
 
 /// Fills the curvature tables X1, X2, X3 (σ″, σ‴ pointwise: the network-side derivatives of the P … U
 /// sources, docs/theory/multi.md §7) from every subset of size 2…4; all-equal entries from `Moments`.
-/// Zero for σ with σ″ ≡ 0. The innermost level is integrated by the level's own rule (no closed form).
+/// Zero for σ with σ″ ≡ 0. As for the four-point tables, the innermost level of a full-rank set of
+/// ≥ 3 samples is replaced by the last sample's conditional moments (`rules::closed_products`).
 pub fn curvature_tables(rule: &MultiRule, kmat: &[f64], n: usize, mom: &[Moments], x1: &mut [f64], x2: &mut [f64], x3: &mut [f64]) {
     if flat(&rule.act) {
         return;
@@ -206,7 +207,8 @@ pub fn curvature_tables(rule: &MultiRule, kmat: &[f64], n: usize, mom: &[Moments
             let mut sub = cholesky(&k, size);
             rule.steps(&mut sub);
             let monos = &pl.monos;
-            rule.integrate(&sub, false, rule.odd, &mut acc, |v, _x, _cj, _g5, o| {
+            let closed = sub.r == size && size >= 3;
+            rule.integrate(&sub, closed, rule.odd, &mut acc, |v, _x, cj, g, o| {
                 // pw[j][order][power], power ≤ 3 (at most three slots carry the same order)
                 let mut pw = [[[1.0f64; 4]; 4]; 4];
                 for j in 0..size {
@@ -219,6 +221,10 @@ pub fn curvature_tables(rule: &MultiRule, kmat: &[f64], n: usize, mom: &[Moments
                 for (oi, m) in o.iter_mut().zip(monos.iter()) {
                     let mut p = 1.0;
                     for j in 0..size {
+                        if j == cj {
+                            p *= g[closed_index(&m[j])];
+                            continue;
+                        }
                         for ord in 0..4 {
                             p *= pw[j][ord][m[j][ord] as usize];
                         }
