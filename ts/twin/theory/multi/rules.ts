@@ -262,7 +262,7 @@ export class MultiRule {
     }
   }
 
-  walk(s: Sub, closed: boolean, half: boolean, leaf: Leaf): void {
+  walk(s: Sub, closed: number, half: boolean, leaf: Leaf): void {
     const vals = new Float64Array(16);
     for (let j = 0; j < s.d; j++) {
       if (s.last[j] === NONE) {
@@ -283,10 +283,10 @@ export class MultiRule {
     this.level(s, 0, means, 0, 1, vals, x, closed, half, bufs, g5, leaf);
   }
 
-  private level(s: Sub, k: number, means: Float64Array[], r2: number, w: number, vals: Float64Array, x: Float64Array, closed: boolean, half: boolean, bufs: Nodes[], g5: Float64Array, leaf: Leaf): void {
+  private level(s: Sub, k: number, means: Float64Array[], r2: number, w: number, vals: Float64Array, x: Float64Array, closed: number, half: boolean, bufs: Nodes[], g5: Float64Array, leaf: Leaf): void {
     const mean = means[k];
     const nodes = bufs[k];
-    if (closed && k + 1 === s.r) {
+    if (closed > 0 && k + 1 === s.r) {
       let cj = NONE;
       for (let j = 0; j < s.d; j++) {
         if (s.last[j] !== k) continue;
@@ -298,7 +298,8 @@ export class MultiRule {
           let g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0;
           const e = this.e;
           const c = this.cp;
-          if (this.curv) g5.fill(0, 5);
+          const all = closed > 1 && this.curv;
+          if (all) g5.fill(0, 5);
           for (let i = 0; i < nodes.x.length; i++) {
             const wk = nodes.w[i];
             this.act.eval(mean[j] + s.l[j * 4 + k] * nodes.x[i], e);
@@ -307,7 +308,7 @@ export class MultiRule {
             g2 += wk * (e[0] * e[0]);
             g3 += wk * (e[0] * e[1]);
             g4 += wk * (e[1] * e[1]);
-            if (this.curv) {
+            if (all) {
               closedProducts(e, c);
               for (let q = 5; q < NG; q++) g5[q] += wk * c[q];
             }
@@ -353,7 +354,7 @@ export class MultiRule {
   }
 
   /** out[i] = E g_i over a subset (rank one: the single-input rule over the pivot's z). */
-  integrate(s: Sub, closed: boolean, half: boolean, out: Float64Array, g: Integrand): void {
+  integrate(s: Sub, closed: number, half: boolean, out: Float64Array, g: Integrand): void {
     out.fill(0);
     const mlen = out.length;
     const tmp = new Float64Array(mlen);

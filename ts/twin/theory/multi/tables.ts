@@ -83,7 +83,7 @@ export function fourPointTables(rule: MultiRule, kmat: Float64Array, n: number, 
       rule.steps(sub);
       const closed = sub.r === size && size >= 3;
       const monos = pl.monos;
-      rule.integrate(sub, closed, rule.odd, acc, (v, _x, cj, g5, o) => {
+      rule.integrate(sub, closed ? 1 : 0, rule.odd, acc, (v, _x, cj, g5, o) => {
         for (let j = 0; j < size; j++) {
           ps[j * 5] = 1;
           pd[j * 5] = 1;
@@ -134,8 +134,10 @@ interface CurvPlan {
   /** monos[i][4j + order] = power of the order-th derivative of σ at sample j */
   monos: number[][];
   entries: Array<[number[], number, number]>;
-  /** closedIdx[i][j]: index in `closedProducts` of sample j's factor of monomial i */
+  /** closedIdx[i][j]: index in `closedProducts` of sample j's factor of monomial i (multiplicity ≤ 2) */
   closedIdx: number[][];
+  /** the four (sample, order) factors of each monomial, by sample then order: [j0, o0, j1, o1, …] */
+  factors: number[][];
 }
 
 const curvPlans = new Map<number, CurvPlan>();
@@ -163,8 +165,13 @@ function curvPlan(size: number): CurvPlan {
       entries.push([t, ti, idx]);
     });
   }
-  const closedIdx = monos.map((m) => Array.from({ length: size }, (_, j) => closedIndex(m, 4 * j)));
-  const pl = { monos, entries, closedIdx };
+  const closedIdx = monos.map((m) => Array.from({ length: 4 }, (_, j) => (m[4 * j] + m[4 * j + 1] + m[4 * j + 2] + m[4 * j + 3] <= 2 ? closedIndex(m, 4 * j) : 0)));
+  const factors = monos.map((m) => {
+    const f: number[] = [];
+    for (let j = 0; j < 4; j++) for (let ord = 0; ord < 4; ord++) for (let c = 0; c < m[4 * j + ord]; c++) f.push(j, ord);
+    return f;
+  });
+  const pl = { monos, entries, closedIdx, factors };
   curvPlans.set(size, pl);
   return pl;
 }
@@ -179,7 +186,6 @@ export function curvatureTables(rule: MultiRule, kmat: Float64Array, n: number, 
     x3[i] = mom[a].d3ddd;
   }
   const k = new Float64Array(16);
-  const pw = new Float64Array(64);
   for (let size = 2; size <= Math.min(4, n); size++) {
     const pl = curvPlan(size);
     const acc = new Float64Array(pl.monos.length);
@@ -188,28 +194,15 @@ export function curvatureTables(rule: MultiRule, kmat: Float64Array, n: number, 
       for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) k[i * 4 + j] = kmat[set[i] * n + set[j]];
       const sub = cholesky(k, size);
       rule.steps(sub);
-      const monos = pl.monos;
       const closed = sub.r === size && size >= 3;
       const gi = pl.closedIdx;
-      rule.integrate(sub, closed, rule.odd, acc, (v, _x, cj, g, o) => {
-        // pw[16j + 4·order + power], power ≤ 3
-        for (let j = 0; j < size; j++) {
-          for (let ord = 0; ord < 4; ord++) {
-            const b = 16 * j + 4 * ord;
-            pw[b] = 1;
-            for (let e = 1; e < 4; e++) pw[b + e] = pw[b + e - 1] * v[4 * j + ord];
-          }
-        }
-        for (let mi = 0; mi < monos.length; mi++) {
-          const mo = monos[mi];
+      const factors = pl.factors;
+      rule.integrate(sub, closed ? 2 : 0, rule.odd, acc, (v, _x, cj, g, o) => {
+        for (let mi = 0; mi < factors.length; mi++) {
+          const f = factors[mi];
           let p = 1;
-          for (let j = 0; j < size; j++) {
-            if (j === cj) {
-              p *= g[gi[mi][j]];
-              continue;
-            }
-            for (let ord = 0; ord < 4; ord++) p *= pw[16 * j + 4 * ord + mo[4 * j + ord]];
-          }
+          for (let q = 0; q < 8; q += 2) if (f[q] !== cj) p *= v[4 * f[q] + f[q + 1]];
+          if (cj >= 0) p *= g[gi[mi][cj]];
           o[mi] = p;
         }
       });
@@ -297,7 +290,7 @@ export function pairData(rule: MultiRule, k11: number, k12: number, k22: number,
   const acc = new Float64Array(81);
   const p1 = new Float64Array(5);
   const p2 = new Float64Array(5);
-  rule.integrate(sub, false, false, acc, (v, x, _cj, _g5, o) => {
+  rule.integrate(sub, 0, false, acc, (v, x, _cj, _g5, o) => {
     const f0 = v[0] * v[4];
     const f1 = v[1] * v[5];
     const f2 = v[1] * v[4];

@@ -282,8 +282,9 @@ impl<'q> MultiRule<'q> {
 
     /// Nested integration over x ∈ ℝ^r of a subset; `leaf(vals, x, w)` gets [σ, σ′, σ″, σ‴] of every sample
     /// (pointwise, on the branch of the node's panel for kinked σ).
-    /// `closed`: the last level (one sample of multiplicity one completes there) in closed form.
-    pub fn walk<F: FnMut(&[[f64; 4]; 4], &[f64; 4], f64, usize, &[f64; NG])>(&self, s: &Sub, closed: bool, half: bool, leaf: &mut F) {
+    /// `closed`: 0 = every level by its rule; 1 = the last level (its one sample has multiplicity ≤ 2) by
+    /// the conditional moments σ, σ′, σ², σσ′, σ′²; 2 = also the σ″/σ‴ products (all of [`closed_products`]).
+    pub fn walk<F: FnMut(&[[f64; 4]; 4], &[f64; 4], f64, usize, &[f64; NG])>(&self, s: &Sub, closed: u8, half: bool, leaf: &mut F) {
         let mut vals = [[0.0; 4]; 4];
         for j in 0..s.d {
             if s.last[j] == NONE {
@@ -309,14 +310,14 @@ impl<'q> MultiRule<'q> {
         w: f64,
         vals: &mut [[f64; 4]; 4],
         x: &mut [f64; 4],
-        closed: bool,
+        closed: u8,
         half: bool,
         bufs: &mut [Vec<Node>],
         leaf: &mut F,
     ) {
         let (head, tail) = bufs.split_at_mut(1);
         let nodes = &mut head[0];
-        if closed && k + 1 == s.r {
+        if closed > 0 && k + 1 == s.r {
             // the one sample completing here enters every integrand linearly: replace it by its
             // conditional means E σ(z_j), E σ′(z_j) (closed form for kinked σ, the level's rule otherwise)
             let mut g5 = [0.0; NG];
@@ -336,7 +337,7 @@ impl<'q> MultiRule<'q> {
                             g[2] += wk * (e[0] * e[0]);
                             g[3] += wk * (e[0] * e[1]);
                             g[4] += wk * (e[1] * e[1]);
-                            if self.curv {
+                            if closed > 1 && self.curv {
                                 let c = closed_products(&e);
                                 for i in 5..NG {
                                     g[i] += wk * c[i];
@@ -395,7 +396,7 @@ impl<'q> MultiRule<'q> {
 
 impl<'q> MultiRule<'q> {
     /// out[i] = E g_i over a subset, where `vals_of(vals, x, out_vals)` writes all integrand values.
-    pub fn integrate<G: FnMut(&[[f64; 4]; 4], &[f64; 4], usize, &[f64; NG], &mut [f64])>(&self, s: &Sub, closed: bool, half: bool, out: &mut [f64], mut g: G) {
+    pub fn integrate<G: FnMut(&[[f64; 4]; 4], &[f64; 4], usize, &[f64; NG], &mut [f64])>(&self, s: &Sub, closed: u8, half: bool, out: &mut [f64], mut g: G) {
         out.fill(0.0);
         let m = out.len();
         let mut tmp = vec![0.0; m];

@@ -95,7 +95,7 @@ pub fn four_point_tables(rule: &MultiRule, kmat: &[f64], n: usize, mom: &[Moment
             // its conditional moments E[σ^m σ′^n | outer] (m + n ≤ 2) replace the innermost level
             let closed = sub.r == size && size >= 3;
             let monos = &pl.monos;
-            rule.integrate(&sub, closed, rule.odd, &mut acc, |v, _x, cj, g5, o| {
+            rule.integrate(&sub, if closed { 1 } else { 0 }, rule.odd, &mut acc, |v, _x, cj, g5, o| {
                 let mut ps = [[1.0f64; 5]; 4];
                 let mut pd = [[1.0f64; 5]; 4];
                 for j in 0..size {
@@ -148,6 +148,10 @@ pub fn flat(act: &Activation) -> bool {
 struct CurvPlan {
     monos: Vec<[[u8; 4]; 4]>,
     entries: Vec<([u8; 4], u8, usize)>,
+    /// the four (sample, order) factors of each monomial, by sample then order
+    factors: Vec<[(usize, usize); 4]>,
+    /// index in `closed_products` of each sample's factor of each monomial (used for the closed sample)
+    cidx: Vec<[usize; 4]>,
 }
 
 const ORDERS: [[usize; 4]; 3] = [[2, 1, 1, 0], [2, 2, 1, 1], [3, 1, 1, 1]];
@@ -175,7 +179,25 @@ fn curv_plan(size: usize) -> CurvPlan {
             entries.push(([t[0] as u8, t[1] as u8, t[2] as u8, t[3] as u8], ti as u8, idx));
         }
     }
-    CurvPlan { monos, entries }
+    let factors = monos
+        .iter()
+        .map(|m| {
+            let mut f = [(0usize, 0usize); 4];
+            let mut k = 0;
+            for j in 0..4 {
+                for ord in 0..4 {
+                    for _ in 0..m[j][ord] {
+                        f[k] = (j, ord);
+                        k += 1;
+                    }
+                }
+            }
+            f
+        })
+        .collect();
+    // (only samples of multiplicity ≤ 2 can be the closed one)
+    let cidx = monos.iter().map(|m| [0, 1, 2, 3].map(|j| if m[j].iter().sum::<u8>() <= 2 { closed_index(&m[j]) } else { 0 })).collect();
+    CurvPlan { monos, entries, factors, cidx }
 }
 
 /// Fills the curvature tables X1, X2, X3 (σ″, σ‴ pointwise: the network-side derivatives of the P … U
@@ -206,28 +228,18 @@ pub fn curvature_tables(rule: &MultiRule, kmat: &[f64], n: usize, mom: &[Moments
             }
             let mut sub = cholesky(&k, size);
             rule.steps(&mut sub);
-            let monos = &pl.monos;
             let closed = sub.r == size && size >= 3;
-            rule.integrate(&sub, closed, rule.odd, &mut acc, |v, _x, cj, g, o| {
-                // pw[j][order][power], power ≤ 3 (at most three slots carry the same order)
-                let mut pw = [[[1.0f64; 4]; 4]; 4];
-                for j in 0..size {
-                    for ord in 0..4 {
-                        for e in 1..4 {
-                            pw[j][ord][e] = pw[j][ord][e - 1] * v[j][ord];
+            let (factors, cidx) = (&pl.factors, &pl.cidx);
+            rule.integrate(&sub, if closed { 2 } else { 0 }, rule.odd, &mut acc, |v, _x, cj, g, o| {
+                for (mi, oi) in o.iter_mut().enumerate() {
+                    let mut p = 1.0;
+                    for &(j, ord) in &factors[mi] {
+                        if j != cj {
+                            p *= v[j][ord];
                         }
                     }
-                }
-                for (oi, m) in o.iter_mut().zip(monos.iter()) {
-                    let mut p = 1.0;
-                    for j in 0..size {
-                        if j == cj {
-                            p *= g[closed_index(&m[j])];
-                            continue;
-                        }
-                        for ord in 0..4 {
-                            p *= pw[j][ord][m[j][ord] as usize];
-                        }
+                    if cj < 4 {
+                        p *= g[cidx[mi][cj]];
                     }
                     *oi = p;
                 }
@@ -317,7 +329,7 @@ pub fn pair_data(rule: &MultiRule, k11: f64, k12: f64, k22: f64, a: usize, b: us
     // moments of the four functions times x₁^i x₂^j
     // 60 = the four functions × 15 monomials; then 7 network-side σ″/σ‴ products × (1, x₁, x₂)
     let mut acc = [0.0; 81];
-    rule.integrate(&sub, false, false, &mut acc, |v, x, _, _, o| {
+    rule.integrate(&sub, 0, false, &mut acc, |v, x, _, _, o| {
         let f = [v[0][0] * v[1][0], v[0][1] * v[1][1], v[0][1] * v[1][0], v[0][0] * v[1][1]];
         let mut p1 = [1.0; 5];
         let mut p2 = [1.0; 5];

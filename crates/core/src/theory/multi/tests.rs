@@ -436,7 +436,7 @@ fn full_inverse_stein_equals_the_sub_kernel_form() {
             }
         }
         let mut acc = [0.0; 9];
-        rule.integrate(&sub, false, false, &mut acc, |v, x, _, _, o| {
+        rule.integrate(&sub, 0, false, &mut acc, |v, x, _, _, o| {
             let z: Vec<f64> = (0..3).map(|j| (0..3).map(|c| sub.l[j][c] * x[c]).sum()).collect();
             let zh: Vec<f64> = (0..3).map(|p| (0..3).map(|r| inv[p][r] * z[r]).sum()).collect();
             let f = v[0][0] * v[1][0];
