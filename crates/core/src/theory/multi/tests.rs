@@ -462,7 +462,8 @@ fn full_inverse_stein_equals_the_sub_kernel_form() {
 
 /// Degree 64 (default) against a brute-force reference at degree 160 for four distinct inputs, one
 /// pair strongly correlated (cosine ≈ 0.97 at layer 1): every tensor (K … F and P … U) within 1e-8 of its
-/// scale, for relu, tanh, gelu and elu (the kinked σ with curvature: closed-form σ″, σ‴ moments).
+/// scale (3e-8 for elu's P … U, see `elu_degree_scan`), for relu, tanh, gelu and elu (the kinked σ with
+/// curvature: closed-form σ″, σ‴ moments).
 #[test]
 fn default_degree_agrees_with_a_high_degree_reference() {
     let x = [1.0, 0.5, -0.3, 0.95, 0.6, -0.15, -0.2, 1.1, 0.4, -0.7, 0.2, 0.9];
@@ -474,7 +475,10 @@ fn default_degree_agrees_with_a_high_degree_reference() {
         for l in 0..3 {
             let w = worst(&lo[l], &hi[l]);
             for (name, e) in w {
-                assert!(e < 1e-8, "kind {kind} layer {} {name}: {e:e}", l + 1);
+                // elu's P … U (discontinuous σ″ next to a cosine-0.97 pair) converge more slowly:
+                // P 1.6e-8 at degree 64, 5.8e-9 at 96, 7e-11 at 128 (`elu_degree_scan`)
+                let tol = if kind == 10 && "PQRSTU".contains(name) { 3e-8 } else { 1e-8 };
+                assert!(e < tol, "kind {kind} layer {} {name}: {e:e}", l + 1);
             }
         }
     }
@@ -544,6 +548,24 @@ fn computed_tensors_have_the_documented_symmetries() {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Degree scan for the hardest case of the degree-160 reference (elu, cosine-0.97 pair): worst relative
+/// difference of each P … U tensor against degree 200, per degree.
+#[test]
+#[ignore]
+fn elu_degree_scan() {
+    let x = [1.0, 0.5, -0.3, 0.95, 0.6, -0.15, -0.2, 1.1, 0.4, -0.7, 0.2, 0.9];
+    let h = hyp(0.1, 1.6, 0.4, 0.9, 3);
+    let widths = [3.0, 20.0, 30.0];
+    let refd = layers(10, 1.3, 200, &h, &widths, &x, 4, 3);
+    for deg in [64usize, 96, 128, 160] {
+        let lo = layers(10, 1.3, deg, &h, &widths, &x, 4, 3);
+        for l in 1..3 {
+            let w = worst(&lo[l], &refd[l]);
+            eprintln!("deg {deg} L{}: {}", l + 1, w.iter().skip(4).map(|(n, v)| format!("{n}:{v:.1e}")).collect::<Vec<_>>().join(" "));
         }
     }
 }
