@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init, theory, InvalidParameterError, type MultiInputNetworkSpec, type TheoryMultiLayer } from '../ts/node.js';
+import { DNTK_NAMES, sampleTwoLayerDntk } from './fixtures/two-layer-dntk.js';
 
 beforeAll(async () => {
   await init();
@@ -200,6 +201,32 @@ describe('twins and consistency', () => {
     expect(full[((a * n + b) * n + c) * n + d]).toBe(l.A.get(a, b, c, d));
     expect(() => l.V.get(0, 0, 0, 4)).toThrow(InvalidParameterError);
   });
+});
+
+describe('sampled two-layer networks (independent sampler, test/fixtures/two-layer-dntk.ts)', () => {
+  // Layer 2 has sources only and is exact at any n₁: the P … U sources with three distinct inputs, every
+  // sample-index placement (docs/theory/multi.md §7.5). WF_SPOTCHECK_NETWORKS=200000 gives the documented run.
+  test('n₁·E[dĤz], n₁·E[dd_IĤ], n₁·E[dd_IIĤ] at layer 2 = P … U within 4σ on all 81 entries; slot-permuted predictions fail', () => {
+    const hyper = { Cb: 0.1, CW: 1.6, lambdaB: 0.4, lambdaW: 0.9 };
+    const networks = Number(process.env.WF_SPOTCHECK_NETWORKS ?? 3000);
+    const mc = sampleTwoLayerDntk({ X: X3, n1: 6, n2: 2, networks, ...hyper });
+    const l = theory({ activation: 'tanh', depth: 2, widths: [3, 6], ...hyper, input: { X: X3 } }).layers[1];
+    // a wrong slot order per tensor (each is a symmetry of none of them)
+    const wrong: Record<(typeof DNTK_NAMES)[number], number[]> = { P: [0, 3, 2, 1], Q: [0, 2, 1, 3], R: [1, 0, 2, 3], S: [0, 2, 1, 3], T: [0, 1, 3, 2], U: [0, 2, 1, 3] };
+    for (const name of DNTK_NAMES) {
+      let zmax = 0;
+      let zwrong = 0;
+      for (let q = 0; q < 81; q++) {
+        const d = [Math.floor(q / 27), Math.floor(q / 9) % 3, Math.floor(q / 3) % 3, q % 3];
+        const { mean, se } = mc[name];
+        zmax = Math.max(zmax, Math.abs(mean[q] - l[name].get(d[0], d[1], d[2], d[3])) / se[q]);
+        const w = wrong[name].map((i) => d[i]);
+        zwrong = Math.max(zwrong, Math.abs(mean[q] - l[name].get(w[0], w[1], w[2], w[3])) / se[q]);
+      }
+      expect(zmax, name).toBeLessThan(4);
+      expect(zwrong, `${name} with slots ${wrong[name]}`).toBeGreaterThan(8);
+    }
+  }, 300_000);
 });
 
 describe('bad input', () => {
