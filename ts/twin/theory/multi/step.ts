@@ -5,7 +5,7 @@
 import { computeMoments, momentsFromArray, N_MOMENTS, type Moments } from '../moments.js';
 import { firstLayer, nextLayer, saturate, type LayerHyper, type LayerStats } from '../recursion.js';
 import type { MultiRule } from './rules.js';
-import { curvatureTables, fourPointTables, pairData, singlePair, type PairData } from './tables.js';
+import { flat, fourPointTables, pairData, singlePair, type PairData } from './tables.js';
 import { nextDntk } from './dntk.js';
 import { idx4 } from './packing.js';
 
@@ -152,7 +152,7 @@ export interface LayerData {
   s0: Float64Array;
   s2: Float64Array;
   s4: Float64Array;
-  /** X1 = ⟨σ″σ′σ′σ⟩, X2 = ⟨σ″σ″σ′σ′⟩, X3 = ⟨σ‴σ′σ′σ′⟩ (slot order; `curvatureTables`) */
+  /** X1 = ⟨σ″σ′σ′σ⟩, X2 = ⟨σ″σ″σ′σ′⟩, X3 = ⟨σ‴σ′σ′σ′⟩ (slot order; `fourPointTables`) */
   x1: Float64Array;
   x2: Float64Array;
   x3: Float64Array;
@@ -178,11 +178,11 @@ export function layerData(rule: MultiRule, cur: MultiLayer): LayerData {
   const s0 = new Float64Array(n4);
   const s2 = new Float64Array(n4);
   const s4 = new Float64Array(n4);
-  fourPointTables(rule, cur.K, n, mom, s0, s2, s4);
   const x1 = new Float64Array(n4);
   const x2 = new Float64Array(n4);
   const x3 = new Float64Array(n4);
-  curvatureTables(rule, cur.K, n, mom, x1, x2, x3);
+  // σ″ ≡ 0 (relu family, linear): X1 = X2 = X3 = 0, no curvature monomials in the walk
+  fourPointTables(rule, cur.K, n, mom, s0, s2, s4, flat(rule.act) ? null : [x1, x2, x3]);
   return { mom, pairs, s0, s2, s4, x1, x2, x3 };
 }
 

@@ -63,19 +63,30 @@ export function combinations(n: number, size: number): number[][] {
   }
 }
 
-export function fourPointTables(rule: MultiRule, kmat: Float64Array, n: number, mom: Moments[], s0: Float64Array, s2: Float64Array, s4: Float64Array): void {
+/**
+ * S0, S2, S4 from every subset of size 2…4 and, with `curv` = [X1, X2, X3], the curvature tables from the
+ * same nodes (separate accumulators: S0, S2, S4 do not depend on it; see the Rust twin).
+ */
+export function fourPointTables(rule: MultiRule, kmat: Float64Array, n: number, mom: Moments[], s0: Float64Array, s2: Float64Array, s4: Float64Array, curv: [Float64Array, Float64Array, Float64Array] | null = null): void {
   for (let a = 0; a < n; a++) {
     const i = idx4(n, a, a, a, a);
     s0[i] = mom[a].s4;
     s2[i] = mom[a].s2d2;
     s4[i] = mom[a].d4;
+    if (curv) {
+      curv[0][i] = mom[a].sd2dd;
+      curv[1][i] = mom[a].d2dd2;
+      curv[2][i] = mom[a].d3ddd;
+    }
   }
   const k = new Float64Array(16);
   const ps = new Float64Array(20);
   const pd = new Float64Array(20);
   for (let size = 2; size <= Math.min(4, n); size++) {
     const pl = plan(size);
-    const acc = new Float64Array(pl.monos.length);
+    const cpl = curv ? curvPlan(size) : null;
+    const m0 = pl.monos.length;
+    const acc = new Float64Array(m0 + (cpl ? cpl.monos.length : 0));
     for (const set of combinations(n, size)) {
       k.fill(0);
       for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) k[i * 4 + j] = kmat[set[i] * n + set[j]];
@@ -83,7 +94,7 @@ export function fourPointTables(rule: MultiRule, kmat: Float64Array, n: number, 
       rule.steps(sub);
       const closed = sub.r === size && size >= 3;
       const monos = pl.monos;
-      rule.integrate(sub, closed ? 1 : 0, rule.odd, acc, (v, _x, cj, g5, o) => {
+      rule.integrate(sub, !closed ? 0 : cpl ? 2 : 1, rule.odd, acc, (v, _x, cj, g5, o) => {
         for (let j = 0; j < size; j++) {
           ps[j * 5] = 1;
           pd[j * 5] = 1;
@@ -107,12 +118,29 @@ export function fourPointTables(rule: MultiRule, kmat: Float64Array, n: number, 
           }
           o[mi] = p;
         }
+        if (cpl) {
+          const factors = cpl.factors;
+          const gi = cpl.closedIdx;
+          for (let mi = 0; mi < factors.length; mi++) {
+            const f = factors[mi];
+            let p = 1;
+            for (let q = 0; q < 8; q += 2) if (f[q] !== cj) p *= v[4 * f[q] + f[q + 1]];
+            if (cj >= 0) p *= g5[gi[mi][cj]];
+            o[m0 + mi] = p;
+          }
+        }
       });
       for (const [t, table, mi] of pl.entries) {
         const i = idx4(n, set[t[0]], set[t[1]], set[t[2]], set[t[3]]);
         if (table === 0) s0[i] = acc[mi];
         else if (table === 1) s2[i] = acc[mi];
         else s4[i] = acc[mi];
+      }
+      if (cpl && curv) {
+        for (const [t, table, mi] of cpl.entries) {
+          const i = idx4(n, set[t[0]], set[t[1]], set[t[2]], set[t[3]]);
+          curv[table][i] = acc[m0 + mi];
+        }
       }
     }
   }
@@ -174,46 +202,6 @@ function curvPlan(size: number): CurvPlan {
   const pl = { monos, entries, closedIdx, factors };
   curvPlans.set(size, pl);
   return pl;
-}
-
-/** The curvature tables X1, X2, X3 (σ″, σ‴ network side; closed innermost level as the four-point tables; see the Rust twin). Zero for σ″ ≡ 0. */
-export function curvatureTables(rule: MultiRule, kmat: Float64Array, n: number, mom: Moments[], x1: Float64Array, x2: Float64Array, x3: Float64Array): void {
-  if (flat(rule.act)) return;
-  for (let a = 0; a < n; a++) {
-    const i = idx4(n, a, a, a, a);
-    x1[i] = mom[a].sd2dd;
-    x2[i] = mom[a].d2dd2;
-    x3[i] = mom[a].d3ddd;
-  }
-  const k = new Float64Array(16);
-  for (let size = 2; size <= Math.min(4, n); size++) {
-    const pl = curvPlan(size);
-    const acc = new Float64Array(pl.monos.length);
-    for (const set of combinations(n, size)) {
-      k.fill(0);
-      for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) k[i * 4 + j] = kmat[set[i] * n + set[j]];
-      const sub = cholesky(k, size);
-      rule.steps(sub);
-      const closed = sub.r === size && size >= 3;
-      const gi = pl.closedIdx;
-      const factors = pl.factors;
-      rule.integrate(sub, closed ? 2 : 0, rule.odd, acc, (v, _x, cj, g, o) => {
-        for (let mi = 0; mi < factors.length; mi++) {
-          const f = factors[mi];
-          let p = 1;
-          for (let q = 0; q < 8; q += 2) if (f[q] !== cj) p *= v[4 * f[q] + f[q + 1]];
-          if (cj >= 0) p *= g[gi[mi][cj]];
-          o[mi] = p;
-        }
-      });
-      for (const [t, table, mi] of pl.entries) {
-        const i = idx4(n, set[t[0]], set[t[1]], set[t[2]], set[t[3]]);
-        if (table === 0) x1[i] = acc[mi];
-        else if (table === 1) x2[i] = acc[mi];
-        else x3[i] = acc[mi];
-      }
-    }
-  }
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 //! The state of one layer and one step ℓ → ℓ+1 of the multi-input recursions (docs/theory/multi.md §2). Twin: `ts/twin/theory/multi/step.ts`.
 use super::dntk::next_dntk;
-use super::{curvature_tables, four_point_tables, idx4, pair_data, single_pair, MultiRule, PairData};
+use super::{flat, four_point_tables, idx4, pair_data, single_pair, MultiRule, PairData};
 use crate::theory::moments::{compute_moments, Moments};
 use crate::theory::recursion::{first_layer, next_layer, saturate, LayerHyper, LayerStats};
 
@@ -193,7 +193,7 @@ pub struct LayerData {
     pub s0: Vec<f64>,
     pub s2: Vec<f64>,
     pub s4: Vec<f64>,
-    /// X1 = ⟨σ″σ′σ′σ⟩, X2 = ⟨σ″σ″σ′σ′⟩, X3 = ⟨σ‴σ′σ′σ′⟩ (slot order; `tables::curvature_tables`)
+    /// X1 = ⟨σ″σ′σ′σ⟩, X2 = ⟨σ″σ″σ′σ′⟩, X3 = ⟨σ‴σ′σ′σ′⟩ (slot order; `tables::four_point_tables`)
     pub x1: Vec<f64>,
     pub x2: Vec<f64>,
     pub x3: Vec<f64>,
@@ -218,9 +218,10 @@ pub fn layer_data(rule: &MultiRule, cur: &MultiLayer) -> LayerData {
     }
     let n4 = n * n * n * n;
     let (mut s0, mut s2, mut s4) = (vec![0.0; n4], vec![0.0; n4], vec![0.0; n4]);
-    four_point_tables(rule, &cur.k, n, &mom, &mut s0, &mut s2, &mut s4);
     let (mut x1, mut x2, mut x3) = (vec![0.0; n4], vec![0.0; n4], vec![0.0; n4]);
-    curvature_tables(rule, &cur.k, n, &mom, &mut x1, &mut x2, &mut x3);
+    // σ″ ≡ 0 (relu family, linear): X1 = X2 = X3 = 0, no curvature monomials in the walk
+    let curv = if flat(&rule.act) { None } else { Some((&mut x1[..], &mut x2[..], &mut x3[..])) };
+    four_point_tables(rule, &cur.k, n, &mom, &mut s0, &mut s2, &mut s4, curv);
     LayerData { mom, pairs, s0, s2, s4, x1, x2, x3 }
 }
 

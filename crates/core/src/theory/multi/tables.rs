@@ -69,17 +69,30 @@ pub fn combinations(n: usize, size: usize) -> Vec<Vec<usize>> {
     }
 }
 
-/// Fills the three N⁴ tables from every subset of size 2…4 (size-1 entries come from `Moments`).
-pub fn four_point_tables(rule: &MultiRule, kmat: &[f64], n: usize, mom: &[Moments], s0: &mut [f64], s2: &mut [f64], s4: &mut [f64]) {
+/// The curvature tables X1, X2, X3 that [`four_point_tables`] fills in the same walk when given.
+pub type CurvTables<'a> = (&'a mut [f64], &'a mut [f64], &'a mut [f64]);
+
+/// Fills the three N⁴ tables from every subset of size 2…4 (size-1 entries come from `Moments`), and with
+/// `curv` the curvature tables X1 = ⟨σ″σ′σ′σ⟩, X2 = ⟨σ″σ″σ′σ′⟩, X3 = ⟨σ‴σ′σ′σ′⟩ (slot order; σ″, σ‴ pointwise:
+/// the network-side derivatives of the P … U sources, docs/theory/multi.md §7.6) from the same nodes. The
+/// S0, S2, S4 sums do not depend on whether X is computed (separate accumulators, same nodes and order).
+pub fn four_point_tables(rule: &MultiRule, kmat: &[f64], n: usize, mom: &[Moments], s0: &mut [f64], s2: &mut [f64], s4: &mut [f64], mut curv: Option<CurvTables>) {
     for a in 0..n {
         let i = idx4(n, a, a, a, a);
         s0[i] = mom[a].s4;
         s2[i] = mom[a].s2d2;
         s4[i] = mom[a].d4;
+        if let Some((x1, x2, x3)) = curv.as_mut() {
+            x1[i] = mom[a].sd2dd;
+            x2[i] = mom[a].d2dd2;
+            x3[i] = mom[a].d3ddd;
+        }
     }
     for size in 2..=4usize.min(n) {
         let pl = plan(size);
-        let mut acc = vec![0.0; pl.monos.len()];
+        let cpl = if curv.is_some() { Some(curv_plan(size)) } else { None };
+        let m0 = pl.monos.len();
+        let mut acc = vec![0.0; m0 + cpl.as_ref().map_or(0, |c| c.monos.len())];
         let mut set = [0usize; 4];
         for combo in combinations(n, size) {
             set[..size].copy_from_slice(&combo);
@@ -95,7 +108,10 @@ pub fn four_point_tables(rule: &MultiRule, kmat: &[f64], n: usize, mom: &[Moment
             // its conditional moments E[σ^m σ′^n | outer] (m + n ≤ 2) replace the innermost level
             let closed = sub.r == size && size >= 3;
             let monos = &pl.monos;
-            rule.integrate(&sub, if closed { 1 } else { 0 }, rule.odd, &mut acc, |v, _x, cj, g5, o| {
+            let cplr = cpl.as_ref();
+            let mode = if !closed { 0 } else if cplr.is_some() { 2 } else { 1 };
+            rule.integrate(&sub, mode, rule.odd, &mut acc, |v, _x, cj, g5, o| {
+                let (o, oc) = o.split_at_mut(m0);
                 let mut ps = [[1.0f64; 5]; 4];
                 let mut pd = [[1.0f64; 5]; 4];
                 for j in 0..size {
@@ -124,6 +140,20 @@ pub fn four_point_tables(rule: &MultiRule, kmat: &[f64], n: usize, mom: &[Moment
                     }
                     *oi = p;
                 }
+                if let Some(c) = cplr {
+                    for (mi, oi) in oc.iter_mut().enumerate() {
+                        let mut p = 1.0;
+                        for &(j, ord) in &c.factors[mi] {
+                            if j != cj {
+                                p *= v[j][ord];
+                            }
+                        }
+                        if cj < 4 {
+                            p *= g5[c.cidx[mi][cj]];
+                        }
+                        *oi = p;
+                    }
+                }
             });
             for &(t, table, mi) in &pl.entries {
                 let i = idx4(n, set[t[0] as usize], set[t[1] as usize], set[t[2] as usize], set[t[3] as usize]);
@@ -131,6 +161,16 @@ pub fn four_point_tables(rule: &MultiRule, kmat: &[f64], n: usize, mom: &[Moment
                     0 => s0[i] = acc[mi],
                     1 => s2[i] = acc[mi],
                     _ => s4[i] = acc[mi],
+                }
+            }
+            if let (Some(c), Some((x1, x2, x3))) = (cpl.as_ref(), curv.as_mut()) {
+                for &(t, table, mi) in &c.entries {
+                    let i = idx4(n, set[t[0] as usize], set[t[1] as usize], set[t[2] as usize], set[t[3] as usize]);
+                    match table {
+                        0 => x1[i] = acc[m0 + mi],
+                        1 => x2[i] = acc[m0 + mi],
+                        _ => x3[i] = acc[m0 + mi],
+                    }
                 }
             }
         }
@@ -198,62 +238,6 @@ fn curv_plan(size: usize) -> CurvPlan {
     // (only samples of multiplicity ≤ 2 can be the closed one)
     let cidx = monos.iter().map(|m| [0, 1, 2, 3].map(|j| if m[j].iter().sum::<u8>() <= 2 { closed_index(&m[j]) } else { 0 })).collect();
     CurvPlan { monos, entries, factors, cidx }
-}
-
-/// Fills the curvature tables X1, X2, X3 (σ″, σ‴ pointwise: the network-side derivatives of the P … U
-/// sources, docs/theory/multi.md §7) from every subset of size 2…4; all-equal entries from `Moments`.
-/// Zero for σ with σ″ ≡ 0. As for the four-point tables, the innermost level of a full-rank set of
-/// ≥ 3 samples is replaced by the last sample's conditional moments (`rules::closed_products`).
-pub fn curvature_tables(rule: &MultiRule, kmat: &[f64], n: usize, mom: &[Moments], x1: &mut [f64], x2: &mut [f64], x3: &mut [f64]) {
-    if flat(&rule.act) {
-        return;
-    }
-    for a in 0..n {
-        let i = idx4(n, a, a, a, a);
-        x1[i] = mom[a].sd2dd;
-        x2[i] = mom[a].d2dd2;
-        x3[i] = mom[a].d3ddd;
-    }
-    for size in 2..=4usize.min(n) {
-        let pl = curv_plan(size);
-        let mut acc = vec![0.0; pl.monos.len()];
-        let mut set = [0usize; 4];
-        for combo in combinations(n, size) {
-            set[..size].copy_from_slice(&combo);
-            let mut k = [[0.0; 4]; 4];
-            for i in 0..size {
-                for j in 0..size {
-                    k[i][j] = kmat[set[i] * n + set[j]];
-                }
-            }
-            let mut sub = cholesky(&k, size);
-            rule.steps(&mut sub);
-            let closed = sub.r == size && size >= 3;
-            let (factors, cidx) = (&pl.factors, &pl.cidx);
-            rule.integrate(&sub, if closed { 2 } else { 0 }, rule.odd, &mut acc, |v, _x, cj, g, o| {
-                for (mi, oi) in o.iter_mut().enumerate() {
-                    let mut p = 1.0;
-                    for &(j, ord) in &factors[mi] {
-                        if j != cj {
-                            p *= v[j][ord];
-                        }
-                    }
-                    if cj < 4 {
-                        p *= g[cidx[mi][cj]];
-                    }
-                    *oi = p;
-                }
-            });
-            for &(t, table, mi) in &pl.entries {
-                let i = idx4(n, set[t[0] as usize], set[t[1] as usize], set[t[2] as usize], set[t[3] as usize]);
-                match table {
-                    0 => x1[i] = acc[mi],
-                    1 => x2[i] = acc[mi],
-                    _ => x3[i] = acc[mi],
-                }
-            }
-        }
-    }
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -148,10 +148,10 @@ fn cost_table() {
             let _ = next_multi(&ld, &cur, &h, 1.0);
             let t2 = t0.elapsed();
             let n4 = n.pow(4);
-            let (mut x1, mut x2, mut x3) = (vec![0.0; n4], vec![0.0; n4], vec![0.0; n4]);
-            curvature_tables(&rule, &cur.k, n, &ld.mom, &mut x1, &mut x2, &mut x3);
+            let (mut s0, mut s2, mut s4) = (vec![0.0; n4], vec![0.0; n4], vec![0.0; n4]);
+            four_point_tables(&rule, &cur.k, n, &ld.mom, &mut s0, &mut s2, &mut s4, None);
             let t3 = t0.elapsed();
-            eprintln!("kind {kind} N {n}: gaussian data {:?} (of which curvature tables {:?}), contractions {:?}", t1, t3 - t2, t2 - t1);
+            eprintln!("kind {kind} N {n}: gaussian data {:?} (four-point tables without the curvature ones {:?}), contractions {:?}", t1, t3 - t2, t2 - t1);
         }
     }
 }
@@ -405,7 +405,7 @@ fn relu_three_point_orthant_probabilities() {
     let mom: Vec<Moments> = (0..n).map(|a| compute_moments(&q, &rule.act, kmat[a * n + a])).collect();
     let n4 = n * n * n * n;
     let (mut s0, mut s2, mut s4) = (vec![0.0; n4], vec![0.0; n4], vec![0.0; n4]);
-    four_point_tables(&rule, &kmat, n, &mom, &mut s0, &mut s2, &mut s4);
+    four_point_tables(&rule, &kmat, n, &mom, &mut s0, &mut s2, &mut s4, None);
     let rho = |a: usize, b: usize| kmat[a * n + b] / (kmat[a * n + a] * kmat[b * n + b]).sqrt();
     let p = 0.125 + (rho(0, 1).asin() + rho(0, 2).asin() + rho(1, 2).asin()) / (4.0 * std::f64::consts::PI);
     for t in [[0, 1, 2, 2], [0, 0, 1, 2], [2, 1, 0, 1]] {
