@@ -132,9 +132,9 @@ export interface Glue {
    * inputs. `cfg` = [L, N, n₀, n₀ … n_{L−1}, (C_b, C_W, λ_b, λ_W) × L, kind, a] (see
    * `decode::multi_config`); `x` = N × n₀ inputs row-major (x_len = N·n₀); `out` receives
    * L × `layer_stride(N)` values (`wf_theory_multi_stride(N)`): per layer K, Θ, G1, H1 (N² each,
-   * row-major), V, A, B, D, F packed by symmetry orbit (`theory::multi::orbit_index`), flags.
+   * row-major), V, A, B, D, F, P, Q, R, S, T, U packed by symmetry orbit (`theory::multi::orbit_index`), flags.
    * Returns 0, or Length (config, N outside 1 … MAX_N — refused before any allocation —, x_len or
-   * out_len), Width, Hyper, Activation, Input (non-finite x), Degree, Alloc (the 13·N⁴-double working
+   * out_len), Width, Hyper, Activation, Input (non-finite x), Degree, Alloc (the 32·N⁴-double working
    * set cannot be reserved), Null.
    */
   wf_theory_multi(cfg: number, cfg_len: number, x: number, x_len: number, degree: number, out: number, out_len: number): number;
@@ -395,9 +395,9 @@ export function createGlue(): Glue {
    * inputs. `cfg` = [L, N, n₀, n₀ … n_{L−1}, (C_b, C_W, λ_b, λ_W) × L, kind, a] (see
    * `decode::multi_config`); `x` = N × n₀ inputs row-major (x_len = N·n₀); `out` receives
    * L × `layer_stride(N)` values (`wf_theory_multi_stride(N)`): per layer K, Θ, G1, H1 (N² each,
-   * row-major), V, A, B, D, F packed by symmetry orbit (`theory::multi::orbit_index`), flags.
+   * row-major), V, A, B, D, F, P, Q, R, S, T, U packed by symmetry orbit (`theory::multi::orbit_index`), flags.
    * Returns 0, or Length (config, N outside 1 … MAX_N — refused before any allocation —, x_len or
-   * out_len), Width, Hyper, Activation, Input (non-finite x), Degree, Alloc (the 13·N⁴-double working
+   * out_len), Width, Hyper, Activation, Input (non-finite x), Degree, Alloc (the 32·N⁴-double working
    * set cannot be reserved), Null.
    * @param {number} cfg
    * @param {number} cfg_len

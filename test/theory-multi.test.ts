@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init, theory, InvalidParameterError, type MultiInputNetworkSpec, type TheoryMultiLayer } from '../ts/node.js';
+import { DNTK_NAMES, sampleTwoLayerDntk } from './fixtures/two-layer-dntk.js';
 
 beforeAll(async () => {
   await init();
@@ -25,7 +26,7 @@ const base = (over: Partial<MultiInputNetworkSpec>): MultiInputNetworkSpec => ({
 });
 
 const NAMES = ['K', 'Theta', 'G1', 'H1'] as const;
-const TENSORS = ['V', 'A', 'B', 'D', 'F'] as const;
+const TENSORS = ['V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U'] as const;
 
 /** max |a − b| over a tensor / max |b| (entries of one tensor share units); G1, H1 on the scale of K, Θ. */
 function worst(a: TheoryMultiLayer, b: TheoryMultiLayer): number {
@@ -43,7 +44,7 @@ function worst(a: TheoryMultiLayer, b: TheoryMultiLayer): number {
 }
 
 describe('N = 1 and identical inputs', () => {
-  for (const activation of ['tanh', 'relu', 'gelu', 'linear'] as const) {
+  for (const activation of ['tanh', 'relu', 'gelu', 'linear', 'elu'] as const) {
     for (const backend of ['wasm', 'js'] as const) {
       test(`${activation} (${backend}): N = 1 reproduces the single-input theory() to 1e-14`, () => {
         const x = [0.7, -1.2, 0.4];
@@ -51,9 +52,10 @@ describe('N = 1 and identical inputs', () => {
         const s = theory({ ...base({ activation }), input: { x } }, { backend });
         m.layers.forEach((l, i) => {
           const o = s.layers[i];
-          const got = [l.K[0], l.Theta[0], l.G1[0], l.H1[0], l.V.get(0, 0, 0, 0), l.A.get(0, 0, 0, 0), l.B.get(0, 0, 0, 0), l.D.get(0, 0, 0, 0), l.F.get(0, 0, 0, 0)];
-          const want = [o.K, o.Theta, o.G1, o.H1, o.V, o.A, o.B, o.D, o.F];
-          got.forEach((g, j) => expect(Math.abs(g - want[j])).toBeLessThanOrEqual(1e-14 * Math.max(Math.abs(want[j]), Math.abs(o.K))));
+          const got = [l.K[0], l.Theta[0], l.G1[0], l.H1[0], ...TENSORS.map((t) => l[t].get(0, 0, 0, 0))];
+          const want = [o.K, o.Theta, o.G1, o.H1, ...TENSORS.map((t) => o[t])];
+          // P … U carry Θ² … Θ³: measured against their own size (exact zeros for relu and linear P, R, U)
+          got.forEach((g, j) => expect(Math.abs(g - want[j]), `${j}`).toBeLessThanOrEqual(1e-14 * (j < 9 ? Math.max(Math.abs(want[j]), Math.abs(o.K)) : Math.abs(want[j]))));
         });
       });
     }
@@ -134,6 +136,27 @@ describe('twins and consistency', () => {
     });
   });
 
+  test('uniform deep linear network (C_b = λ_b = 0): P = R = U = 0, Q, S, T in closed form (docs/theory/multi.md §7.5)', () => {
+    const [cw, lw] = [1.3, 0.7];
+    const r = theory(base({ activation: 'linear', Cb: 0, CW: cw, lambdaB: 0, lambdaW: lw, widths: [3, 16, 16, 16, 16], depth: 5, input: { X: X4 } }));
+    const G = (a: number, b: number) => (X4[a][0] * X4[b][0] + X4[a][1] * X4[b][1] + X4[a][2] * X4[b][2]) / 3;
+    r.layers.forEach((l, i) => {
+      const L = i + 1;
+      const cq = lw * lw * cw ** (2 * L - 2) * ((L - 1) * L * (L + 1)) / 6;
+      const cs = lw ** 3 * cw ** (2 * L - 3) * ((L - 1) * L * L * (L + 1)) / 12;
+      for (const t of ['P', 'R', 'U'] as const) expect(l[t].data.every((v) => v === 0)).toBe(true);
+      for (let a = 0; a < 4; a++)
+        for (let b = 0; b < 4; b++)
+          for (let c = 0; c < 4; c++)
+            for (let d = 0; d < 4; d++) {
+              const tol = 1e-13 * Math.max(cq, cs, 1e-300);
+              expect(Math.abs(l.Q.get(a, b, c, d) - cq * G(a, c) * G(b, d))).toBeLessThanOrEqual(tol);
+              expect(Math.abs(l.S.get(a, b, c, d) - cs * G(a, c) * G(b, d))).toBeLessThanOrEqual(tol);
+              expect(Math.abs(l.T.get(a, b, c, d) - cs * G(a, b) * G(c, d))).toBeLessThanOrEqual(tol);
+            }
+    });
+  });
+
   test('relu: G1 vanishes on the diagonal but not between distinct inputs', () => {
     const r = theory(base({ activation: 'relu', CW: 2, Cb: 0, input: { X: X3 } }));
     const l = r.layers[3];
@@ -157,7 +180,20 @@ describe('twins and consistency', () => {
     expect(l.B.get(a, b, c, d)).toBe(l.B.get(c, d, a, b));
     expect(l.B.get(a, b, c, d)).toBe(l.B.get(b, a, d, c));
     expect(l.F.get(a, b, c, d)).toBe(l.F.get(c, d, a, b));
+    expect(l.P.data.length).toBe((n ** 4 + n ** 3) / 2);
+    expect(l.R.data.length).toBe((n ** 4 + n ** 3) / 2);
+    expect(l.Q.data.length).toBe(n ** 4);
+    for (const t of ['S', 'T', 'U'] as const) expect(l[t].data.length).toBe((n ** 4 + n * n) / 2);
+    expect(l.P.get(a, b, c, d)).toBe(l.P.get(a, c, b, d));
+    expect(l.R.get(a, b, c, d)).toBe(l.R.get(a, b, d, c));
+    for (const t of ['S', 'T', 'U'] as const) expect(l[t].get(a, b, c, d)).toBe(l[t].get(b, a, d, c));
     // the groups are not larger than stated: these differ
+    expect(l.P.get(a, b, c, d)).not.toBe(l.P.get(d, b, c, a));
+    expect(l.Q.get(a, b, c, d)).not.toBe(l.Q.get(b, a, c, d));
+    expect(l.Q.get(a, b, c, d)).not.toBe(l.Q.get(c, d, a, b));
+    expect(l.Q.get(a, b, c, d)).not.toBe(l.Q.get(a, b, d, c));
+    expect(l.R.get(a, b, c, d)).not.toBe(l.R.get(a, c, b, d));
+    for (const t of ['S', 'T', 'U'] as const) expect(l[t].get(a, b, c, d)).not.toBe(l[t].get(c, d, a, b));
     expect(l.D.get(a, b, c, d)).not.toBe(l.D.get(c, d, a, b));
     expect(l.B.get(a, b, c, d)).not.toBe(l.B.get(b, a, c, d));
     expect(l.F.get(a, b, c, d)).not.toBe(l.F.get(b, a, d, c));
@@ -165,6 +201,32 @@ describe('twins and consistency', () => {
     expect(full[((a * n + b) * n + c) * n + d]).toBe(l.A.get(a, b, c, d));
     expect(() => l.V.get(0, 0, 0, 4)).toThrow(InvalidParameterError);
   });
+});
+
+describe('sampled two-layer networks (independent sampler, test/fixtures/two-layer-dntk.ts)', () => {
+  // Layer 2 has sources only and is exact at any n₁: the P … U sources with three distinct inputs, every
+  // sample-index placement (docs/theory/multi.md §7.5). WF_SPOTCHECK_NETWORKS=200000 gives the documented run.
+  test('n₁·E[dĤz], n₁·E[dd_IĤ], n₁·E[dd_IIĤ] at layer 2 = P … U within 4σ on all 81 entries; slot-permuted predictions fail', () => {
+    const hyper = { Cb: 0.1, CW: 1.6, lambdaB: 0.4, lambdaW: 0.9 };
+    const networks = Number(process.env.WF_SPOTCHECK_NETWORKS ?? 3000);
+    const mc = sampleTwoLayerDntk({ X: X3, n1: 6, n2: 2, networks, ...hyper });
+    const l = theory({ activation: 'tanh', depth: 2, widths: [3, 6], ...hyper, input: { X: X3 } }).layers[1];
+    // a wrong slot order per tensor (each is a symmetry of none of them)
+    const wrong: Record<(typeof DNTK_NAMES)[number], number[]> = { P: [0, 3, 2, 1], Q: [0, 2, 1, 3], R: [1, 0, 2, 3], S: [0, 2, 1, 3], T: [0, 1, 3, 2], U: [0, 2, 1, 3] };
+    for (const name of DNTK_NAMES) {
+      let zmax = 0;
+      let zwrong = 0;
+      for (let q = 0; q < 81; q++) {
+        const d = [Math.floor(q / 27), Math.floor(q / 9) % 3, Math.floor(q / 3) % 3, q % 3];
+        const { mean, se } = mc[name];
+        zmax = Math.max(zmax, Math.abs(mean[q] - l[name].get(d[0], d[1], d[2], d[3])) / se[q]);
+        const w = wrong[name].map((i) => d[i]);
+        zwrong = Math.max(zwrong, Math.abs(mean[q] - l[name].get(w[0], w[1], w[2], w[3])) / se[q]);
+      }
+      expect(zmax, name).toBeLessThan(4);
+      expect(zwrong, `${name} with slots ${wrong[name]}`).toBeGreaterThan(8);
+    }
+  }, 300_000);
 });
 
 describe('bad input', () => {

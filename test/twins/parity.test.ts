@@ -21,6 +21,7 @@ import { dgemm, dgemmNT, dgemv } from '../../ts/twin/numerics/gemm.js';
 import { hermiteRule as computeHermiteRule } from '../../ts/twin/numerics/quadrature/rules.js';
 import { Rng, seedHalves } from '../../ts/twin/numerics/rng.js';
 import { STAT_KEYS } from '../../ts/twin/theory/recursion.js';
+import { layerStride } from '../../ts/twin/theory/multi/packing.js';
 import { ensembleChunk as ensembleChunkJs, NQ, packConfig, Q, type NetworkConfig } from '../../ts/twin/sampling/network/mod.js';
 import { ensembleMultiChunk as ensembleMultiChunkJs, multiStatsLen, packMultiConfig, statOffsets, type MultiNetworkConfig } from '../../ts/twin/sampling/multi/mod.js';
 import { packTrainConfig, parseTrainConfig, trainChunk, trainLayout, type TrainNetConfig } from '../../ts/twin/sampling/train/mod.js';
@@ -50,13 +51,15 @@ function stems(dir: string, ext: string): string[] {
 function rustStems(): string[] {
   const out = new Set<string>();
   for (const s of stems(RUST, '.rs')) {
-    if (s === 'lib' || s.startsWith('ffi/')) continue;
+    if (s === 'lib' || s.startsWith('ffi/') || isTests(s)) continue;
     out.add(s);
   }
   return [...out].sort();
 }
 
 const isModule = (s: string) => s === 'mod' || s.endsWith('/mod');
+/** Rust test modules (`tests.rs`) are not twinned: their TS counterparts live under test/. */
+const isTests = (s: string) => s === 'tests' || s.endsWith('/tests');
 
 /** The parity tests, one entry per twin (key: the twin's path under ts/twin without `.ts`). */
 const PARITY: Record<string, () => void> = {};
@@ -327,7 +330,8 @@ PARITY['theory/kernel_matrix'] = () => {
   }
 };
 
-PARITY['theory/multi'] = () => {
+/** wasm and js agree to 1e-12 on every packed tensor of a 3-layer run with N = 4 inputs. */
+function multiCase(activation: string | { name: string; alpha: number }, what: string): void {
   // four inputs, one pair at cosine ≈ 0.97 (rows 0 and 2), per-layer hyperparameters
   const X = [
     [1.0, 0.5, -0.3],
@@ -335,27 +339,54 @@ PARITY['theory/multi'] = () => {
     [0.9, 0.45, -0.2],
     [-0.7, 0.2, 0.9],
   ];
-  for (const activation of ['tanh', 'relu', 'gelu', { name: 'elu', alpha: 1.3 }, 'linear'] as const) {
-    const name = typeof activation === 'string' ? activation : activation.name;
-    test(`${name}: wasm and js agree to 1e-12 on every packed tensor (N = 4)`, () => {
-      const spec = { activation, depth: 3, widths: [3, 20, 30], Cb: [0.1, 0.2, 0.05], CW: [1.6, 1.3, 1.1], lambdaB: 0.4, lambdaW: [0.9, 1.2, 0.7], input: { X } } as const;
-      const w = theory(spec as never, { backend: 'wasm' }) as unknown as TheoryMultiResult;
-      const j = theory(spec as never, { backend: 'js' }) as unknown as TheoryMultiResult;
-      expect(w.backend).toBe('wasm');
-      w.layers.forEach((lw, l) => {
-        const lj = j.layers[l];
-        const arrays: Array<[string, ArrayLike<number>, ArrayLike<number>]> = [
-          ['K', lw.K, lj.K], ['Theta', lw.Theta, lj.Theta], ['G1', lw.G1, lj.G1], ['H1', lw.H1, lj.H1],
-          ...(['V', 'A', 'B', 'D', 'F'] as const).map((k) => [k, lw[k].data, lj[k].data] as [string, Float64Array, Float64Array]),
-        ];
-        const kScale = Math.max(...Array.from(lj.K, Math.abs), ...Array.from(lj.Theta, Math.abs));
-        for (const [k, a, b] of arrays) {
-          const scale = Math.max(...Array.from(b, Math.abs), k === 'G1' || k === 'H1' ? kScale : 1e-300);
-          for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i]), `${k}[${i}] layer ${l + 1}`).toBeLessThanOrEqual(1e-12 * scale);
-        }
-      });
+  const name = typeof activation === 'string' ? activation : activation.name;
+  test(`${name} (${what}): wasm and js agree to 1e-12 on every packed tensor (N = 4)`, () => {
+    const spec = { activation, depth: 3, widths: [3, 20, 30], Cb: [0.1, 0.2, 0.05], CW: [1.6, 1.3, 1.1], lambdaB: 0.4, lambdaW: [0.9, 1.2, 0.7], input: { X } } as const;
+    const w = theory(spec as never, { backend: 'wasm' }) as unknown as TheoryMultiResult;
+    const j = theory(spec as never, { backend: 'js' }) as unknown as TheoryMultiResult;
+    expect(w.backend).toBe('wasm');
+    w.layers.forEach((lw, l) => {
+      const lj = j.layers[l];
+      const arrays: Array<[string, ArrayLike<number>, ArrayLike<number>]> = [
+        ['K', lw.K, lj.K], ['Theta', lw.Theta, lj.Theta], ['G1', lw.G1, lj.G1], ['H1', lw.H1, lj.H1],
+        ...MULTI_TENSORS.map((k) => [k, lw[k].data, lj[k].data] as [string, Float64Array, Float64Array]),
+      ];
+      const kScale = Math.max(...Array.from(lj.K, Math.abs), ...Array.from(lj.Theta, Math.abs));
+      for (const [k, a, b] of arrays) {
+        const scale = Math.max(...Array.from(b, Math.abs), k === 'G1' || k === 'H1' ? kScale : 1e-300);
+        for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i]), `${k}[${i}] layer ${l + 1}`).toBeLessThanOrEqual(1e-12 * scale);
+      }
     });
-  }
+  });
+}
+const MULTI_TENSORS = ['V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U'] as const;
+
+PARITY['theory/multi/mod'] = () => {
+  multiCase('tanh', 'the whole recursion, odd σ: half-range tables');
+  multiCase('linear', 'Gauss–Hermite levels');
+};
+
+PARITY['theory/multi/rules'] = () => {
+  multiCase('relu', 'kink-aware Gauss–Legendre panels, closed innermost level');
+  multiCase({ name: 'elu', alpha: 1.3 }, 'kinked with curvature: erfcx closed forms');
+};
+
+PARITY['theory/multi/tables'] = () => {
+  multiCase('gelu', 'trapezoid levels, four-point tables and pair data');
+};
+
+PARITY['theory/multi/step'] = () => {
+  multiCase('swish', 'the step with per-layer hyperparameters');
+};
+
+PARITY['theory/multi/dntk'] = () => {
+  multiCase({ name: 'elu', alpha: 0.6 }, 'P … U: curvature tables, ω̃ and the dNTK/ddNTK step');
+};
+
+PARITY['theory/multi/packing'] = () => {
+  test('wf_theory_multi_stride(N) = layerStride(N) for N = 1 … 6 (same orbit counts in both backends)', () => {
+    for (let n = 1; n <= 6; n++) expect(wasmCore('parity').theoryMultiStride(n)).toBe(layerStride(n));
+  });
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -400,7 +431,7 @@ function multiWasm(cfg: Float64Array, L: number, N: number, first: number, count
   return { status, out };
 }
 
-function multiCase(label: string, c: MultiNetworkConfig): void {
+function ensembleMultiCase(label: string, c: MultiNetworkConfig): void {
   test(`${label}: chunk sums agree to 1e-12 relative`, () => {
     for (const [first, count] of [[0, 1], [9, 2], [1e12, 1]]) {
       const js = multiJs(c, first, count);
@@ -452,17 +483,17 @@ PARITY['sampling/multi/workspace'] = () => {
 };
 
 PARITY['sampling/multi/forward'] = () => {
-  multiCase('tanh, order 0', multiConfig([4, 9, 7, 4], [3, 3, 2], 3, 0, 3, 9, 0));
-  multiCase('relu, order 1', multiConfig([5, 12, 10, 3], [3, 2, 3], 4, 0, 2, 3, 1));
+  ensembleMultiCase('tanh, order 0', multiConfig([4, 9, 7, 4], [3, 3, 2], 3, 0, 3, 9, 0));
+  ensembleMultiCase('relu, order 1', multiConfig([5, 12, 10, 3], [3, 2, 3], 4, 0, 2, 3, 1));
 };
 
 PARITY['sampling/multi/jets'] = () => {
-  multiCase('sin, order 2', multiConfig([2, 8, 7, 3], [3, 2, 2], 5, 0, 3, 4, 2));
-  multiCase('gelu 4 layers, order 3', multiConfig([3, 9, 6, 5, 3], [2, 3, 2, 2], 7, 0, 2, 2));
+  ensembleMultiCase('sin, order 2', multiConfig([2, 8, 7, 3], [3, 2, 2], 5, 0, 3, 4, 2));
+  ensembleMultiCase('gelu 4 layers, order 3', multiConfig([3, 9, 6, 5, 3], [2, 3, 2, 2], 7, 0, 2, 2));
 };
 
 PARITY['sampling/multi/hvp'] = () => {
-  multiCase('tanh 3 layers, N = 3', multiConfig([3, 8, 6, 4], [2, 2, 2], 3, 0, 3, 1));
+  ensembleMultiCase('tanh 3 layers, N = 3', multiConfig([3, 8, 6, 4], [2, 2, 2], 3, 0, 3, 1));
 };
 
 PARITY['sampling/multi/stats'] = () => {

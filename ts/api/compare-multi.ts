@@ -12,7 +12,7 @@ import { InvalidParameterError, MismatchError } from './errors.js';
 import { extrapolate, type ComparePoint, type CompareOptions } from './compare.js';
 import { MULTI_SYMMETRY, MULTI_TENSORS, multiStateFields, type EnsembleMultiResult, type MultiTensorKey } from './ensemble-multi.js';
 import { SYMMETRY_GROUPS, type SampleTensor, type TheoryMultiResult } from './multi.js';
-import { orbitIndex } from '../twin/theory/multi.js';
+import { orbitIndex } from '../twin/theory/multi/packing.js';
 
 export const COMPARED_MULTI = ['G1', 'H1', ...MULTI_TENSORS] as const;
 export type ComparedMultiKey = (typeof COMPARED_MULTI)[number];

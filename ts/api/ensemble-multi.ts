@@ -32,7 +32,7 @@ import { runChunks, workerFactory, type ChunkTask } from '../parallel/workers.js
 import { ensembleMultiChunk, multiStatsLen, multiWorkspaceDoubles, packMultiConfig, parseMultiConfig, statOffsets, MAX_ENSEMBLE_INPUTS } from '../twin/sampling/multi/mod.js';
 import { ensembleMultiConfig } from '../../bindings/layout.js';
 import { unpack } from '../../bindings/pack.js';
-import { orbitIndex } from '../twin/theory/multi.js';
+import { orbitIndex } from '../twin/theory/multi/packing.js';
 import { ChunkStatusError } from './network.js';
 
 /** The multi-input state layout (its own kind: the sums are per sample index). */

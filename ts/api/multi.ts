@@ -6,7 +6,12 @@
  *   E[z_{i;δ1} z_{j;δ2}] = δ_ij (K_{δ1δ2} + G1_{δ1δ2}/n),   E[Ĥ_{ij;δ1δ2}] = δ_ij (Θ_{δ1δ2} + H1_{δ1δ2}/n),
  *   E[z_{i1;δ1}z_{i2;δ2}z_{i3;δ3}z_{i4;δ4}]_conn = [δ12δ34 V_{(δ1δ2)(δ3δ4)} + δ13δ24 V_{(δ1δ3)(δ2δ4)} + δ14δ23 V_{(δ1δ4)(δ2δ3)}]/n,
  *   Cov(Ĥ_{i1i2;δ1δ2}, Ĥ_{i3i4;δ3δ4}) = [δ12δ34 A_{(δ1δ2)(δ3δ4)} + δ13δ24 B_{δ1δ3δ2δ4} + δ14δ23 B_{δ1δ4δ2δ3}]/n,
- *   Cov(Ĥ_{i1i2;δ1δ2}, z_{i3;δ3}z_{i4;δ4}) = [δ12δ34 D_{δ1δ2δ3δ4} + δ13δ24 F_{δ1δ3δ2δ4} + δ14δ23 F_{δ1δ4δ2δ3}]/n.
+ *   Cov(Ĥ_{i1i2;δ1δ2}, z_{i3;δ3}z_{i4;δ4}) = [δ12δ34 D_{δ1δ2δ3δ4} + δ13δ24 F_{δ1δ3δ2δ4} + δ14δ23 F_{δ1δ4δ2δ3}]/n,
+ *   E[dĤ_{i0i1i2;δ0δ1δ2} z_{i3;δ3}] = [δ03δ12 P_{δ0δ1δ2δ3} + δ01δ23 Q_{δ0δ1δ2δ3} + δ02δ13 Q_{δ0δ2δ1δ3}]/n,
+ *   E[dd_IĤ_{i0i1i2i3;δ0δ1δ2δ3}] = [δ01δ23 R_{δ0δ1δ2δ3} + δ02δ13 R_{δ0δ2δ1δ3} + δ03δ12 R_{δ0δ3δ1δ2}]/n,
+ *   E[dd_IIĤ_{i1i2i3i4;δ1δ2δ3δ4}] = [δ12δ34 S_{δ1δ2δ3δ4} + δ13δ24 T_{δ1δ2δ3δ4} + δ14δ23 U_{δ1δ2δ3δ4}]/n,
+ * with dĤ_{i0i1i2;δ0δ1δ2} = D²z_{i0;δ0}[v_{i1;δ1}, v_{i2;δ2}], dd_IĤ = D³z_{i0;δ0}[v_{i1;δ1}, v_{i2;δ2}, v_{i3;δ3}],
+ * dd_IIĤ_{i1i2i3i4;δ1δ2δ3δ4} = ⟨Hess(z_{i1;δ1}) v_{i3;δ3}, Hess(z_{i2;δ2}) v_{i4;δ4}⟩_λ, v_{i;δ} = λ∇_θ z_{i;δ} (PDLT §11.2, §∞.3).
  */
 import { statusMessage } from '../../bindings/core.js';
 import { multiConfig } from '../../bindings/layout.js';
@@ -15,9 +20,9 @@ import { resolveBackend, wasmCore, type Backend } from './backend.js';
 import { InvalidParameterError } from './errors.js';
 import { quadrature } from '../twin/numerics/quadrature/expect.js';
 import { twinHyper, type ResolvedSpec } from './spec.js';
-import { layerStride, orbitIndex, runMulti, MAX_N, SYM_B, SYM_D, SYM_F, SYM_VA, FLAG_OVERFLOW, FLAG_K_UNDERFLOW } from '../twin/theory/multi.js';
+import { layerStride, orbitIndex, runMulti, MAX_N, SYM_B, SYM_D, SYM_F, SYM_P, SYM_Q, SYM_R, SYM_STU, SYM_VA, FLAG_OVERFLOW, FLAG_K_UNDERFLOW } from '../twin/theory/multi/mod.js';
 
-export { MAX_N } from '../twin/theory/multi.js';
+export { MAX_N } from '../twin/theory/multi/mod.js';
 
 /** N inputs of width n₀: rows (`number[][]`), or a flat row-major `Float64Array` of N·n₀ values with `n0`. */
 export interface MultiInputSpec {
@@ -30,11 +35,7 @@ export interface MultiInputSpec {
 export type TensorSymmetry = 'VA' | 'B' | 'D' | 'F' | 'P' | 'Q' | 'R' | 'STU';
 
 /** The slot permutations of each packing class (a group; orbits number the packed entries). */
-export const SYMMETRY_GROUPS: Readonly<Record<TensorSymmetry, number[][]>> = {
-  VA: SYM_VA, B: SYM_B, D: SYM_D, F: SYM_F,
-  // the dNTK/ddNTK classes (conventions shared with the multi-input theory): P = P_{0213}; Q none; R = R_{0132}; S, T, U = their (01)(23) swap
-  P: [[0, 1, 2, 3], [0, 2, 1, 3]], Q: [[0, 1, 2, 3]], R: [[0, 1, 2, 3], [0, 1, 3, 2]], STU: [[0, 1, 2, 3], [1, 0, 3, 2]],
-};
+export const SYMMETRY_GROUPS: Readonly<Record<TensorSymmetry, number[][]>> = { VA: SYM_VA, B: SYM_B, D: SYM_D, F: SYM_F, P: SYM_P, Q: SYM_Q, R: SYM_R, STU: SYM_STU };
 const mapCache = new Map<string, { map: Uint32Array; count: number }>();
 
 function orbitMap(n: number, sym: TensorSymmetry): { map: Uint32Array; count: number } {
@@ -55,7 +56,9 @@ function orbitMap(n: number, sym: TensorSymmetry): { map: Uint32Array; count: nu
  * (= lexicographically smallest) member is reached. Groups: V, A — (δ1δ2) ↔ (δ2δ1), (δ3δ4) ↔ (δ4δ3),
  * (δ1δ2) ↔ (δ3δ4) (8 elements, N(N+1)/2·(N(N+1)/2 + 1)/2 slots); D — within each pair (N²(N+1)²/4);
  * B — B_{abcd} = B_{cdab} = B_{badc} (the NTK pair (ac)(bd): swap the NTKs, or transpose both)
- * ((N⁴ + 3N²)/4); F — F_{abcd} = F_{cdab} only (N²(N²+1)/2). Use {@link SampleTensor.get}.
+ * ((N⁴ + 3N²)/4); F — F_{abcd} = F_{cdab} only (N²(N²+1)/2); P — P_{abcd} = P_{acbd} (N²(N+1)/2·N);
+ * R — R_{abcd} = R_{abdc} (N²·N(N+1)/2); S, T, U ('STU') — T_{abcd} = T_{badc} (N²(N²+1)/2); Q — none (N⁴).
+ * Use {@link SampleTensor.get}.
  */
 export class SampleTensor {
   private readonly map: Uint32Array;
@@ -116,6 +119,18 @@ export interface TheoryMultiLayer {
   D: SampleTensor;
   /** F_{δ1δ3δ2δ4}: NTK–preactivation, δ13δ24 part; neuron i₁ carries NTK sample δ1 and preactivation δ3 (§8.3). */
   F: SampleTensor;
+  /** P_{δ0δ1δ2δ3}: dNTK–preactivation, δ03δ12 part; neuron i₀ = i₃ carries δ0 and δ3 (§11.2). */
+  P: SampleTensor;
+  /** Q_{δ0δ1δ2δ3}: dNTK–preactivation, δ01δ23 part; i₀ = i₁ carries δ0, δ1, i₂ = i₃ carries δ2, δ3 (§11.2). */
+  Q: SampleTensor;
+  /** R_{δ0δ1δ2δ3}: dd_I NTK mean, δ01δ23 part (§∞.3). */
+  R: SampleTensor;
+  /** S_{δ1δ2δ3δ4}: dd_II NTK mean, δ12δ34 part (§∞.3). */
+  S: SampleTensor;
+  /** T_{δ1δ2δ3δ4}: dd_II NTK mean, δ13δ24 part (§∞.3). */
+  T: SampleTensor;
+  /** U_{δ1δ2δ3δ4}: dd_II NTK mean, δ14δ23 part (§∞.3). */
+  U: SampleTensor;
 }
 
 export interface TheoryMultiResult {
@@ -127,12 +142,12 @@ export interface TheoryMultiResult {
   backend: Backend;
   overflowLayer: number | null;
   warnings: string[];
-  /** P, Q, R, S, T, U with sample indices are not computed yet (derivation pending ensemble validation). */
+  /** Statistics not computed for many inputs: none since P … U were added (kept for compatibility). */
   missing: readonly string[];
   spec: ResolvedSpec;
 }
 
-/** Largest output in doubles (L × per-layer stride): 256 MiB (with the 13·N⁴-double working set, ≤ 400 MB of wasm memory). */
+/** Largest output in doubles (L × per-layer stride): 256 MiB (with the 32·N⁴-double working set, ≤ 530 MB of wasm memory). */
 const MAX_OUTPUT = 1 << 25;
 
 /** Validates `input.X` against n₀ = widths[0]: rows or a flat array; returns row-major values and N. */
@@ -166,7 +181,7 @@ export function parseMultiInput(input: MultiInputSpec, n0: number): { x: Float64
 }
 
 function tooMany(n: number): InvalidParameterError {
-  return new InvalidParameterError('input.X', `${n} rows`, `at most ${MAX_N} rows (the 4-index tensors need 13·N⁴ doubles of working memory and C(N,4) four-dimensional integrals per layer)`);
+  return new InvalidParameterError('input.X', `${n} rows`, `at most ${MAX_N} rows (the 4-index tensors need 32·N⁴ doubles of working memory and C(N,4) four-dimensional integrals per layer)`);
 }
 
 /** The multi-input theory for a resolved spec (called by `theory()`). */
@@ -207,12 +222,18 @@ export function theoryMulti(r: ResolvedSpec, input: MultiInputSpec, degree: numb
 function assembleMulti(r: ResolvedSpec, raw: Float64Array, n: number, degree: number, backend: Backend): TheoryMultiResult {
   const stride = layerStride(n);
   const n2 = n * n;
-  const sizes: Array<['V' | 'A' | 'B' | 'D' | 'F', TensorSymmetry]> = [
+  const sizes: Array<[SampleTensor['name'], TensorSymmetry]> = [
     ['V', 'VA'],
     ['A', 'VA'],
     ['B', 'B'],
     ['D', 'D'],
     ['F', 'F'],
+    ['P', 'P'],
+    ['Q', 'Q'],
+    ['R', 'R'],
+    ['S', 'STU'],
+    ['T', 'STU'],
+    ['U', 'STU'],
   ];
   const layers: TheoryMultiLayer[] = [];
   let overflowLayer: number | null = null;
@@ -241,5 +262,5 @@ function assembleMulti(r: ResolvedSpec, raw: Float64Array, n: number, degree: nu
   const warnings: string[] = [];
   if (overflowLayer !== null) warnings.push(`overflow: some statistic left the float64 range at layer ${overflowLayer}; from there on it is reported as ±Infinity`);
   if (underflowLayer !== null) warnings.push(`underflow: some K_δδ fell below 1e-280 at layer ${underflowLayer}`);
-  return { inputs: n, inputWidth: r.widths[0], layers, degree, backend, overflowLayer, warnings, missing: ['P', 'Q', 'R', 'S', 'T', 'U'], spec: r };
+  return { inputs: n, inputWidth: r.widths[0], layers, degree, backend, overflowLayer, warnings, missing: [], spec: r };
 }

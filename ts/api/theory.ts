@@ -92,9 +92,9 @@ export interface TheoryResult {
  * Computes K, Θ, G1, H1, V, A, B, D, F, P, Q, R, S, T, U and χ∥, χ⊥ for every layer.
  *
  * With `input: { X }` (N ≤ 32 inputs: rows, or a flat Float64Array with `n0`) it returns instead the
- * sample-indexed K, Θ, G1, H1 (N × N) and V, A, B, D, F ({@link SampleTensor}, `get(δ1, δ2, δ3, δ4)`)
- * of every layer — a {@link TheoryMultiResult}; P … U with sample indices are not available yet
- * (docs/theory/multi.md). N = 1 gives the single-input values to ≤ 1e-14.
+ * sample-indexed K, Θ, G1, H1 (N × N) and V, A, B, D, F, P, Q, R, S, T, U ({@link SampleTensor},
+ * `get(δ1, δ2, δ3, δ4)`) of every layer — a {@link TheoryMultiResult} (docs/theory/multi.md; P … U in §7).
+ * N = 1 gives the single-input values to ≤ 1e-14.
  *
  * @example
  * theory({ activation: 'tanh', depth: 5, width: 64, inputWidth: 8, Cb: 0, CW: 1, lambdaB: 1, lambdaW: 1, input: { x2: 1 } })

@@ -265,9 +265,9 @@ fn kernel_matrix(cfg: &[f64], x: *const f64, x_len: u32, degree: u32, out: *mut 
 /// inputs. `cfg` = [L, N, n₀, n₀ … n_{L−1}, (C_b, C_W, λ_b, λ_W) × L, kind, a] (see
 /// `decode::multi_config`); `x` = N × n₀ inputs row-major (x_len = N·n₀); `out` receives
 /// L × `layer_stride(N)` values (`wf_theory_multi_stride(N)`): per layer K, Θ, G1, H1 (N² each,
-/// row-major), V, A, B, D, F packed by symmetry orbit (`theory::multi::orbit_index`), flags.
+/// row-major), V, A, B, D, F, P, Q, R, S, T, U packed by symmetry orbit (`theory::multi::orbit_index`), flags.
 /// Returns 0, or Length (config, N outside 1 … MAX_N — refused before any allocation —, x_len or
-/// out_len), Width, Hyper, Activation, Input (non-finite x), Degree, Alloc (the 13·N⁴-double working
+/// out_len), Width, Hyper, Activation, Input (non-finite x), Degree, Alloc (the 32·N⁴-double working
 /// set cannot be reserved), Null.
 #[wasm_bindgen]
 pub fn wf_theory_multi(cfg: *const f64, cfg_len: u32, x: *const f64, x_len: u32, degree: u32, out: *mut f64, out_len: u32) -> i32 {
@@ -293,10 +293,11 @@ fn theory_multi(cfg: &[f64], x: *const f64, x_len: u32, degree: u32, out: *mut f
         return Err(Status::Input);
     }
     let q = Quadrature::new(degree as usize).map_err(|_| Status::Degree)?;
-    // The working set (two layers of five N⁴ tensors, three N⁴ tables: 13·N⁴ doubles) is reserved
+    // The working set (two layers of eleven N⁴ tensors, six N⁴ tables, eight u32 orbit maps: 32·N⁴
+    // doubles) is reserved
     // once up front, so that a memory that cannot grow is refused (Alloc) instead of aborting mid-run.
     let mut probe: Vec<f64> = Vec::new();
-    probe.try_reserve_exact(mul(13, mul(mul(n, n)?, mul(n, n)?)?)?).map_err(|_| Status::Alloc)?;
+    probe.try_reserve_exact(mul(32, mul(mul(n, n)?, mul(n, n)?)?)?).map_err(|_| Status::Alloc)?;
     drop(probe);
     let out = unsafe { slice_mut(out, len) };
     run_multi(&q, c.act, &c.widths, &c.hyper, x, n, n0, out).map_err(Status::from)
