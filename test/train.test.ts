@@ -16,7 +16,7 @@ import { parseActivation } from '../ts/api/activation.js';
 import { init } from '../ts/api/backend.js';
 import { InvalidParameterError, AbortError } from '../ts/api/errors.js';
 import { kernels } from '../ts/api/kernels.js';
-import { ensembleChunk, packConfig } from '../ts/twin/sampling/network/mod.js';
+import { ensembleChunk, packConfig, NQ, Q } from '../ts/twin/sampling/network/mod.js';
 import { MemoryBudgetError, mergeTrainings, train, type TrainOptions, type TrainSpec } from '../ts/api/train.js';
 import { packTrainConfig, parseTrainConfig, trainChunk, trainLayout, Workspace, type TrainNetConfig } from '../ts/twin/sampling/train/mod.js';
 import '../ts/node.js';
@@ -165,9 +165,9 @@ describe('flags and the sampler (wasm = js bit for bit: test/twins/parity.test.t
       trainChunk(cfg, index, 1, rec);
       let s = 0;
       for (let i = 0; i < 4; i++) s += rec[lay.zTrain + i] ** 2;
-      const e = new Float64Array(3 * 17);
+      const e = new Float64Array(3 * NQ);
       ensembleChunk(ens, index, 1, e);
-      expect(s / 4).toBe(e[2 * 17]); // ZZ of layer 3 = mean_a z_a²
+      expect(s / 4).toBe(e[2 * NQ + Q.zz]); // ZZ of layer 3 = mean_a z_a²
     }
   });
 });

@@ -22,7 +22,7 @@ import { AbortError, InvalidParameterError, WideflowError } from './errors.js';
 import type { Estimate } from '../stats/estimator.js';
 import { runChunks, workerFactory, type ChunkTask } from '../parallel/workers.js';
 import { resolveSpec, type NetworkSpec, type ResolvedSpec } from './spec.js';
-import { checkShard, checkWorkers } from './shards.js';
+import { checkShard, checkWorkers, shardSize, shardTasks, type ChunkPlan } from './shards.js';
 import {
   parseTrainConfig, packTrainConfig, SLOT, STATUS, trainChunk, trainLayout, TrainStatusError,
   type DecodedTrain, type TrainLayout,
@@ -352,33 +352,26 @@ export async function train(spec: TrainSpec, options: TrainOptions): Promise<Tra
   const { signal, onProgress } = options;
   if (signal?.aborted) throw new AbortError();
 
-  const tasks: ChunkTask[] = [];
-  for (let c = shard.index - 1; c < p.chunks; c += shard.count) {
-    const first = c * p.chunkSize;
-    tasks.push({ chunk: c, first, count: Math.min(p.chunkSize, p.samples - first) });
-  }
-  const total = tasks.reduce((s, t) => s + t.count, 0);
+  // The shard's chunks are generated lazily (as in ensemble()); only the records it keeps, already
+  // checked against the memory budget by plan(), are allocated. Chunks of a shard are in index order
+  // and all but the run's last one are full, so chunk c starts at record ((c − index + 1)/count)·chunkSize.
+  const cp: ChunkPlan = { samples: p.samples, chunkSize: p.chunkSize, chunks: p.chunks, groups: 1 };
+  const tasks = () => shardTasks(cp, shard.index, shard.count);
+  const nTasks = Math.max(0, Math.ceil((p.chunks - (shard.index - 1)) / shard.count));
+  const total = shardSize(cp, shard.index, shard.count);
   const len = p.lay.len;
   const records = new Float64Array(total * len);
-  // Where each chunk's networks go in `records` (tasks are in index order).
-  const offset = new Map<number, number>();
-  {
-    let o = 0;
-    for (const t of tasks) {
-      offset.set(t.chunk, o);
-      o += t.count;
-    }
-  }
+  const offset = (c: number) => ((c - (shard.index - 1)) / shard.count) * p.chunkSize;
   let done = 0;
   const absorb = (t: ChunkTask, out: Float64Array) => {
-    records.set(out.subarray(0, t.count * len), offset.get(t.chunk)! * len);
+    records.set(out.subarray(0, t.count * len), offset(t.chunk) * len);
     done += t.count;
     onProgress?.({ done, total });
   };
-  if (workers === 1 || tasks.length <= 1) {
+  if (workers === 1 || nTasks <= 1) {
     const run = trainChunkRunner(p.cfg, backend, custom ? p.spec.activation : undefined);
     try {
-      for (const t of tasks) {
+      for (const t of tasks()) {
         if (signal?.aborted) throw new AbortError();
         absorb(t, run(t));
         if (signal || onProgress) await new Promise((r) => setTimeout(r, 0));
@@ -389,9 +382,10 @@ export async function train(spec: TrainSpec, options: TrainOptions): Promise<Tra
   } else {
     const factory = workerFactory();
     if (!factory) throw new WideflowError('wideflow: workers > 1 needs Node worker_threads (not available in this environment); use workers: 1');
-    await runChunks(factory, p.cfg, backend, Math.min(workers, tasks.length), tasks, absorb, signal, 'train');
+    await runChunks(factory, p.cfg, backend, Math.min(workers, nTasks), tasks(), absorb, signal, 'train');
   }
-  const indices = tasks.flatMap((t) => Array.from({ length: t.count }, (_, i) => t.first + i));
+  const indices: number[] = [];
+  for (const t of tasks()) for (let i = 0; i < t.count; i++) indices.push(t.first + i);
   const state: TrainState = {
     format: 'wideflow-train/1', config: Array.from(p.cfg), seed: p.seed, samples: p.samples, chunkSize: p.chunkSize,
     shardCount: shard.count, shards: [shard.index], indices, records,
