@@ -8,10 +8,10 @@ import type { MultiConfig } from './config.js';
 import type { Workspace } from './workspace.js';
 
 /**
- * Adds Σ over ordered pairs i ≠ j of dd_IIĤ_{iijj}, dd_IIĤ_{ijij}, dd_IIĤ_{ijji} (sample indices
- * δ0 … δ3 in slot order, N⁴ row-major each) to out[oS…], out[oT…], out[oU…].
+ * Adds Σ over ordered pairs i ≠ j of dd_IĤ_{iijj}, dd_IIĤ_{iijj}, dd_IIĤ_{ijij}, dd_IIĤ_{ijji} (sample
+ * indices δ0 … δ3 in slot order, N⁴ row-major each) to out[oR…], out[oS…], out[oT…], out[oU…].
  */
-export function ddII(ws: Workspace, cfg: MultiConfig, l: number, k: number, out: Float64Array, oS: number, oT: number, oU: number): void {
+export function ddII(ws: Workspace, cfg: MultiConfig, l: number, k: number, out: Float64Array, oR: number, oS: number, oT: number, oU: number): void {
   const wd = ws.widths;
   const N = ws.N;
   const D = k * N;
@@ -71,6 +71,7 @@ export function ddII(ws: Workspace, cfg: MultiConfig, l: number, k: number, out:
     if (m >= 2) gram(m - 1);
     // ed[q·D + e′] = δ̇_q·δ_e′ (D³ dots instead of two per product below)
     for (let q = 0; q < D * D; q++) for (let e2 = 0; e2 < D; e2++) ed[q * D + e2] = dot(cur, q * n, delta, e2 * n, n);
+    ddILayer(ws, m, l, k, out, oR);
     // ⟨g_{e[d]}, g_{e′[d′]}⟩ at layer m (α, α′ the inputs of e, e′)
     const frob = (e: number, d: number, e2: number, d2: number, a: number, a2: number): number => {
       const q1 = e * D + d, q2 = e2 * D + d2;
@@ -100,5 +101,61 @@ export function ddII(ws: Workspace, cfg: MultiConfig, l: number, k: number, out:
     const t = cur;
     cur = prev;
     prev = t;
+  }
+}
+
+/**
+ * Layer m's share of dd_IĤ_{iijj} (e = (i, α), d₁ = (i, β₁), d₂ = (j, β₂), d₃ = (j, β₃)) from the HVP
+ * rows: ρ̇⁽ᵐ⁾ = W⁽ᵐ⁺¹⁾ᵀδ̇⁽ᵐ⁺¹⁾ (ws.rhod) and ws.ed = δ̇⁽ᵐ⁾·δ⁽ᵐ⁾ (Rust module docs, "dd_IĤ"):
+ *   ρ_e·(s‴ż₁ż₂ż₃) + Σ_cyc κ_{e,d₁}·(s″ż₂ż₃) + [m ≥ 2] μ_m Σ_cyc δ̇_{e[d₁]}·(δ_{d₂}σ_{α,β₂}[d₃] + δ_{d₃}σ_{α,β₃}[d₂]),
+ *   κ⁽ᵐ⁾_{e,d} = ρ̇⁽ᵐ⁾_{e[d]} + μ_{m+1} γ⁽ᵐ⁺¹⁾_{e,d} s⁽ᵐ⁾_β.
+ */
+function ddILayer(ws: Workspace, m: number, l: number, k: number, out: Float64Array, off: number): void {
+  const N = ws.N;
+  const D = k * N;
+  const n = ws.widths[m];
+  const top = m + 1 === l;
+  const s0 = ws.s0[m], s2 = ws.s2[m], s3 = ws.s3[m], rho = ws.rho[m], zd = ws.zd[m], rhod = ws.rhod, ed = ws.ed;
+  const mun = ws.mu[m + 1];
+  const coef = (e: number, d: number) => mun * (top ? ((e - (e % N)) / N === (d - (d % N)) / N ? 1 : 0) : ws.gam[m + 1][e * D + d]);
+  for (let i = 0; i < k; i++) {
+    for (let jn = 0; jn < k; jn++) {
+      if (jn === i) continue;
+      for (let a = 0; a < N; a++) {
+        const e = i * N + a;
+        for (let b1 = 0; b1 < N; b1++) {
+          const d1 = i * N + b1;
+          const c1 = coef(e, d1);
+          for (let b2 = 0; b2 < N; b2++) {
+            const d2 = jn * N + b2;
+            const c2 = coef(e, d2);
+            for (let b3 = 0; b3 < N; b3++) {
+              const d3 = jn * N + b3;
+              const c3 = coef(e, d3);
+              const r1 = (d1 * N + a) * n, r2 = (d2 * N + a) * n, r3 = (d3 * N + a) * n;
+              const q1 = (e * D + d1) * n, q2 = (e * D + d2) * n, q3 = (e * D + d3) * n;
+              let acc = 0;
+              for (let j = 0; j < n; j++) {
+                const z1 = zd[r1 + j], z2 = zd[r2 + j], z3 = zd[r3 + j];
+                let k1 = c1 * s0[b1 * n + j], k2 = c2 * s0[b2 * n + j], k3 = c3 * s0[b3 * n + j];
+                if (!top) {
+                  k1 += rhod[q1 + j];
+                  k2 += rhod[q2 + j];
+                  k3 += rhod[q3 + j];
+                }
+                acc += rho[e * n + j] * s3[a * n + j] * z1 * z2 * z3 + s2[a * n + j] * (z2 * z3 * k1 + z1 * z3 * k2 + z1 * z2 * k3);
+              }
+              if (m >= 2) {
+                const sig = ws.sig[m - 1];
+                const sg = (d: number, b: number) => sig[(d * N + a) * N + b];
+                const x1 = (e * D + d1) * D, x2 = (e * D + d2) * D, x3 = (e * D + d3) * D;
+                acc += ws.mu[m] * (ed[x1 + d2] * sg(d3, b2) + ed[x1 + d3] * sg(d2, b3) + ed[x2 + d1] * sg(d3, b1) + ed[x2 + d3] * sg(d1, b3) + ed[x3 + d1] * sg(d2, b1) + ed[x3 + d2] * sg(d1, b2));
+              }
+              out[off + ((a * N + b1) * N + b2) * N + b3] += acc;
+            }
+          }
+        }
+      }
+    }
   }
 }

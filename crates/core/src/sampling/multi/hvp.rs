@@ -17,10 +17,10 @@ impl Workspace {
         }
     }
 
-    /// Adds Σ over ordered pairs i ≠ j of dd_IIĤ_{iijj}, dd_IIĤ_{ijij}, dd_IIĤ_{ijji} (sample indices in
-    /// slot order, N⁴ row-major) to out[os…], out[ot…], out[ou…] (`[os, ot, ou]` = `offsets`).
-    pub(super) fn dd_ii(&mut self, lambda_b: &[f64], l: usize, k: usize, out: &mut [f64], offsets: [usize; 3]) {
-        let [os, ot, ou] = offsets;
+    /// Adds Σ over ordered pairs i ≠ j of dd_IĤ_{iijj}, dd_IIĤ_{iijj}, dd_IIĤ_{ijij}, dd_IIĤ_{ijji} (sample
+    /// indices in slot order, N⁴ row-major) to out[or…], out[os…], out[ot…], out[ou…] (`offsets`).
+    pub(super) fn dd_ii(&mut self, lambda_b: &[f64], l: usize, k: usize, out: &mut [f64], offsets: [usize; 4]) {
+        let [or, os, ot, ou] = offsets;
         let nin = self.n;
         let dn = k * nin;
         let (n2, n3) = (nin * nin, nin * nin * nin);
@@ -82,6 +82,7 @@ impl Workspace {
                     }
                 }
             }
+            self.dd_i_layer(m, l, k, &mut out[or..or + n2 * n2]);
             let (mu, lb, ssg, gam, ed, gg) = (self.mu[m], lambda_b[m - 1], &self.ssg[m - 1], &self.gam[m], &self.ed, &self.gg);
             let sig: Option<&[f64]> = if m >= 2 { Some(&self.sig[m - 1]) } else { None };
             let cur_r: &[f64] = &cur;
@@ -127,6 +128,63 @@ impl Workspace {
         } else {
             self.dd0 = prev;
             self.dd1 = cur;
+        }
+    }
+
+    /// Layer m's share of dd_IĤ_{iijj} (e = (i, α), d₁ = (i, β₁), d₂ = (j, β₂), d₃ = (j, β₃)), from the
+    /// HVP rows δ̇⁽ᵐ⁾ = `cur`, ρ̇⁽ᵐ⁾ = W⁽ᵐ⁺¹⁾ᵀδ̇⁽ᵐ⁺¹⁾ = `rhod` and `ed` = δ̇·δ (module docs, "dd_IĤ"):
+    /// ρ_e·(s‴ż₁ż₂ż₃) + Σ_cyc κ_{e,d₁}·(s″ż₂ż₃) + [m ≥ 2] μ_m Σ_cyc δ̇_{e[d₁]}·(δ_{d₂}σ_{α,β₂}[d₃] + δ_{d₃}σ_{α,β₃}[d₂]),
+    /// κ⁽ᵐ⁾_{e,d} = ρ̇⁽ᵐ⁾_{e[d]} + μ_{m+1} γ⁽ᵐ⁺¹⁾_{e,d} s⁽ᵐ⁾_β.
+    fn dd_i_layer(&self, m: usize, l: usize, k: usize, out: &mut [f64]) {
+        let nin = self.n;
+        let dn = k * nin;
+        let n = self.widths[m];
+        let top = m + 1 == l;
+        let (s0, s2, s3, rho, zd, rhod, ed) = (&self.s0[m], &self.s2[m], &self.s3[m], &self.rho[m], &self.zd[m], &self.rhod, &self.ed);
+        let mun = self.mu[m + 1];
+        let coef = |e: usize, d: usize| mun * if top { (e / nin == d / nin) as u8 as f64 } else { self.gam[m + 1][e * dn + d] };
+        for i in 0..k {
+            for jn in 0..k {
+                if jn == i {
+                    continue;
+                }
+                for a in 0..nin {
+                    let e = i * nin + a;
+                    for b1 in 0..nin {
+                        let d1 = i * nin + b1;
+                        let c1 = coef(e, d1);
+                        for b2 in 0..nin {
+                            let d2 = jn * nin + b2;
+                            let c2 = coef(e, d2);
+                            for b3 in 0..nin {
+                                let d3 = jn * nin + b3;
+                                let c3 = coef(e, d3);
+                                let (r1, r2, r3) = ((d1 * nin + a) * n, (d2 * nin + a) * n, (d3 * nin + a) * n);
+                                let (q1, q2, q3) = ((e * dn + d1) * n, (e * dn + d2) * n, (e * dn + d3) * n);
+                                let mut acc = 0.0;
+                                for j in 0..n {
+                                    let (z1, z2, z3) = (zd[r1 + j], zd[r2 + j], zd[r3 + j]);
+                                    let (mut k1, mut k2, mut k3) = (c1 * s0[b1 * n + j], c2 * s0[b2 * n + j], c3 * s0[b3 * n + j]);
+                                    if !top {
+                                        k1 += rhod[q1 + j];
+                                        k2 += rhod[q2 + j];
+                                        k3 += rhod[q3 + j];
+                                    }
+                                    acc += rho[e * n + j] * s3[a * n + j] * z1 * z2 * z3 + s2[a * n + j] * (z2 * z3 * k1 + z1 * z3 * k2 + z1 * z2 * k3);
+                                }
+                                if m >= 2 {
+                                    let sig = &self.sig[m - 1];
+                                    let sg = |d: usize, b: usize| sig[(d * nin + a) * nin + b];
+                                    let (x1, x2, x3) = ((e * dn + d1) * dn, (e * dn + d2) * dn, (e * dn + d3) * dn);
+                                    acc += self.mu[m]
+                                        * (ed[x1 + d2] * sg(d3, b2) + ed[x1 + d3] * sg(d2, b3) + ed[x2 + d1] * sg(d3, b1) + ed[x2 + d3] * sg(d1, b3) + ed[x3 + d1] * sg(d2, b1) + ed[x3 + d2] * sg(d1, b2));
+                                }
+                                out[((a * nin + b1) * nin + b2) * nin + b3] += acc;
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }
