@@ -109,42 +109,60 @@ export function ddII(ws: Workspace, cfg: MultiConfig, l: number, k: number, out:
  * rows: ρ̇⁽ᵐ⁾ = W⁽ᵐ⁺¹⁾ᵀδ̇⁽ᵐ⁺¹⁾ (ws.rhod) and ws.ed = δ̇⁽ᵐ⁾·δ⁽ᵐ⁾ (Rust module docs, "dd_IĤ"):
  *   ρ_e·(s‴ż₁ż₂ż₃) + Σ_cyc κ_{e,d₁}·(s″ż₂ż₃) + [m ≥ 2] μ_m Σ_cyc δ̇_{e[d₁]}·(δ_{d₂}σ_{α,β₂}[d₃] + δ_{d₃}σ_{α,β₃}[d₂]),
  *   κ⁽ᵐ⁾_{e,d} = ρ̇⁽ᵐ⁾_{e[d]} + μ_{m+1} γ⁽ᵐ⁺¹⁾_{e,d} s⁽ᵐ⁾_β.
+ * The n-sums for all (β₁, β₂, β₃) of one (i, j, α) are one product
+ * [ρs‴ż₁ + s″κ₁ | s″ż₁]·[ż₂ż₃ | ż₃κ₂ + ż₂κ₃]ᵀ (N × 2n times 2n × N²).
  */
 function ddILayer(ws: Workspace, m: number, l: number, k: number, out: Float64Array, off: number): void {
   const N = ws.N;
-  const D = k * N;
-  const n = ws.widths[m];
+  const D = k * N, NN = N * N;
+  const n = ws.widths[m], n2 = 2 * n;
   const top = m + 1 === l;
   const s0 = ws.s0[m], s2 = ws.s2[m], s3 = ws.s3[m], rho = ws.rho[m], zd = ws.zd[m], rhod = ws.rhod, ed = ws.ed;
+  const xa = ws.xa, xb = ws.xb, kb = ws.kb, res = ws.res;
   const mun = ws.mu[m + 1];
   const coef = (e: number, d: number) => mun * (top ? ((e - (e % N)) / N === (d - (d % N)) / N ? 1 : 0) : ws.gam[m + 1][e * D + d]);
+  // κ_{e,d} row into kb at o
+  const kappa = (e: number, d: number, o: number) => {
+    const c = coef(e, d), b = d % N, q = (e * D + d) * n;
+    for (let j = 0; j < n; j++) kb[o + j] = top ? c * s0[b * n + j] : c * s0[b * n + j] + rhod[q + j];
+  };
   for (let i = 0; i < k; i++) {
     for (let jn = 0; jn < k; jn++) {
       if (jn === i) continue;
       for (let a = 0; a < N; a++) {
         const e = i * N + a;
+        const re = e * n, sa = a * n;
         for (let b1 = 0; b1 < N; b1++) {
           const d1 = i * N + b1;
-          const c1 = coef(e, d1);
+          kappa(e, d1, 0);
+          const r1 = (d1 * N + a) * n, row = b1 * n2;
+          for (let j = 0; j < n; j++) {
+            const z1 = zd[r1 + j];
+            xa[row + j] = rho[re + j] * s3[sa + j] * z1 + s2[sa + j] * kb[j];
+            xa[row + n + j] = s2[sa + j] * z1;
+          }
+        }
+        for (let b = 0; b < N; b++) kappa(e, jn * N + b, b * n);
+        for (let b2 = 0; b2 < N; b2++) {
+          const r2 = ((jn * N + b2) * N + a) * n;
+          for (let b3 = 0; b3 < N; b3++) {
+            const r3 = ((jn * N + b3) * N + a) * n;
+            const row = (b2 * N + b3) * n2;
+            for (let j = 0; j < n; j++) {
+              const z2 = zd[r2 + j], z3 = zd[r3 + j];
+              xb[row + j] = z2 * z3;
+              xb[row + n + j] = z3 * kb[b2 * n + j] + z2 * kb[b3 * n + j];
+            }
+          }
+        }
+        gemmNT(N, NN, n2, xa, 0, n2, xb, 0, n2, res, 0, NN);
+        for (let b1 = 0; b1 < N; b1++) {
+          const d1 = i * N + b1;
           for (let b2 = 0; b2 < N; b2++) {
             const d2 = jn * N + b2;
-            const c2 = coef(e, d2);
             for (let b3 = 0; b3 < N; b3++) {
               const d3 = jn * N + b3;
-              const c3 = coef(e, d3);
-              const r1 = (d1 * N + a) * n, r2 = (d2 * N + a) * n, r3 = (d3 * N + a) * n;
-              const q1 = (e * D + d1) * n, q2 = (e * D + d2) * n, q3 = (e * D + d3) * n;
-              let acc = 0;
-              for (let j = 0; j < n; j++) {
-                const z1 = zd[r1 + j], z2 = zd[r2 + j], z3 = zd[r3 + j];
-                let k1 = c1 * s0[b1 * n + j], k2 = c2 * s0[b2 * n + j], k3 = c3 * s0[b3 * n + j];
-                if (!top) {
-                  k1 += rhod[q1 + j];
-                  k2 += rhod[q2 + j];
-                  k3 += rhod[q3 + j];
-                }
-                acc += rho[e * n + j] * s3[a * n + j] * z1 * z2 * z3 + s2[a * n + j] * (z2 * z3 * k1 + z1 * z3 * k2 + z1 * z2 * k3);
-              }
+              let acc = res[b1 * NN + b2 * N + b3];
               if (m >= 2) {
                 const sig = ws.sig[m - 1];
                 const sg = (d: number, b: number) => sig[(d * N + a) * N + b];

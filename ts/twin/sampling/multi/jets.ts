@@ -7,16 +7,8 @@ import { dot, gemmNT } from '../../numerics/gemm.js';
 import type { Workspace } from './workspace.js';
 import type { MultiConfig } from './config.js';
 
-/** Pair indices p of directions d₁ ≤ d₂ (symmetric table) and the k × k identity. */
-export function indexPairs(ws: Workspace, D: number, k: number): void {
-  let p = 0;
-  for (let a = 0; a < D; a++) {
-    for (let b = a; b < D; b++) {
-      ws.pidx[a * D + b] = p;
-      ws.pidx[b * D + a] = p;
-      p++;
-    }
-  }
+/** The k × k identity (the δ⁽ℓ⁾ rows at the top). */
+function identity(ws: Workspace, k: number): void {
   ws.eye.fill(0, 0, k * k);
   for (let a = 0; a < k; a++) ws.eye[a * k + a] = 1;
 }
@@ -29,7 +21,7 @@ export function forwardJets(ws: Workspace, cfg: MultiConfig, l: number, k: numbe
   const wd = ws.widths;
   const N = ws.N;
   const D = k * N, E = D * N;
-  indexPairs(ws, D, k);
+  identity(ws, k);
   // the rows δ⁽ᵐ⁾_d (the identity rows e_b at the top)
   const del = (m: number): [Float64Array, number] => (m === l ? [ws.eye, k] : [ws.delta[m], wd[m]]);
   const cc = (m: number, a: number, b: number) => cfg.lambdaB[m - 1] + ws.mu[m] * ws.ssg[m - 1][a * N + b];

@@ -132,59 +132,91 @@ impl Workspace {
     }
 
     /// Layer m's share of dd_IĤ_{iijj} (e = (i, α), d₁ = (i, β₁), d₂ = (j, β₂), d₃ = (j, β₃)), from the
-    /// HVP rows δ̇⁽ᵐ⁾ = `cur`, ρ̇⁽ᵐ⁾ = W⁽ᵐ⁺¹⁾ᵀδ̇⁽ᵐ⁺¹⁾ = `rhod` and `ed` = δ̇·δ (module docs, "dd_IĤ"):
+    /// HVP rows: ρ̇⁽ᵐ⁾ = W⁽ᵐ⁺¹⁾ᵀδ̇⁽ᵐ⁺¹⁾ = `rhod` and `ed` = δ̇⁽ᵐ⁾·δ⁽ᵐ⁾ (module docs, "dd_IĤ"):
     /// ρ_e·(s‴ż₁ż₂ż₃) + Σ_cyc κ_{e,d₁}·(s″ż₂ż₃) + [m ≥ 2] μ_m Σ_cyc δ̇_{e[d₁]}·(δ_{d₂}σ_{α,β₂}[d₃] + δ_{d₃}σ_{α,β₃}[d₂]),
-    /// κ⁽ᵐ⁾_{e,d} = ρ̇⁽ᵐ⁾_{e[d]} + μ_{m+1} γ⁽ᵐ⁺¹⁾_{e,d} s⁽ᵐ⁾_β.
-    fn dd_i_layer(&self, m: usize, l: usize, k: usize, out: &mut [f64]) {
+    /// κ⁽ᵐ⁾_{e,d} = ρ̇⁽ᵐ⁾_{e[d]} + μ_{m+1} γ⁽ᵐ⁺¹⁾_{e,d} s⁽ᵐ⁾_β. The n-sums for all (β₁, β₂, β₃) of one (i, j, α) are one
+    /// product [ρs‴ż₁ + s″κ₁ | s″ż₁]·[ż₂ż₃ | ż₃κ₂ + ż₂κ₃]ᵀ (N × 2n times 2n × N²).
+    fn dd_i_layer(&mut self, m: usize, l: usize, k: usize, out: &mut [f64]) {
         let nin = self.n;
-        let dn = k * nin;
+        let (dn, nsq) = (k * nin, nin * nin);
         let n = self.widths[m];
+        let n2 = 2 * n;
         let top = m + 1 == l;
-        let (s0, s2, s3, rho, zd, rhod, ed) = (&self.s0[m], &self.s2[m], &self.s3[m], &self.rho[m], &self.zd[m], &self.rhod, &self.ed);
         let mun = self.mu[m + 1];
-        let coef = |e: usize, d: usize| mun * if top { (e / nin == d / nin) as u8 as f64 } else { self.gam[m + 1][e * dn + d] };
-        for i in 0..k {
-            for jn in 0..k {
-                if jn == i {
-                    continue;
+        let mut xa = std::mem::take(&mut self.xa);
+        let mut xb = std::mem::take(&mut self.xb);
+        let mut kb = std::mem::take(&mut self.kb);
+        let mut res = std::mem::take(&mut self.res);
+        {
+            let (s0, s2, s3, rho, zd, rhod, ed) = (&self.s0[m], &self.s2[m], &self.s3[m], &self.rho[m], &self.zd[m], &self.rhod, &self.ed);
+            let coef = |e: usize, d: usize| mun * if top { (e / nin == d / nin) as u8 as f64 } else { self.gam[m + 1][e * dn + d] };
+            // κ_{e,d} row into dst
+            let kappa = |e: usize, d: usize, dst: &mut [f64]| {
+                let (c, b, q) = (coef(e, d), d % nin, (e * dn + d) * n);
+                for j in 0..n {
+                    dst[j] = if top { c * s0[b * n + j] } else { c * s0[b * n + j] + rhod[q + j] };
                 }
-                for a in 0..nin {
-                    let e = i * nin + a;
-                    for b1 in 0..nin {
-                        let d1 = i * nin + b1;
-                        let c1 = coef(e, d1);
+            };
+            for i in 0..k {
+                for jn in 0..k {
+                    if jn == i {
+                        continue;
+                    }
+                    for a in 0..nin {
+                        let e = i * nin + a;
+                        let (re, sa) = (e * n, a * n);
+                        for b1 in 0..nin {
+                            let d1 = i * nin + b1;
+                            kappa(e, d1, &mut kb[..n]);
+                            let r1 = (d1 * nin + a) * n;
+                            let row = &mut xa[b1 * n2..(b1 + 1) * n2];
+                            for j in 0..n {
+                                let z1 = zd[r1 + j];
+                                row[j] = rho[re + j] * s3[sa + j] * z1 + s2[sa + j] * kb[j];
+                                row[n + j] = s2[sa + j] * z1;
+                            }
+                        }
+                        for b in 0..nin {
+                            kappa(e, jn * nin + b, &mut kb[b * n..(b + 1) * n]);
+                        }
                         for b2 in 0..nin {
-                            let d2 = jn * nin + b2;
-                            let c2 = coef(e, d2);
+                            let r2 = ((jn * nin + b2) * nin + a) * n;
                             for b3 in 0..nin {
-                                let d3 = jn * nin + b3;
-                                let c3 = coef(e, d3);
-                                let (r1, r2, r3) = ((d1 * nin + a) * n, (d2 * nin + a) * n, (d3 * nin + a) * n);
-                                let (q1, q2, q3) = ((e * dn + d1) * n, (e * dn + d2) * n, (e * dn + d3) * n);
-                                let mut acc = 0.0;
+                                let r3 = ((jn * nin + b3) * nin + a) * n;
+                                let row = &mut xb[(b2 * nin + b3) * n2..(b2 * nin + b3 + 1) * n2];
                                 for j in 0..n {
-                                    let (z1, z2, z3) = (zd[r1 + j], zd[r2 + j], zd[r3 + j]);
-                                    let (mut k1, mut k2, mut k3) = (c1 * s0[b1 * n + j], c2 * s0[b2 * n + j], c3 * s0[b3 * n + j]);
-                                    if !top {
-                                        k1 += rhod[q1 + j];
-                                        k2 += rhod[q2 + j];
-                                        k3 += rhod[q3 + j];
+                                    let (z2, z3) = (zd[r2 + j], zd[r3 + j]);
+                                    row[j] = z2 * z3;
+                                    row[n + j] = z3 * kb[b2 * n + j] + z2 * kb[b3 * n + j];
+                                }
+                            }
+                        }
+                        gemm_nt(nin, nsq, n2, &xa, n2, &xb, n2, &mut res, nsq);
+                        for b1 in 0..nin {
+                            let d1 = i * nin + b1;
+                            for b2 in 0..nin {
+                                let d2 = jn * nin + b2;
+                                for b3 in 0..nin {
+                                    let d3 = jn * nin + b3;
+                                    let mut acc = res[b1 * nsq + b2 * nin + b3];
+                                    if m >= 2 {
+                                        let sig = &self.sig[m - 1];
+                                        let sg = |d: usize, b: usize| sig[(d * nin + a) * nin + b];
+                                        let (x1, x2, x3) = ((e * dn + d1) * dn, (e * dn + d2) * dn, (e * dn + d3) * dn);
+                                        acc += self.mu[m]
+                                            * (ed[x1 + d2] * sg(d3, b2) + ed[x1 + d3] * sg(d2, b3) + ed[x2 + d1] * sg(d3, b1) + ed[x2 + d3] * sg(d1, b3) + ed[x3 + d1] * sg(d2, b1) + ed[x3 + d2] * sg(d1, b2));
                                     }
-                                    acc += rho[e * n + j] * s3[a * n + j] * z1 * z2 * z3 + s2[a * n + j] * (z2 * z3 * k1 + z1 * z3 * k2 + z1 * z2 * k3);
+                                    out[((a * nin + b1) * nin + b2) * nin + b3] += acc;
                                 }
-                                if m >= 2 {
-                                    let sig = &self.sig[m - 1];
-                                    let sg = |d: usize, b: usize| sig[(d * nin + a) * nin + b];
-                                    let (x1, x2, x3) = ((e * dn + d1) * dn, (e * dn + d2) * dn, (e * dn + d3) * dn);
-                                    acc += self.mu[m]
-                                        * (ed[x1 + d2] * sg(d3, b2) + ed[x1 + d3] * sg(d2, b3) + ed[x2 + d1] * sg(d3, b1) + ed[x2 + d3] * sg(d1, b3) + ed[x3 + d1] * sg(d2, b1) + ed[x3 + d2] * sg(d1, b2));
-                                }
-                                out[((a * nin + b1) * nin + b2) * nin + b3] += acc;
                             }
                         }
                     }
                 }
             }
         }
+        self.xa = xa;
+        self.xb = xb;
+        self.kb = kb;
+        self.res = res;
     }
 }

@@ -4,16 +4,8 @@ use super::workspace::Workspace;
 use crate::numerics::gemm::{dot, gemm_nt};
 
 impl Workspace {
-    /// Pair indices of directions d₁ ≤ d₂ (symmetric table) and the k × k identity (the δ⁽ℓ⁾ rows).
-    pub(super) fn index_pairs(&mut self, dn: usize, k: usize) {
-        let mut p = 0;
-        for a in 0..dn {
-            for b in a..dn {
-                self.pidx[a * dn + b] = p;
-                self.pidx[b * dn + a] = p;
-                p += 1;
-            }
-        }
+    /// The k × k identity (the δ⁽ℓ⁾ rows).
+    fn identity(&mut self, k: usize) {
         self.eye[..k * k].fill(0.0);
         for a in 0..k {
             self.eye[a * k + a] = 1.0;
@@ -27,7 +19,7 @@ impl Workspace {
         let nin = self.n;
         let dn = k * nin;
         let e = dn * nin;
-        self.index_pairs(dn, k);
+        self.identity(k);
         for m in 0..l {
             let top = m + 1 == l;
             let nn = if top { k } else { self.widths[m + 1] };
