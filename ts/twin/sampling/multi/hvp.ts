@@ -18,7 +18,7 @@ export function ddII(ws: Workspace, cfg: MultiConfig, l: number, k: number, out:
   const N2 = N * N, N3 = N2 * N;
   // layer ℓ: δ̇⁽ℓ⁾ = 0 and δ⁽ℓ⁾_e = e_a, so only μ_ℓ [a = a′] G⁽ℓ⁻¹⁾ survives (in S alone)
   const E = D * N;
-  const gg = ws.gg, ed = ws.ed;
+  const gg = ws.gg, ed = ws.ed, gath = ws.gath, gr = ws.gr;
   // G⁽ᵐ⁾[r, r′] = u̇_r·u̇_r′ over all jet rows r = (d, α) of layer m (symmetric)
   const gram = (m: number) => {
     const ud = ws.ud[m], n = wd[m];
@@ -73,10 +73,9 @@ export function ddII(ws: Workspace, cfg: MultiConfig, l: number, k: number, out:
     for (let q = 0; q < D * D; q++) for (let e2 = 0; e2 < D; e2++) ed[q * D + e2] = dot(cur, q * n, delta, e2 * n, n);
     ddILayer(ws, m, l, k, out, oR);
     // ⟨g_{e[d]}, g_{e′[d′]}⟩ at layer m (α, α′ the inputs of e, e′)
-    const frob = (e: number, d: number, e2: number, d2: number, a: number, a2: number): number => {
+    const frob = (e: number, d: number, e2: number, d2: number, a: number, a2: number, dd: number): number => {
       const q1 = e * D + d, q2 = e2 * D + d2;
       const c = lb + mu * ssg[a * N + a2];
-      const dd = dot(cur, q1 * n, cur, q2 * n, n);
       const e1 = ed[q1 * D + e2];
       const e3 = ed[q2 * D + e];
       let s1v = 0, s2v = 0, g = 0;
@@ -90,11 +89,25 @@ export function ddII(ws: Workspace, cfg: MultiConfig, l: number, k: number, out:
     for (let i = 0; i < k; i++) {
       for (let j = 0; j < k; j++) {
         if (j === i) continue;
+        // the δ̇·δ̇ dots of S, T, U as three N² × N² Gram blocks: rows (i,a;j,c), (j,a;i,c), (i,a;i,c), (j,a;j,c)
+        const blk = N2 * n, G2 = N2 * N2;
+        const pairs = [[i, j], [j, i], [i, i], [j, j]];
+        for (let x = 0; x < 4; x++) {
+          const [p, r] = pairs[x];
+          for (let a = 0; a < N; a++) for (let c = 0; c < N; c++) {
+            const q = (p * N + a) * D + r * N + c;
+            gath.set(cur.subarray(q * n, (q + 1) * n), x * blk + (a * N + c) * n);
+          }
+        }
+        gemmNT(N2, N2, n, gath, 0, n, gath, 0, n, gr, 0, N2);
+        gemmNT(N2, N2, n, gath, 2 * blk, n, gath, 3 * blk, n, gr, G2, N2);
+        gemmNT(N2, N2, n, gath, 0, n, gath, blk, n, gr, 2 * G2, N2);
         for (let a = 0; a < N; a++) for (let b = 0; b < N; b++) for (let c = 0; c < N; c++) for (let d = 0; d < N; d++) {
           const o = a * N3 + b * N2 + c * N + d;
-          out[oS + o] += frob(i * N + a, j * N + c, i * N + b, j * N + d, a, b);
-          out[oT + o] += frob(i * N + a, i * N + c, j * N + b, j * N + d, a, b);
-          out[oU + o] += frob(i * N + a, j * N + c, j * N + b, i * N + d, a, b);
+          const g = (a * N + c) * N2 + b * N + d;
+          out[oS + o] += frob(i * N + a, j * N + c, i * N + b, j * N + d, a, b, gr[g]);
+          out[oT + o] += frob(i * N + a, i * N + c, j * N + b, j * N + d, a, b, gr[G2 + g]);
+          out[oU + o] += frob(i * N + a, j * N + c, j * N + b, i * N + d, a, b, gr[2 * G2 + g]);
         }
       }
     }

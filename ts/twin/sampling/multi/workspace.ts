@@ -30,7 +30,7 @@ export function multiWorkspaceDoubles(widths: readonly number[], neurons: readon
     if (order >= 1) total += E * nm;
   }
   total += widths[0] * N + k * k;
-  if (order >= 3) total += 3 * D * D * nh + E * E + D * D * D + (3 * N + 2 * N * N) * nh + N * N * N;
+  if (order >= 3) total += 3 * D * D * nh + E * E + D * D * D + (3 * N + 2 * N * N) * nh + N * N * N + 4 * N * N * nh + 3 * N ** 4;
   return total;
 }
 
@@ -65,6 +65,9 @@ export class Workspace {
   readonly xb: Float64Array;
   readonly kb: Float64Array;
   readonly res: Float64Array;
+  // dd_IIĤ: four N² × n blocks of HVP rows and their three N² × N² Gram blocks
+  readonly gath: Float64Array;
+  readonly gr: Float64Array;
   readonly eye: Float64Array; // k × k identity: the δ⁽ℓ⁾ rows
   readonly v: Float64Array; // the per-network values of one layer
 
@@ -112,6 +115,8 @@ export class Workspace {
     this.xb = f64(order >= 3 ? 2 * N * N * nh : 0);
     this.kb = f64(order >= 3 ? N * nh : 0);
     this.res = f64(order >= 3 ? N * N * N : 0);
+    this.gath = f64(order >= 3 ? 4 * N * N * nh : 0);
+    this.gr = f64(order >= 3 ? 3 * N ** 4 : 0);
     this.eye = f64(k * k);
     this.v = f64(3 * N * N + 13 * N ** 4);
   }

@@ -46,6 +46,8 @@ impl Workspace {
                 }
             }
         }
+        let mut gath = std::mem::take(&mut self.gath);
+        let mut gr = std::mem::take(&mut self.gr);
         let mut cur = std::mem::take(&mut self.dd0);
         let mut prev = std::mem::take(&mut self.dd1);
         for m in (1..l).rev() {
@@ -86,10 +88,9 @@ impl Workspace {
             let (mu, lb, ssg, gam, ed, gg) = (self.mu[m], lambda_b[m - 1], &self.ssg[m - 1], &self.gam[m], &self.ed, &self.gg);
             let sig: Option<&[f64]> = if m >= 2 { Some(&self.sig[m - 1]) } else { None };
             let cur_r: &[f64] = &cur;
-            let frob = |e: usize, d: usize, e2: usize, d2: usize, a: usize, a2: usize| -> f64 {
+            let frob = |e: usize, d: usize, e2: usize, d2: usize, a: usize, a2: usize, dd: f64| -> f64 {
                 let (q1, q2) = (e * dn + d, e2 * dn + d2);
                 let c = lb + mu * ssg[a * nin + a2];
-                let dd = dot(&cur_r[q1 * n..(q1 + 1) * n], &cur_r[q2 * n..(q2 + 1) * n]);
                 let e1 = ed[q1 * dn + e2];
                 let e3 = ed[q2 * dn + e];
                 let (mut s1v, mut s2v, mut g) = (0.0, 0.0, 0.0);
@@ -105,14 +106,29 @@ impl Workspace {
                     if j == i {
                         continue;
                     }
+                    // the δ̇·δ̇ dots of S, T, U as three N² × N² Gram blocks: rows (i,a;j,c), (j,a;i,c), (i,a;i,c), (j,a;j,c)
+                    let blk = n2 * n;
+                    for (x, (p, r)) in [(i, j), (j, i), (i, i), (j, j)].into_iter().enumerate() {
+                        for a in 0..nin {
+                            for c in 0..nin {
+                                let q = (p * nin + a) * dn + r * nin + c;
+                                let o = x * blk + (a * nin + c) * n;
+                                gath[o..o + n].copy_from_slice(&cur_r[q * n..(q + 1) * n]);
+                            }
+                        }
+                    }
+                    gemm_nt(n2, n2, n, &gath[..blk], n, &gath[..blk], n, &mut gr[..n2 * n2], n2);
+                    gemm_nt(n2, n2, n, &gath[2 * blk..3 * blk], n, &gath[3 * blk..4 * blk], n, &mut gr[n2 * n2..2 * n2 * n2], n2);
+                    gemm_nt(n2, n2, n, &gath[..blk], n, &gath[blk..2 * blk], n, &mut gr[2 * n2 * n2..3 * n2 * n2], n2);
                     for a in 0..nin {
                         for b in 0..nin {
                             for c in 0..nin {
                                 for d in 0..nin {
                                     let o = a * n3 + b * n2 + c * nin + d;
-                                    out[os + o] += frob(i * nin + a, j * nin + c, i * nin + b, j * nin + d, a, b);
-                                    out[ot + o] += frob(i * nin + a, i * nin + c, j * nin + b, j * nin + d, a, b);
-                                    out[ou + o] += frob(i * nin + a, j * nin + c, j * nin + b, i * nin + d, a, b);
+                                    let g = (a * nin + c) * n2 + b * nin + d;
+                                    out[os + o] += frob(i * nin + a, j * nin + c, i * nin + b, j * nin + d, a, b, gr[g]);
+                                    out[ot + o] += frob(i * nin + a, i * nin + c, j * nin + b, j * nin + d, a, b, gr[n2 * n2 + g]);
+                                    out[ou + o] += frob(i * nin + a, j * nin + c, j * nin + b, i * nin + d, a, b, gr[2 * n2 * n2 + g]);
                                 }
                             }
                         }
@@ -121,6 +137,8 @@ impl Workspace {
             }
             std::mem::swap(&mut cur, &mut prev);
         }
+        self.gath = gath;
+        self.gr = gr;
         // put the buffers back in their original slots
         if (l - 1) % 2 == 0 {
             self.dd0 = cur;

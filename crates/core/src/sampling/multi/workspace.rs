@@ -40,7 +40,7 @@ pub fn workspace_doubles(widths: &[usize], neurons: &[usize], nin: usize, order:
     }
     total += widths[0] as u128 * nn + k * k;
     if order >= 3 {
-        total += 3 * d * d * nh + e * e + d * d * d + (3 * nn + 2 * nn * nn) * nh + nn * nn * nn;
+        total += 3 * d * d * nh + e * e + d * d * d + (3 * nn + 2 * nn * nn) * nh + nn * nn * nn + 4 * nn * nn * nh + 3 * nn.pow(4);
     }
     total
 }
@@ -75,7 +75,9 @@ pub(super) struct Workspace {
     pub(super) xa: Vec<f64>, // dd_IĤ rows per (i, j, α): N × 2n, N² × 2n, κ N × n, products N³
     pub(super) xb: Vec<f64>,
     pub(super) kb: Vec<f64>,
-    pub(super) res: Vec<f64>, // δ̇_q·δ_e′ (D² × D)
+    pub(super) res: Vec<f64>,
+    pub(super) gath: Vec<f64>, // dd_IIĤ: four N² × n blocks of HVP rows and their three N² × N² Gram blocks
+    pub(super) gr: Vec<f64>, // δ̇_q·δ_e′ (D² × D)
     pub(super) eye: Vec<f64>,
     pub(super) v: Vec<f64>,
 }
@@ -122,6 +124,8 @@ impl Workspace {
             xb: vec![],
             kb: vec![],
             res: vec![],
+            gath: vec![],
+            gr: vec![],
             eye: zeros(k * k)?,
             v: zeros(ms::len(nin))?,
         };
@@ -163,6 +167,8 @@ impl Workspace {
             s.xb = zeros(2 * nin * nin * nh)?;
             s.kb = zeros(nin * nh)?;
             s.res = zeros(nin * nin * nin)?;
+            s.gath = zeros(4 * nin * nin * nh)?;
+            s.gr = zeros(3 * nin * nin * nin * nin)?;
         }
         Ok(s)
     }
