@@ -60,9 +60,11 @@
 //! # Cost per network (for each target layer ℓ; the sum over ℓ adds a factor L)
 //! Forward pass O(N·L·n²). Order 1: kN² jet rows through each W⁽ᵐ⁾, O(N²·k·ℓ·n²). Order 2: dĤ O(N³·k²·ℓ·n)
 //! (k²N³ values of O(ℓn)). Order 3: the HVP rows (kN)² through each W, O(N²·k²·ℓ·n²); dd_IĤ and dd_IIĤ from
-//! them O(N⁴·k²·ℓ·n) (products; dd_IĤ's as gemm). So O(N²k²ℓn² + N⁴k²ℓn) in all: within the issue's
-//! O(N²k²Ln²) whenever N² ≤ n; the N⁴k² values of dd_IĤ and dd_IIĤ each need at least one n-sum.
-//! Memory: ż rows of every layer below ℓ (kN²·n per layer) and three (kN)²·n HVP buffers; no N³ term in n.
+//! them O(N⁴·k²·ℓ·n) (as matrix products: dd_IĤ's n-sums per (i, j, α), and the δ̇·δ̇ dots of S, T, U as three
+//! N² × N² Gram blocks per neuron pair, gathered rows (i,α;j,γ), (j,α;i,γ), (i,α;i,γ), (j,α;j,γ)). So
+//! O(N²k²ℓn² + N⁴k²ℓn) in all: within the O(N²k²Ln²) whenever N² ≤ n; the N⁴k² values of dd_IĤ and
+//! dd_IIĤ each need at least one n-sum. Memory: ż rows of every layer below ℓ (kN²·n per layer), three (kN)²·n
+//! HVP buffers and O(N²n + N⁴) scratch; no N³·n term.
 //!
 //! # Reproducibility
 //! Fixed summation orders of `numerics::gemm`; the TS twin `ts/twin/sampling/multi/` performs the same
