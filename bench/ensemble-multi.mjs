@@ -1,7 +1,7 @@
 // Ensembles on N inputs (docs/theory/ensembles.md §5): the kernel's cost per network and the gain of the
 // conditional estimator of E[z_{i;a} z_{i;b}] for G1 with sample indices.
-// Usage: npm run build && node bench/ensemble-multi.mjs [cost|g1] (both by default).
-//   cost: ms per network of wf_ensemble_multi_chunk (wasm, one thread), tanh, n₀ = 8, n = 64, L = 3, k = 2,
+// Usage: npm run build && node bench/ensemble-multi.mjs [cost|g1] [n] (both by default; n = hidden width of cost, 64).
+//   cost: ms per network of wf_ensemble_multi_chunk (wasm, one thread), tanh, n₀ = 8, n = 64 (or [n]), L = 3, k = 2,
 //         N = 1, 2, 4, 8 at every order, next to the single-input kernel.
 //   g1:   G1_{ab} from the linear 1/n fit of two widths (16, 32; 100 000 networks each, depth 3, N = 2),
 //         with the conditional estimator (G = E[K̂]) and the plain one (Graw = E[z z]); "ratio" is the
@@ -16,7 +16,8 @@ await init();
 const what = process.argv[2];
 
 if (!what || what === 'cost') {
-  const base = { widths: [8, 64, 64, 64], Cb: [0.1, 0.1, 0.1], CW: [1.5, 1.5, 1.5], lambdaB: [1, 1, 1], lambdaW: [1, 1, 1], kind: 3, a: 0, seed: 1, neurons: [2, 2, 2] };
+  const w = Number(process.argv[3] ?? 64);
+  const base = { widths: [8, w, w, w], Cb: [0.1, 0.1, 0.1], CW: [1.5, 1.5, 1.5], lambdaB: [1, 1, 1], lambdaW: [1, 1, 1], kind: 3, a: 0, seed: 1, neurons: [2, 2, 2] };
   const time = (run, count) => {
     run({ chunk: 0, first: 0, count: 2 });
     const t0 = performance.now();

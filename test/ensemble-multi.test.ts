@@ -244,8 +244,10 @@ describe('bad input', () => {
   }
   test('too many inputs for the memory → ResourceLimitError with needed and limit, before allocating', async () => {
     const X = Array.from({ length: 32 }, (_, a) => [Math.cos(a), Math.sin(a)]);
-    const err = await ensemble(base(X, { widths: [2, 512, 512] }) as never, { samples: 100, neurons: 8 }).catch((e) => e);
+    // k = 8, N = 32, n = 4096: the three (kN)²·n HVP buffers alone are 6.4 GB (the workspace, not the group sums)
+    const err = await ensemble(base(X, { widths: [2, 4096, 4096] }) as never, { samples: 100, neurons: 8 }).catch((e) => e);
     expect(err).toBeInstanceOf(ResourceLimitError);
+    expect(err.message).toMatch(/kernel workspace/);
     expect(err.needed).toBeGreaterThan(err.limit);
   });
   test('more than MAX_ENSEMBLE_INPUTS rows → InvalidParameterError', async () => {

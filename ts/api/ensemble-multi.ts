@@ -205,7 +205,7 @@ export async function ensembleMulti(spec: NetworkSpec, options: EnsembleOptions)
   const bytes = multiWorkspaceBytes(p.spec.widths, p.neurons, p.N, p.order);
   const limit = Math.min(WORKSPACE_LIMIT[backend], 8 * 2 ** 29);
   if (bytes > limit) {
-    throw new ResourceLimitError('input.X', `${p.N} inputs`, `fewer inputs, neurons or smaller widths: N = ${p.N}, k = ${Math.max(...p.neurons)} need ${formatBytes(bytes)} of kernel workspace (the jets grow like k²N³·n); the limit is ${formatBytes(limit)}`, bytes, limit);
+    throw new ResourceLimitError('input.X', `${p.N} inputs`, `fewer inputs, neurons or smaller widths: N = ${p.N}, k = ${Math.max(...p.neurons)} need ${formatBytes(bytes)} of kernel workspace (the HVP rows grow like k²N²·n, their Gram tables like k²N⁴); the limit is ${formatBytes(limit)}`, bytes, limit);
   }
   const stateDoubles = p.groups * L * len;
   if (stateDoubles > MULTI_STATE_LIMIT) {

@@ -52,7 +52,7 @@ export function forward(ws: Workspace, cfg: MultiConfig): void {
 
 /**
  * Step 1 for target layer ℓ: for every direction d = (b, β), ρ⁽ᵐ⁾_d = W⁽ᵐ⁺¹⁾ᵀδ⁽ᵐ⁺¹⁾_d (ρ⁽ℓ⁻¹⁾_d = row b of
- * W⁽ℓ⁾), δ⁽ᵐ⁾_d = σ′(z_β) ⊙ ρ⁽ᵐ⁾_d, and (order ≥ 3) γ⁽ᵐ⁾_{dd′} = δ⁽ᵐ⁾_d·δ⁽ᵐ⁾_{d′}, for m = ℓ−1 … 1.
+ * W⁽ℓ⁾), δ⁽ᵐ⁾_d = σ′(z_β) ⊙ ρ⁽ᵐ⁾_d, and (order ≥ 2) γ⁽ᵐ⁾_{dd′} = δ⁽ᵐ⁾_d·δ⁽ᵐ⁾_{d′}, for m = ℓ−1 … 1.
  */
 export function backPropagate(ws: Workspace, l: number, k: number, order: number): void {
   const wd = ws.widths;
@@ -72,7 +72,7 @@ export function backPropagate(ws: Workspace, l: number, k: number, order: number
       const be = dd % N;
       for (let j = 0; j < n; j++) delta[dd * n + j] = rho[dd * n + j] * s1[be * n + j];
     }
-    if (order >= 3) {
+    if (order >= 2) {
       const gam = ws.gam[m];
       for (let a = 0; a < D; a++) {
         for (let b = a; b < D; b++) {

@@ -5,7 +5,7 @@
  * module docs). Same algorithm, same floating-point operations in the same order.
  *
  * Files (as in Rust): config (the buffer), workspace (the buffers), forward (draw, forward pass of
- * every input, back-propagation), jets (ż, z̈ forward; dd_IĤ by reverse accumulation), hvp (dd_IIĤ),
+ * every input, back-propagation), jets (ż forward; dĤ by reverse accumulation), hvp (dd_IIĤ, and dd_IĤ from the same HVP rows),
  * stats (the per-network values, `multiNetworkStats`).
  */
 import { InvalidParameterError } from '../../../api/errors.js';

@@ -6,7 +6,7 @@ import { multiNetworkStats as ms } from '../../../../bindings/layout.js';
 import type { MultiConfig } from './config.js';
 import { backPropagate } from './forward.js';
 import { ddII } from './hvp.js';
-import { ddI, forwardJets } from './jets.js';
+import { dh, forwardJets } from './jets.js';
 import type { Workspace } from './workspace.js';
 
 /** Values per layer for N inputs: 3N² + 13N⁴. */
@@ -57,8 +57,7 @@ export function layer(ws: Workspace, cfg: MultiConfig, l: number): void {
   }
   if (order === 0) return;
   backPropagate(ws, l, k, order);
-  forwardJets(ws, cfg, l, k, order);
-  const D = k * N;
+  forwardJets(ws, cfg, l, k);
   const top = ws.zd[l];
   // Ĥ_{ij;ab} = Dz_{i;a}[v_{j;b}] = ż⁽ℓ⁾ row ((j, b), a), column i
   const H = (i: number, j: number, a: number, b: number) => top[((j * N + b) * N + a) * k + i];
@@ -69,9 +68,6 @@ export function layer(ws: Workspace, cfg: MultiConfig, l: number): void {
       v[o.h + a * N + b] = s / k;
     }
   }
-  const zdd = ws.zdd[l];
-  // dĤ_{i;a}[(j, b), (j′, c)] = z̈⁽ℓ⁾ row (p, a), column i
-  const dH = (i: number, a: number, j: number, b: number, j2: number, c: number) => zdd[(ws.pidx[(j * N + b) * D + (j2 * N + c)] * N + a) * k + i];
   for (let i = 0; i < k; i++) {
     for (let j = 0; j < k; j++) {
       if (j === i) continue;
@@ -81,17 +77,27 @@ export function layer(ws: Workspace, cfg: MultiConfig, l: number): void {
         v[o.hzz + x] += H(i, i, a, b) * (zz(j, c) * zz(j, d));
         v[o.hab2 + x] += H(i, j, a, c) * H(i, j, b, d);
         v[o.hzzab + x] += H(i, j, a, c) * zz(i, b) * zz(j, d);
-        if (order >= 2) {
-          v[o.P + x] += dH(i, a, j, b, j, c) * zz(i, d);
-          v[o.Q + x] += dH(i, a, i, b, j, c) * zz(j, d);
+      }
+    }
+  }
+  if (order >= 2) {
+    // dĤ_{ijj} and dĤ_{iij} once per sample triple (O(ℓn) each), then times z of the fourth slot
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < k; j++) {
+        if (j === i) continue;
+        for (let a = 0; a < N; a++) for (let b = 0; b < N; b++) for (let c = 0; c < N; c++) {
+          const dp = dh(ws, l, k, i * N + a, j * N + b, j * N + c);
+          const dq = dh(ws, l, k, i * N + a, i * N + b, j * N + c);
+          for (let d = 0; d < N; d++) {
+            const x = a * N3 + b * N2 + c * N + d;
+            v[o.P + x] += dp * zz(i, d);
+            v[o.Q + x] += dq * zz(j, d);
+          }
         }
       }
     }
   }
-  if (order >= 3) {
-    ddI(ws, l, k, v, o.R);
-    ddII(ws, cfg, l, k, v, o.S, o.T, o.U);
-  }
+  if (order >= 3) ddII(ws, cfg, l, k, v, o.R, o.S, o.T, o.U);
   const blocks = ['hh', 'hzz', 'hab2', 'hzzab', ...(order >= 2 ? ['P', 'Q'] : []), ...(order >= 3 ? ['R', 'S', 'T', 'U'] : [])] as const;
   for (const name of blocks) {
     const b0 = o[name as keyof typeof o];

@@ -4,9 +4,8 @@
  * order); the phases that fill it are in forward.ts, jets.ts, hvp.ts and stats.ts.
  *
  * Index conventions (target layer ℓ, k = k_ℓ, N inputs): a direction d = b·N + β is v_{b;β} = λ∇z_{b;β}
- * (D = kN of them); a jet row r = d·N + α is a direction evaluated at input α (E = D·N rows); a pair
- * p of directions d₁ ≤ d₂ (P = D(D+1)/2, index `pidx[d₁·D + d₂]`) gives second-order rows p·N + α;
- * an HVP row q = e·D + d is g_{e[d]} = Hess(z_e)·v_d with e = (a, α) read as a direction index.
+ * (D = kN of them); a jet row r = d·N + α is a direction evaluated at input α (E = D·N rows); there
+ * are no second-order rows (dĤ and dd_IĤ are reverse accumulations); an HVP row q = e·D + d is g_{e[d]} = Hess(z_e)·v_d with e = (a, α) read as a direction index.
  */
 import type { MultiConfig } from './config.js';
 
@@ -16,7 +15,7 @@ export const f64 = (n: number) => new Float64Array(n);
 export function multiWorkspaceDoubles(widths: readonly number[], neurons: readonly number[], N: number, order: number): number {
   const L = widths.length - 1;
   const k = Math.max(...neurons);
-  const D = k * N, E = D * N, P = (D * (D + 1)) / 2;
+  const D = k * N, E = D * N;
   let nh = 1;
   let total = 4 * (L + 1) + 8 * N * N + 13 * N ** 4 + 3 * N * N;
   for (let m = 1; m <= L; m++) {
@@ -27,14 +26,11 @@ export function multiWorkspaceDoubles(widths: readonly number[], neurons: readon
       nh = Math.max(nh, n);
       total += 4 * N * n;
       if (order >= 1) total += 2 * D * n + 2 * E * n + E * N + D * D;
-      if (order >= 2) total += P * N * n + P * N * N;
     }
     if (order >= 1) total += E * nm;
-    if (order >= 2) total += P * N * nm;
   }
-  total += widths[0] * N + k * k + D * D / 2;
-  if (order >= 1) total += Math.max(E, order >= 2 ? P * N : 0) * nh + nh;
-  if (order >= 3) total += 3 * D * D * nh + E * E + D * D * D;
+  total += widths[0] * N + k * k;
+  if (order >= 3) total += 3 * D * D * nh + E * E + D * D * D + (3 * N + 2 * N * N) * nh + N * N * N + 4 * N * N * nh + 3 * N ** 4;
   return total;
 }
 
@@ -59,16 +55,19 @@ export class Workspace {
   readonly zd: Float64Array[] = [f64(0)]; // E × n_m (E × k at the top layer)
   readonly ud: Float64Array[] = [f64(0)]; // u̇ = σ′ ⊙ ż, E × n_m
   readonly sig: Float64Array[] = [f64(0)]; // σ⁽ᵐ⁾[r, β′] = s⁽ᵐ⁾_β′·u̇⁽ᵐ⁾_r, E × N (zero at m = 0)
-  readonly zdd: Float64Array[] = [f64(0)]; // PN × n_m (PN × k at the top)
-  readonly tau: Float64Array[] = [f64(0)]; // τ⁽ᵐ⁾[p·N + α, β′] = s⁽ᵐ⁾_β′·ü⁽ᵐ⁾_{p;α}, PN × N
-  readonly stk: Float64Array; // stacked rows fed to W
-  readonly hbuf: Float64Array;
   readonly dd0: Float64Array; // δ̇ rows (D² × n)
   readonly dd1: Float64Array;
   readonly rhod: Float64Array;
   readonly gg: Float64Array; // Gram of the u̇ rows of one layer (E × E)
   readonly ed: Float64Array; // δ̇_q·δ_e′ (D² × D)
-  readonly pidx: Int32Array;
+  // dd_IĤ per (i, j, α): rows [ρs‴ż₁ + s″κ₁ | s″ż₁] (N × 2n), [ż₂ż₃ | ż₃κ₂ + ż₂κ₃] (N² × 2n), κ (N × n), products N³
+  readonly xa: Float64Array;
+  readonly xb: Float64Array;
+  readonly kb: Float64Array;
+  readonly res: Float64Array;
+  // dd_IIĤ: four N² × n blocks of HVP rows and their three N² × N² Gram blocks
+  readonly gath: Float64Array;
+  readonly gr: Float64Array;
   readonly eye: Float64Array; // k × k identity: the δ⁽ℓ⁾ rows
   readonly v: Float64Array; // the per-network values of one layer
 
@@ -78,7 +77,7 @@ export class Workspace {
     const N = cfg.inputs;
     const order = cfg.order;
     const k = Math.max(...cfg.neurons);
-    const D = k * N, E = D * N, P = (D * (D + 1)) / 2;
+    const D = k * N, E = D * N;
     this.key = key(cfg);
     this.widths = w.slice();
     this.N = N;
@@ -97,7 +96,7 @@ export class Workspace {
       this.s1.push(f64(hidden ? N * n : 0));
       this.s2.push(f64(hidden ? N * n : 0));
       this.s3.push(f64(hidden ? N * n : 0));
-      const o1 = order >= 1, o2 = order >= 2;
+      const o1 = order >= 1;
       const nm = hidden ? n : k;
       if (hidden) nh = Math.max(nh, n);
       this.rho.push(f64(hidden && o1 ? D * n : 0));
@@ -106,17 +105,18 @@ export class Workspace {
       this.zd.push(f64(o1 ? E * nm : 0));
       this.ud.push(f64(hidden && o1 ? E * n : 0));
       this.sig.push(f64(hidden && o1 ? E * N : 0));
-      this.zdd.push(f64(o2 ? P * N * nm : 0));
-      this.tau.push(f64(hidden && o2 ? P * N * N : 0));
     }
-    this.stk = f64(order >= 1 ? Math.max(E, order >= 2 ? P * N : 0) * nh : 0);
-    this.hbuf = f64(nh);
     this.dd0 = f64(order >= 3 ? D * D * nh : 0);
     this.dd1 = f64(order >= 3 ? D * D * nh : 0);
     this.rhod = f64(order >= 3 ? D * D * nh : 0);
     this.gg = f64(order >= 3 ? E * E : 0);
     this.ed = f64(order >= 3 ? D * D * D : 0);
-    this.pidx = new Int32Array(D * D);
+    this.xa = f64(order >= 3 ? 2 * N * nh : 0);
+    this.xb = f64(order >= 3 ? 2 * N * N * nh : 0);
+    this.kb = f64(order >= 3 ? N * nh : 0);
+    this.res = f64(order >= 3 ? N * N * N : 0);
+    this.gath = f64(order >= 3 ? 4 * N * N * nh : 0);
+    this.gr = f64(order >= 3 ? 3 * N ** 4 : 0);
     this.eye = f64(k * k);
     this.v = f64(3 * N * N + 13 * N ** 4);
   }

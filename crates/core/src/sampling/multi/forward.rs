@@ -51,7 +51,7 @@ impl Workspace {
         }
     }
 
-    /// Step 1 for target layer ℓ: ρ⁽ᵐ⁾_d, δ⁽ᵐ⁾_d for every direction d = (b, β), and (order ≥ 3)
+    /// Step 1 for target layer ℓ: ρ⁽ᵐ⁾_d, δ⁽ᵐ⁾_d for every direction d = (b, β), and (order ≥ 2)
     /// γ⁽ᵐ⁾_{dd′} = δ⁽ᵐ⁾_d·δ⁽ᵐ⁾_{d′}, for m = ℓ−1 … 1.
     pub(super) fn back_propagate(&mut self, l: usize, k: usize, order: u32) {
         let wd = &self.widths;
@@ -77,7 +77,7 @@ impl Workspace {
                     delta[dd * n + j] = rho[dd * n + j] * s1[be * n + j];
                 }
             }
-            if order >= 3 {
+            if order >= 2 {
                 let delta = &self.delta[m];
                 let gam = &mut self.gam[m];
                 for a in 0..dn {

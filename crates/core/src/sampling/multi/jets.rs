@@ -1,34 +1,25 @@
-//! Step 2: the forward jets ż, z̈ along the directions v_{b;β} evaluated at every input α, and dd_IĤ
-//! by reverse accumulation of the third-order jet (module docs of `sampling::multi`).
+//! Step 2: the forward jets ż along the directions v_{b;β} evaluated at every input α, and dĤ by
+//! reverse accumulation of the second-order jet (module docs of `sampling::multi`).
 use super::workspace::Workspace;
 use crate::numerics::gemm::{dot, gemm_nt};
 
 impl Workspace {
-    /// Pair indices of directions d₁ ≤ d₂ (symmetric table) and the k × k identity (the δ⁽ℓ⁾ rows).
-    pub(super) fn index_pairs(&mut self, dn: usize, k: usize) {
-        let mut p = 0;
-        for a in 0..dn {
-            for b in a..dn {
-                self.pidx[a * dn + b] = p;
-                self.pidx[b * dn + a] = p;
-                p += 1;
-            }
-        }
+    /// The k × k identity (the δ⁽ℓ⁾ rows).
+    fn identity(&mut self, k: usize) {
         self.eye[..k * k].fill(0.0);
         for a in 0..k {
             self.eye[a * k + a] = 1.0;
         }
     }
 
-    /// ż⁽ᵐ⁾ rows r = d·N + α for m = 1 … ℓ (with u̇ = σ′ż and σ⁽ᵐ⁾[r, β′] = s_β′·u̇_r below ℓ) and, at
-    /// order ≥ 2, z̈⁽ᵐ⁾ rows p·N + α (τ⁽ᵐ⁾ at order 3); the top layer keeps the k probed neurons.
+    /// ż⁽ᵐ⁾ rows r = d·N + α for m = 1 … ℓ (with u̇ = σ′ż and σ⁽ᵐ⁾[r, β′] = s_β′·u̇_r below ℓ); the top
+    /// layer keeps the k probed neurons. No second-order rows: dĤ and dd_IĤ come by reverse accumulation.
     #[allow(clippy::needless_range_loop)] // m indexes several per-layer vectors at once
-    pub(super) fn forward_jets(&mut self, lambda_b: &[f64], l: usize, k: usize, order: u32) {
+    pub(super) fn forward_jets(&mut self, lambda_b: &[f64], l: usize, k: usize) {
         let nin = self.n;
         let dn = k * nin;
         let e = dn * nin;
-        let p2 = dn * (dn + 1) / 2;
-        self.index_pairs(dn, k);
+        self.identity(k);
         for m in 0..l {
             let top = m + 1 == l;
             let nn = if top { k } else { self.widths[m + 1] };
@@ -70,118 +61,37 @@ impl Workspace {
                 }
             }
         }
-        if order < 2 {
-            return;
-        }
-        for m in 0..l {
-            let top = m + 1 == l;
-            let nn = if top { k } else { self.widths[m + 1] };
-            if m == 0 {
-                self.zdd[1][..p2 * nin * nn].fill(0.0);
-                continue;
-            }
-            let n = self.widths[m];
-            {
-                let (zd, zdd, s0, s1, s2) = (&self.zd[m], &self.zdd[m], &self.s0[m], &self.s1[m], &self.s2[m]);
-                let stk = &mut self.stk;
-                let tau = &mut self.tau[m];
-                for d1 in 0..dn {
-                    for d2 in d1..dn {
-                        let p = self.pidx[d1 * dn + d2];
-                        for a in 0..nin {
-                            let (row, r1, r2) = ((p * nin + a) * n, (d1 * nin + a) * n, (d2 * nin + a) * n);
-                            for j in 0..n {
-                                stk[row + j] = s2[a * n + j] * zd[r1 + j] * zd[r2 + j] + s1[a * n + j] * zdd[row + j];
-                            }
-                            if order >= 3 {
-                                for b in 0..nin {
-                                    tau[(p * nin + a) * nin + b] = dot(&s0[b * n..(b + 1) * n], &stk[row..row + n]);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            {
-                let (_, hi) = self.zdd.split_at_mut(m + 1);
-                gemm_nt(p2 * nin, nn, n, &self.stk, n, &self.w[m + 1], n, &mut hi[0], nn);
-            }
-            let (dl, dw): (&[f64], usize) = if top { (&self.eye, k) } else { (&self.delta[m + 1], self.widths[m + 1]) };
-            let mu = self.mu[m + 1];
-            let sig = &self.sig[m];
-            let zn = &mut self.zdd[m + 1];
-            for d1 in 0..dn {
-                let b1 = d1 % nin;
-                let o1 = if top { d1 / nin } else { d1 } * dw;
-                for d2 in d1..dn {
-                    let b2 = d2 % nin;
-                    let o2 = if top { d2 / nin } else { d2 } * dw;
-                    let p = self.pidx[d1 * dn + d2];
-                    for a in 0..nin {
-                        let sa = sig[(d2 * nin + a) * nin + b1];
-                        let sb = sig[(d1 * nin + a) * nin + b2];
-                        let row = (p * nin + a) * nn;
-                        for j in 0..nn {
-                            zn[row + j] += mu * (dl[o1 + j] * sa + dl[o2 + j] * sb);
-                        }
-                    }
-                }
-            }
-        }
     }
 
-    /// Adds Σ over ordered pairs i ≠ j of dd_IĤ_{iijj;δ0δ1δ2δ3} to out (N⁴ row-major), by reverse
-    /// accumulation: z⃛⁽ℓ⁾_e = Σ_{m=2}^{ℓ} μ_m Σ_cyc γ⁽ᵐ⁾_{e,d₁} τ⁽ᵐ⁻¹⁾[d₂d₃] + Σ_{m<ℓ} ρ⁽ᵐ⁾_e·h⁽ᵐ⁾.
-    pub(super) fn dd_i(&mut self, l: usize, k: usize, out: &mut [f64]) {
+    /// dĤ_{e}[d₁, d₂] = D²z_e[v_{d₁}, v_{d₂}] for e = (a, α) (index e = a·N + α among the k probed
+    /// neurons) by reverse accumulation of the second-order forward jet, with no z̈ rows:
+    /// Σ_{m=1}^{ℓ−1} ρ⁽ᵐ⁾_e·(s″_α ż_α[d₁] ż_α[d₂]) + Σ_{m=2}^{ℓ} μ_m (γ⁽ᵐ⁾_{e,d₁} σ⁽ᵐ⁻¹⁾_{α,β₁}[d₂] + γ⁽ᵐ⁾_{e,d₂} σ⁽ᵐ⁻¹⁾_{α,β₂}[d₁]).
+    pub(super) fn dh(&self, l: usize, k: usize, e: usize, d1: usize, d2: usize) -> f64 {
         let nin = self.n;
-        let dn = k * nin;
-        for i in 0..k {
-            for jn in 0..k {
-                if jn == i {
-                    continue;
+        let (a, b1, b2) = (e % nin, d1 % nin, d2 % nin);
+        let mut val = 0.0;
+        for m in 1..=l {
+            if m < l {
+                let n = self.widths[m];
+                let (zd, s2, rho) = (&self.zd[m], &self.s2[m], &self.rho[m]);
+                let (r1, r2, re, sa) = ((d1 * nin + a) * n, (d2 * nin + a) * n, e * n, a * n);
+                let mut acc = 0.0;
+                for j in 0..n {
+                    acc += rho[re + j] * s2[sa + j] * zd[r1 + j] * zd[r2 + j];
                 }
-                for a in 0..nin {
-                    let e = i * nin + a;
-                    for b1 in 0..nin {
-                        let d1 = i * nin + b1;
-                        for b2 in 0..nin {
-                            let d2 = jn * nin + b2;
-                            let p12 = self.pidx[d1 * dn + d2];
-                            for b3 in 0..nin {
-                                let d3 = jn * nin + b3;
-                                let (p13, p23) = (self.pidx[d1 * dn + d3], self.pidx[d2 * dn + d3]);
-                                let mut val = 0.0;
-                                for m in 1..=l {
-                                    if m < l {
-                                        let n = self.widths[m];
-                                        let (zd, zdd, s2, s3) = (&self.zd[m], &self.zdd[m], &self.s2[m], &self.s3[m]);
-                                        let (r1, r2, r3) = ((d1 * nin + a) * n, (d2 * nin + a) * n, (d3 * nin + a) * n);
-                                        let (q12, q13, q23) = ((p12 * nin + a) * n, (p13 * nin + a) * n, (p23 * nin + a) * n);
-                                        let h = &mut self.hbuf;
-                                        for j in 0..n {
-                                            let (z1, z2, z3) = (zd[r1 + j], zd[r2 + j], zd[r3 + j]);
-                                            h[j] = s3[a * n + j] * z1 * z2 * z3 + s2[a * n + j] * (zdd[q12 + j] * z3 + zdd[q13 + j] * z2 + zdd[q23 + j] * z1);
-                                        }
-                                        val += dot(&self.rho[m][e * n..(e + 1) * n], &h[..n]);
-                                    }
-                                    if m >= 2 {
-                                        let t = &self.tau[m - 1];
-                                        let (g1, g2, g3) = if m == l {
-                                            (1.0, 0.0, 0.0)
-                                        } else {
-                                            let g = &self.gam[m];
-                                            (g[e * dn + d1], g[e * dn + d2], g[e * dn + d3])
-                                        };
-                                        val += self.mu[m]
-                                            * (g1 * t[(p23 * nin + a) * nin + b1] + g2 * t[(p13 * nin + a) * nin + b2] + g3 * t[(p12 * nin + a) * nin + b3]);
-                                    }
-                                }
-                                out[((a * nin + b1) * nin + b2) * nin + b3] += val;
-                            }
-                        }
-                    }
-                }
+                val += acc;
+            }
+            if m >= 2 {
+                let dn = k * nin;
+                let (g1, g2) = if m == l {
+                    ((e / nin == d1 / nin) as u8 as f64, (e / nin == d2 / nin) as u8 as f64)
+                } else {
+                    (self.gam[m][e * dn + d1], self.gam[m][e * dn + d2])
+                };
+                let sig = &self.sig[m - 1];
+                val += self.mu[m] * (g1 * sig[(d2 * nin + a) * nin + b1] + g2 * sig[(d1 * nin + a) * nin + b2]);
             }
         }
+        val
     }
 }

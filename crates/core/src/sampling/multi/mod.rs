@@ -22,36 +22,49 @@
 //! so applied to s⁽ᵐ⁻¹⁾_α it gives μ_m δ_d (s_β·s_α): the constant c_m = λ_b + μ|s|² of one input becomes
 //! c⁽ᵐ⁾_{αβ} = λ_b⁽ᵐ⁾ + μ_m s⁽ᵐ⁻¹⁾_α·s⁽ᵐ⁻¹⁾_β.
 //!
-//! **2. Forward jets** at input α (rows r = (d, α) and (p, α), p a pair d₁ ≤ d₂; ż⁽¹⁾ = c⁽¹⁾_{αβ}δ⁽¹⁾_d, z̈⁽¹⁾ = 0):
+//! **2. Forward jets** at input α (rows r = (d, α); ż⁽¹⁾ = c⁽¹⁾_{αβ}δ⁽¹⁾_d):
 //! ```text
-//! ż⁽ᵐ⁺¹⁾_α[d]      = c⁽ᵐ⁺¹⁾_{αβ} δ_d + W u̇_α[d]                   u̇ = s′_α ż,  σ_{α,β′}[d] = s_β′·u̇_α[d]
-//! z̈⁽ᵐ⁺¹⁾_α[d₁d₂]   = μ (δ_{d₁} σ_{α,β₁}[d₂] + δ_{d₂} σ_{α,β₂}[d₁]) + W ü_α   ü = s″_α ż₁ż₂ + s′_α z̈₁₂,  τ_{α,β′} = s_β′·ü_α
-//! Ĥ_{ab;αβ} = ż⁽ℓ⁾_α[(b,β)]_a,   dĤ_{a;α}[d₁, d₂] = z̈⁽ℓ⁾_α[d₁d₂]_a
+//! ż⁽ᵐ⁺¹⁾_α[d] = c⁽ᵐ⁺¹⁾_{αβ} δ_d + W u̇_α[d],   u̇ = s′_α ż,   σ_{α,β′}[d] = s_β′·u̇_α[d],   Ĥ_{ab;αβ} = ż⁽ℓ⁾_α[(b,β)]_a
 //! ```
-//! **dd_IĤ by reverse accumulation.** The third-order jet obeys z⃛⁽ᵐ⁺¹⁾ = r⁽ᵐ⁺¹⁾ + W(h⁽ᵐ⁾ + s′z⃛⁽ᵐ⁾) with
-//! h = s‴ż₁ż₂ż₃ + s″(z̈₁₂ż₃ + z̈₁₃ż₂ + z̈₂₃ż₁) and r⁽ᵐ⁾ = μ_m Σ_cyc δ⁽ᵐ⁾_{d₁} τ⁽ᵐ⁻¹⁾_{α,β₁}[d₂d₃]; telescoping
-//! δ⁽ᵐ⁺¹⁾·z⃛⁽ᵐ⁺¹⁾ = δ⁽ᵐ⁺¹⁾·r⁽ᵐ⁺¹⁾ + ρ⁽ᵐ⁾·h⁽ᵐ⁾ + δ⁽ᵐ⁾·z⃛⁽ᵐ⁾ gives, for e = (a, α),
+//! No second-order jet is propagated. The second-order jet obeys z̈⁽ᵐ⁺¹⁾[d₁d₂] = r₂⁽ᵐ⁺¹⁾ + W(s″ż₁ż₂ + s′z̈⁽ᵐ⁾)
+//! with r₂⁽ᵐ⁾ = μ_m(δ⁽ᵐ⁾_{d₁} σ⁽ᵐ⁻¹⁾_{α,β₁}[d₂] + δ⁽ᵐ⁾_{d₂} σ⁽ᵐ⁻¹⁾_{α,β₂}[d₁]), z̈⁽¹⁾ = 0: linear in its own previous
+//! layer, so any linear functional Σ_m w⁽ᵐ⁾·z̈⁽ᵐ⁾ telescopes against the adjoint of that recursion. With the
+//! plain back-propagation rows (adjoint of e_a) it gives **dĤ** for e = (a, α):
 //! ```text
-//! dd_IĤ_{a;α}[d₁,d₂,d₃] = Σ_{m=2}^{ℓ} μ_m Σ_cyc γ⁽ᵐ⁾_{e,d₁} τ⁽ᵐ⁻¹⁾_{α,β₁}[d₂d₃] + Σ_{m=1}^{ℓ−1} ρ⁽ᵐ⁾_e·h⁽ᵐ⁾_α
+//! dĤ_{a;α}[d₁, d₂] = Σ_{m=1}^{ℓ−1} ρ⁽ᵐ⁾_e·(s″_α ż_α[d₁] ż_α[d₂]) + Σ_{m=2}^{ℓ} μ_m (γ⁽ᵐ⁾_{e,d₁} σ⁽ᵐ⁻¹⁾_{α,β₁}[d₂] + γ⁽ᵐ⁾_{e,d₂} σ⁽ᵐ⁻¹⁾_{α,β₂}[d₁])
 //! ```
-//! (γ⁽ℓ⁾_{e,d} = 1 when e and d share the neuron, else 0): O(n) per value instead of a matrix product per
-//! direction triple.
+//! (γ⁽ℓ⁾_{e,d} = 1 when e and d share the neuron, else 0): O(ℓn) per value, for the k²N³ values dĤ_{ijj} and
+//! dĤ_{iij} the estimators need — instead of z̈ rows for all (kN)²N/2 pairs and inputs through every W.
 //!
 //! **3. Hessian–vector products** g_{e[d]} = ∇_θ(Dz_e[v_d]): on b⁽ᵐ⁾ δ̇⁽ᵐ⁾_{e[d]}, on W⁽ᵐ⁾
-//! δ̇⁽ᵐ⁾_{e[d]} ⊗ s_α + δ⁽ᵐ⁾_e ⊗ u̇⁽ᵐ⁻¹⁾_α[d], with
+//! δ̇⁽ᵐ⁾_{e[d]} ⊗ s_α + δ⁽ᵐ⁾_e ⊗ u̇⁽ᵐ⁻¹⁾_α[d], with (ρ̇⁽ᵐ⁾ = W⁽ᵐ⁺¹⁾ᵀδ̇⁽ᵐ⁺¹⁾, κ⁽ᵐ⁾_{e,d} = ρ̇⁽ᵐ⁾_{e[d]} + μ_{m+1} γ⁽ᵐ⁺¹⁾_{e,d} s⁽ᵐ⁾_β)
 //! ```text
-//! δ̇⁽ℓ⁾ = 0,   δ̇⁽ᵐ⁾_{e[d]} = s″_α ż⁽ᵐ⁾_α[d] ρ⁽ᵐ⁾_e + s′_α (W⁽ᵐ⁺¹⁾ᵀ δ̇⁽ᵐ⁺¹⁾_{e[d]} + μ_{m+1} γ⁽ᵐ⁺¹⁾_{e,d} s⁽ᵐ⁾_β)
+//! δ̇⁽ℓ⁾ = 0,   δ̇⁽ᵐ⁾_{e[d]} = s″_α ż⁽ᵐ⁾_α[d] ρ⁽ᵐ⁾_e + s′_α κ⁽ᵐ⁾_{e,d}
 //! ⟨g_{e[d]}, g_{e′[d′]}⟩_λ = Σ_m c⁽ᵐ⁾_{αα′} δ̇·δ̇′ + μ_m [(δ̇·δ_{e′}) σ⁽ᵐ⁻¹⁾_{α′,α}[d′] + (δ̇′·δ_e) σ⁽ᵐ⁻¹⁾_{α,α′}[d] + γ⁽ᵐ⁾_{ee′} u̇_α[d]·u̇_{α′}[d′]]
 //! S: ⟨g_{(i,δ1)[(j,δ3)]}, g_{(i,δ2)[(j,δ4)]}⟩   T: ⟨g_{(i,δ1)[(i,δ3)]}, g_{(j,δ2)[(j,δ4)]}⟩   U: ⟨g_{(i,δ1)[(j,δ3)]}, g_{(j,δ2)[(i,δ4)]}⟩
 //! ```
+//! **dd_IĤ from the same rows.** Reverse accumulation of the third-order jet (as for dĤ, one order up) gives
+//! dd_IĤ_e[d₁,d₂,d₃] = Σ_{m<ℓ} ρ⁽ᵐ⁾_e·h⁽ᵐ⁾ + Σ_{m=2}^{ℓ} μ_m Σ_cyc γ⁽ᵐ⁾_{e,d₁} s⁽ᵐ⁻¹⁾_{β₁}·(s″ż₂ż₃ + s′z̈₂₃)⁽ᵐ⁻¹⁾ with
+//! h = s‴ż₁ż₂ż₃ + s″(z̈₁₂ż₃ + z̈₁₃ż₂ + z̈₂₃ż₁). Its z̈₂₃ terms are Σ_m w⁽ᵐ⁾·z̈⁽ᵐ⁾[d₂d₃] with
+//! w⁽ᵐ⁾ = s″ż[d₁]ρ_e + μ_{m+1}γ⁽ᵐ⁺¹⁾_{e,d₁} s′s_{β₁}: exactly the source of δ̇_{e[d₁]}, whose recursion
+//! δ̇⁽ᵐ⁾ = w⁽ᵐ⁾ + s′ ρ̇⁽ᵐ⁾ is the adjoint of the z̈ recursion. Telescoping,
+//! Σ_{m=1}^{ℓ−1} w⁽ᵐ⁾·z̈⁽ᵐ⁾ = Σ_{m=2}^{ℓ−1} δ̇⁽ᵐ⁾·r₂⁽ᵐ⁾ + Σ_{m=1}^{ℓ−1} ρ̇⁽ᵐ⁾·(s″ż₂ż₃), so
+//! ```text
+//! dd_IĤ_{a;α}[d₁,d₂,d₃] = Σ_{m=1}^{ℓ−1} [ρ_e·(s‴ż₁ż₂ż₃) + Σ_cyc κ_{e,d₁}·(s″ż₂ż₃)]
+//!                        + Σ_{m=2}^{ℓ−1} μ_m Σ_cyc [(δ̇_{e[d₁]}·δ_{d₂}) σ_{α,β₂}[d₃] + (δ̇_{e[d₁]}·δ_{d₃}) σ_{α,β₃}[d₂]]
+//! ```
+//! (all at input α, layer m). For one (i, j, α) the n-sums over all (β₁, β₂, β₃) are one product
+//! [ρs‴ż₁ + s″κ₁ | s″ż₁]·[ż₂ż₃ | ż₃κ₂ + ż₂κ₃]ᵀ (N × 2n by 2n × N², `gemm_nt`); the δ̇·δ dots are the table
+//! dd_IIĤ already builds.
 //!
 //! # Cost per network (for each target layer ℓ; the sum over ℓ adds a factor L)
-//! Forward pass O(N·L·n²). Order 1: kN² jet rows through each W⁽ᵐ⁾, O(N²·k·ℓ·n²). Order 2: the
-//! kN(kN+1)/2 direction pairs at N inputs, O(N³·k²·ℓ·n²). Order 3: dd_IĤ O(N⁴·k²·ℓ·n) by the reverse
-//! accumulation, the HVP rows (kN)² through each W, O(N²·k²·ℓ·n²), and their products O(N⁴·k²·ℓ·n).
-//! So O(N³k²ℓn² + N⁴k²ℓn) in all: the brief's O(N²k²ℓn²) holds for the Ĥ and dd_IIĤ parts, while
-//! dĤ with its N³ sample triples (k²N³ values per layer, each a row of the forward jet) costs N³.
-//! Memory: the jets of every layer below ℓ are kept (kN²·n and k²N³·n/2 per layer).
+//! Forward pass O(N·L·n²). Order 1: kN² jet rows through each W⁽ᵐ⁾, O(N²·k·ℓ·n²). Order 2: dĤ O(N³·k²·ℓ·n)
+//! (k²N³ values of O(ℓn)). Order 3: the HVP rows (kN)² through each W, O(N²·k²·ℓ·n²); dd_IĤ and dd_IIĤ from
+//! them O(N⁴·k²·ℓ·n) (as matrix products: dd_IĤ's n-sums per (i, j, α), and the δ̇·δ̇ dots of S, T, U as three
+//! N² × N² Gram blocks per neuron pair, gathered rows (i,α;j,γ), (j,α;i,γ), (i,α;i,γ), (j,α;j,γ)). So
+//! O(N²k²ℓn² + N⁴k²ℓn) in all: within the issue's O(N²k²Ln²) whenever N² ≤ n; the N⁴k² values of dd_IĤ and
+//! dd_IIĤ each need at least one n-sum. Memory: ż rows of every layer below ℓ (kN²·n per layer), three (kN)²·n
+//! HVP buffers and O(N²n + N⁴) scratch; no N³·n term.
 //!
 //! # Reproducibility
 //! Fixed summation orders of `numerics::gemm`; the TS twin `ts/twin/sampling/multi/` performs the same

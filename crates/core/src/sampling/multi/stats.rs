@@ -57,8 +57,7 @@ impl Workspace {
             return;
         }
         self.back_propagate(l, k, order);
-        self.forward_jets(&cfg.lambda_b, l, k, order);
-        let dn = k * nin;
+        self.forward_jets(&cfg.lambda_b, l, k);
         let (o_hh, o_hzz, o_hab2, o_hzzab, o_p, o_q) = (ms::hh(nin), ms::hzz(nin), ms::hab2(nin), ms::hzzab(nin), ms::p(nin), ms::q(nin));
         {
             let z = &self.z[l];
@@ -74,9 +73,6 @@ impl Workspace {
                     v[o_h + a * nin + b] = s / k as f64;
                 }
             }
-            let zdd = &self.zdd[l];
-            let pidx = &self.pidx;
-            let dh = |i: usize, a: usize, j: usize, b: usize, j2: usize, c: usize| zdd[(pidx[(j * nin + b) * dn + (j2 * nin + c)] * nin + a) * k + i];
             for i in 0..k {
                 for j in 0..k {
                     if j == i {
@@ -91,10 +87,30 @@ impl Workspace {
                                     v[o_hzz + x] += hh(i, i, a, b) * (zz(j, c) * zz(j, d));
                                     v[o_hab2 + x] += hh(i, j, a, c) * hh(i, j, b, d);
                                     v[o_hzzab + x] += hh(i, j, a, c) * zz(i, b) * zz(j, d);
-                                    if order >= 2 {
-                                        v[o_p + x] += dh(i, a, j, b, j, c) * zz(i, d);
-                                        v[o_q + x] += dh(i, a, i, b, j, c) * zz(j, d);
-                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if order >= 2 {
+            // dĤ_{ijj} and dĤ_{iij} once per sample triple (O(ℓn) each), then times z of the fourth slot
+            let z = &self.z[l];
+            for i in 0..k {
+                for j in 0..k {
+                    if j == i {
+                        continue;
+                    }
+                    for a in 0..nin {
+                        for b in 0..nin {
+                            for c in 0..nin {
+                                let dp = self.dh(l, k, i * nin + a, j * nin + b, j * nin + c);
+                                let dq = self.dh(l, k, i * nin + a, i * nin + b, j * nin + c);
+                                for d in 0..nin {
+                                    let x = a * n3 + b * n2 + c * nin + d;
+                                    v[o_p + x] += dp * z[d * n + i];
+                                    v[o_q + x] += dq * z[d * n + j];
                                 }
                             }
                         }
@@ -104,8 +120,7 @@ impl Workspace {
         }
         let (o_r, o_s, o_t, o_u) = (ms::r(nin), ms::s(nin), ms::t(nin), ms::u(nin));
         if order >= 3 {
-            self.dd_i(l, k, &mut v[o_r..o_r + n2 * n2]);
-            self.dd_ii(&cfg.lambda_b, l, k, &mut v, [o_s, o_t, o_u]);
+            self.dd_ii(&cfg.lambda_b, l, k, &mut v, [o_r, o_s, o_t, o_u]);
         }
         let mut blocks = vec![o_hh, o_hzz, o_hab2, o_hzzab];
         if order >= 2 {

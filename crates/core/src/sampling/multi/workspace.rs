@@ -21,7 +21,6 @@ pub fn workspace_doubles(widths: &[usize], neurons: &[usize], nin: usize, order:
     let k = *neurons.iter().max().unwrap() as u128;
     let nn = nin as u128;
     let (d, e) = (k * nn, k * nn * nn);
-    let p = d * (d + 1) / 2;
     let mut nh: u128 = 1;
     let mut total = 4 * (l as u128 + 1) + 8 * nn * nn + 13 * nn.pow(4) + 3 * nn * nn;
     for m in 1..=l {
@@ -34,23 +33,14 @@ pub fn workspace_doubles(widths: &[usize], neurons: &[usize], nin: usize, order:
             if order >= 1 {
                 total += 2 * d * n + 2 * e * n + e * nn + d * d;
             }
-            if order >= 2 {
-                total += p * nn * n + p * nn * nn;
-            }
         }
         if order >= 1 {
             total += e * nm;
         }
-        if order >= 2 {
-            total += p * nn * nm;
-        }
     }
-    total += widths[0] as u128 * nn + k * k + d * d / 2;
-    if order >= 1 {
-        total += e.max(if order >= 2 { p * nn } else { 0 }) * nh + nh;
-    }
+    total += widths[0] as u128 * nn + k * k;
     if order >= 3 {
-        total += 3 * d * d * nh + e * e + d * d * d;
+        total += 3 * d * d * nh + e * e + d * d * d + (3 * nn + 2 * nn * nn) * nh + nn * nn * nn + 4 * nn * nn * nh + 3 * nn.pow(4);
     }
     total
 }
@@ -77,16 +67,17 @@ pub(super) struct Workspace {
     pub(super) zd: Vec<Vec<f64>>,
     pub(super) ud: Vec<Vec<f64>>,
     pub(super) sig: Vec<Vec<f64>>,
-    pub(super) zdd: Vec<Vec<f64>>,
-    pub(super) tau: Vec<Vec<f64>>,
-    pub(super) stk: Vec<f64>,
-    pub(super) hbuf: Vec<f64>,
     pub(super) dd0: Vec<f64>,
     pub(super) dd1: Vec<f64>,
     pub(super) rhod: Vec<f64>,
     pub(super) gg: Vec<f64>, // Gram of the u̇ rows of one layer (E × E)
-    pub(super) ed: Vec<f64>, // δ̇_q·δ_e′ (D² × D)
-    pub(super) pidx: Vec<usize>,
+    pub(super) ed: Vec<f64>,
+    pub(super) xa: Vec<f64>, // dd_IĤ rows per (i, j, α): N × 2n, N² × 2n, κ N × n, products N³
+    pub(super) xb: Vec<f64>,
+    pub(super) kb: Vec<f64>,
+    pub(super) res: Vec<f64>,
+    pub(super) gath: Vec<f64>, // dd_IIĤ: four N² × n blocks of HVP rows and their three N² × N² Gram blocks
+    pub(super) gr: Vec<f64>, // δ̇_q·δ_e′ (D² × D)
     pub(super) eye: Vec<f64>,
     pub(super) v: Vec<f64>,
 }
@@ -103,7 +94,6 @@ impl Workspace {
         }
         let k = *cfg.neurons.iter().max().unwrap();
         let (d, e) = (k * nin, k * nin * nin);
-        let p = d * (d + 1) / 2;
         let mut s = Workspace {
             widths: w.clone(),
             neurons: cfg.neurons.clone(),
@@ -125,16 +115,17 @@ impl Workspace {
             zd: vec![vec![]],
             ud: vec![vec![]],
             sig: vec![vec![]],
-            zdd: vec![vec![]],
-            tau: vec![vec![]],
-            stk: vec![],
-            hbuf: vec![],
             dd0: vec![],
             dd1: vec![],
             rhod: vec![],
             gg: vec![],
             ed: vec![],
-            pidx: vec![0; d * d],
+            xa: vec![],
+            xb: vec![],
+            kb: vec![],
+            res: vec![],
+            gath: vec![],
+            gr: vec![],
             eye: zeros(k * k)?,
             v: zeros(ms::len(nin))?,
         };
@@ -142,7 +133,7 @@ impl Workspace {
         for _ in 0..l {
             s.ssg.push(zeros(nin * nin)?);
         }
-        let (o1, o2) = (order >= 1, order >= 2);
+        let o1 = order >= 1;
         for m in 1..=l {
             let (n, np) = (w[m], w[m - 1]);
             let hidden = m < l;
@@ -165,17 +156,19 @@ impl Workspace {
             s.zd.push(zeros(if o1 { e * nm } else { 0 })?);
             s.ud.push(zeros(if hidden && o1 { e * n } else { 0 })?);
             s.sig.push(zeros(if hidden && o1 { e * nin } else { 0 })?);
-            s.zdd.push(zeros(if o2 { p * nin * nm } else { 0 })?);
-            s.tau.push(zeros(if hidden && o2 { p * nin * nin } else { 0 })?);
         }
-        s.stk = zeros(if o1 { e.max(if o2 { p * nin } else { 0 }) * nh } else { 0 })?;
-        s.hbuf = zeros(nh)?;
         if order >= 3 {
             s.dd0 = zeros(d * d * nh)?;
             s.dd1 = zeros(d * d * nh)?;
             s.rhod = zeros(d * d * nh)?;
             s.gg = zeros(e * e)?;
             s.ed = zeros(d * d * d)?;
+            s.xa = zeros(2 * nin * nh)?;
+            s.xb = zeros(2 * nin * nin * nh)?;
+            s.kb = zeros(nin * nh)?;
+            s.res = zeros(nin * nin * nin)?;
+            s.gath = zeros(4 * nin * nin * nh)?;
+            s.gr = zeros(3 * nin * nin * nin * nin)?;
         }
         Ok(s)
     }
