@@ -236,6 +236,16 @@ function smoothPair(q: Quadrature, rho: number, act: Activation, odd: boolean, k
   return [s, dsum];
 }
 
+/** Factor on the 1-D half-width for the pair rule (poles of order ≤ 2 per axis), as `pair_gain`. */
+function pairGain(act: Activation): number {
+  switch (act.kind) {
+    case Kind.Tanh: case Kind.Sigmoid: case Kind.Softplus: case Kind.Swish:
+      return 1.25;
+    default:
+      return 1;
+  }
+}
+
 /** One recursion's 2-D rules (the twin of `PairRule` in kernel_matrix.rs). */
 class PairRule {
   private readonly odd: boolean;
@@ -245,7 +255,7 @@ class PairRule {
   constructor(private readonly q: Quadrature, private readonly act: Activation) {
     this.odd = isOdd(act);
     // Custom σ (js only) takes the same tensor trapezoid, at its declared half-width.
-    this.halfwidth = !act.isPolynomial && !act.hasKink ? act.halfwidth : null;
+    this.halfwidth = !act.isPolynomial && !act.hasKink && act.halfwidth !== null ? act.halfwidth * pairGain(act) : null;
   }
 
   pair(k11: number, k12: number, k22: number): [number, number] {

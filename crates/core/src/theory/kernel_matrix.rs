@@ -289,6 +289,19 @@ fn smooth_pair(q: &Quadrature, rho: f64, act: &Activation, odd: bool, k11: f64, 
     (s, d)
 }
 
+/// Factor on `analytic_halfwidth` for the pair rule. That half-width is set below the pole distance
+/// (tanh: π/2 → 1.0; sigmoid, softplus, swish: π → 2) because the 1-D moments integrate σ′⁴ and σ′²σ″²,
+/// whose poles have order up to 8; the pair integrands σ(z₁)σ(z₂) and σ′(z₁)σ′(z₂) have poles of order
+/// ≤ 2 per axis, so the strip can reach 1.25× further (still inside π/2 and π): 1.56× fewer nodes in
+/// 2-D at the same converged accuracy (test `smooth_rule_at_the_default_degree_is_converged`; 1.4 failed
+/// it at 5e-13). Scaled tanh's half-width (1/a) is not as conservative: it keeps its own.
+fn pair_gain(act: &Activation) -> f64 {
+    match act.kind {
+        Kind::Tanh | Kind::Sigmoid | Kind::Softplus | Kind::Swish => 1.25,
+        _ => 1.0,
+    }
+}
+
 /// One step's rules: the quadrature and the activation.
 struct PairRule<'q> {
     q: &'q Quadrature,
@@ -299,7 +312,7 @@ struct PairRule<'q> {
 
 impl<'q> PairRule<'q> {
     fn new(q: &'q Quadrature, act: Activation) -> PairRule<'q> {
-        let halfwidth = if act.is_polynomial() || act.has_kink() { None } else { act.analytic_halfwidth() };
+        let halfwidth = if act.is_polynomial() || act.has_kink() { None } else { act.analytic_halfwidth().map(|r| r * pair_gain(&act)) };
         PairRule { q, act, odd: is_odd(&act), halfwidth }
     }
 
