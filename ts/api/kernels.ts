@@ -16,7 +16,7 @@ import { checkWorkers } from './shards.js';
 import { runChunks, workerFactory, type ChunkTask } from '../parallel/workers.js';
 import { fromRaw } from '../twin/numerics/activation.js';
 import { quadrature } from '../twin/numerics/quadrature/expect.js';
-import { kernelRows, rowsLen, runKernelMatrix } from '../twin/theory/kernel_matrix.js';
+import { hasClosedPair, kernelRows, rowsLen, runKernelMatrix } from '../twin/theory/kernel_matrix.js';
 import { resolveSpec, twinHyper, type NetworkSpec, type PerLayer } from './spec.js';
 import { statusMessage } from '../../bindings/core.js';
 import { kernelConfig, kernelLayer, kernelOutput } from '../../bindings/layout.js';
@@ -49,8 +49,9 @@ export interface KernelsOptions {
 export interface KernelsParallelOptions extends KernelsOptions {
   /**
    * Threads (Node worker_threads, Web Workers) that share each layer's rows, 1 … 256; 1 computes on the
-   * calling thread. The result is identical, bit for bit, for every count: each pair is computed by
-   * the same code whichever thread holds its row. Builtin activations only.
+   * calling thread, and so do the closed-form σ (relu, leaky relu, erf, gelu, sin, linear), whose pairs
+   * cost less than moving K to a thread. The result is identical, bit for bit, for every count: each
+   * pair is computed by the same code whichever thread holds its row. Builtin activations only.
    */
   workers: number;
   /** Aborts the run (the Promise rejects with AbortError; the workers in flight are terminated). */
@@ -102,7 +103,9 @@ export function kernels(spec: KernelsSpec, options: KernelsOptions & { workers?:
     return (async () => {
       const workers = checkWorkers(opts.workers);
       const p = prepare(spec, opts);
-      if (workers === 1) return compute(p);
+      // A closed-form pair costs ~0.2 µs: less than moving its share of K to a thread and back
+      // (bench/RESULTS.md, "kernels() at scale"), so those σ stay on the calling thread.
+      if (workers === 1 || hasClosedPair(p.r.activation)) return compute(p);
       return computeParallel(p, workers, opts.signal);
     })();
   }

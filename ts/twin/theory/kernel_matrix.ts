@@ -108,6 +108,16 @@ export function sinPair(k11: number, k12: number, k22: number): [number, number]
   return [ss, 0.5 * (ep + em)];
 }
 
+/** True when σ has a closed-form pair kernel ({@link closedPair} is not null). */
+export function hasClosedPair(act: Activation): boolean {
+  switch (act.kind) {
+    case Kind.Relu: case Kind.LeakyRelu: case Kind.Linear: case Kind.Erf: case Kind.Gelu: case Kind.Sin:
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** The closed form of ⟨σσ⟩, ⟨σ′σ′⟩ for σ when there is one (relu, leaky relu, linear, erf, gelu, sin), else null. */
 export function closedPair(act: Activation, k11: number, k12: number, k22: number): [number, number] | null {
   switch (act.kind) {
