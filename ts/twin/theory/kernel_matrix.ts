@@ -11,7 +11,7 @@
  */
 import { Kind, type Activation } from '../numerics/activation.js';
 import { ladderStep, type Quadrature } from '../numerics/quadrature/expect.js';
-import { computeMoments } from './moments.js';
+import { computeMoments, K_MIN } from './moments.js';
 import type { LayerHyper } from './recursion.js';
 
 /** True when σ(−z) = −σ(z), so that σσ and σ′σ′ are even functions of (z_α, z_β). */
@@ -315,9 +315,15 @@ export function kernelRows(q: Quadrature, act: Activation, k: Float64Array, n: n
 
 const DIAG = new Float64Array(2);
 
-/** ⟨σ²⟩ and ⟨σ′²⟩ at variance K into DIAG (NaN for a non-finite K). */
+/** ⟨σ²⟩ and ⟨σ′²⟩ at variance K into DIAG: the closed form at c = 1 when σ has one, else `theory()`'s moments (as `diagonal`). */
 function diagonal(q: Quadrature, act: Activation, kaa: number): void {
-  if (Number.isFinite(kaa)) {
+  // Like the moments, K is taken at max(K, K_MIN), so a zero input still matches theory().
+  const kd = Math.max(kaa, K_MIN);
+  const closed = Number.isFinite(kaa) ? closedPair(act, kd, kd, kd) : null;
+  if (closed !== null) {
+    DIAG[0] = closed[0];
+    DIAG[1] = closed[1];
+  } else if (Number.isFinite(kaa)) {
     const m = computeMoments(q, act, kaa);
     DIAG[0] = m.s2;
     DIAG[1] = m.d2;
