@@ -49,8 +49,8 @@ export interface KernelsOptions {
 export interface KernelsParallelOptions extends KernelsOptions {
   /**
    * Threads (Node worker_threads, Web Workers) that share each layer's rows, 1 … 256; 1 computes on the
-   * calling thread, and so do the closed-form σ (relu, leaky relu, erf, gelu, sin, linear) below
-   * N = 1024 inputs, whose pairs cost less than moving K to a thread. The result is identical, bit for bit, for every count: each
+   * calling thread, and so do the closed-form σ (relu, leaky relu, erf, gelu, sin, linear), whose
+   * pairs cost less than moving K to a thread. The result is identical, bit for bit, for every count: each
    * pair is computed by the same code whichever thread holds its row. Builtin activations only.
    */
   workers: number;
@@ -103,9 +103,9 @@ export function kernels(spec: KernelsSpec, options: KernelsOptions & { workers?:
     return (async () => {
       const workers = checkWorkers(opts.workers);
       const p = prepare(spec, opts);
-      // A closed-form pair costs ~0.2 µs: below N ≈ 1000 that is less than starting the threads and
-      // moving K to them and back (N = 512, erf: 225 ms in-thread, 307 ms on 2 workers; bench/RESULTS.md).
-      if (workers === 1 || (hasClosedPair(p.r.activation) && p.n < CLOSED_FORM_THREAD_MIN)) return compute(p);
+      // A closed-form pair costs ~0.2 µs, less than moving its share of K to a thread and back
+      // (erf, N = 2048, L = 10: 3.3 s on the calling thread, 7.2 s on 2 workers; bench/RESULTS.md).
+      if (workers === 1 || hasClosedPair(p.r.activation)) return compute(p);
       return computeParallel(p, workers, opts.signal);
     })();
   }
@@ -247,9 +247,6 @@ async function computeParallel(p: Prepared, workers: number, signal?: AbortSigna
   }
   return result(p, out);
 }
-
-/** Below this many inputs, closed-form σ are computed on the calling thread even when workers are asked for. */
-const CLOSED_FORM_THREAD_MIN = 1024;
 
 /** Header of a `kernels` worker config: [kind, a, degree, N], then that layer's K (N²). */
 const KR_HEADER = 4;
