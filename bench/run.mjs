@@ -2,7 +2,7 @@
 // (and vs numpy / neural-tangents where a peer is installed). Prints a table and writes
 // bench/results.json. Needs a build (`npm run build`); never part of `npm test`.
 //
-//   node bench/run.mjs [--quick] [--only=normals,gemm,ensemble,theory,peers,train]
+//   node bench/run.mjs [--quick] [--only=normals,gemm,ensemble,theory,peers,kernels,train]
 //
 // Peers: numpy from the bench venv or the system python3; neural-tangents only from the bench venv
 // (`bash bench/peers/setup-venv.sh`). A missing peer skips its lines, never the run.
@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { ROOT, python, snapshotBuild, table, waitForIdle } from './lib.mjs';
 
-const SUITES = ['normals', 'gemm', 'ensemble', 'theory', 'peers', 'train'];
+const SUITES = ['normals', 'gemm', 'ensemble', 'theory', 'peers', 'kernels', 'train'];
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='));

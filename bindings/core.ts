@@ -147,6 +147,14 @@ export class WasmCore {
     return this.glue.wf_kernel_matrix(cfg.ptr, cfg.len, x.ptr, x.len, degree, out.ptr, out.len);
   }
 
+  /**
+   * `wf_kernel_rows`: one layer's (⟨σσ⟩, ⟨σ′σ′⟩) for rows lo ≤ α < hi of the upper triangle of K (N × N),
+   * the work unit of `kernels({ workers })`; `out` holds 2·Σ_{α=lo}^{hi−1}(N − α) values.
+   */
+  kernelRows(kind: number, a: number, degree: number, n: number, k: F64Block, lo: number, hi: number, out: F64Block): Status {
+    return this.glue.wf_kernel_rows(kind, a, degree, n, k.ptr, k.len, lo, hi, out.ptr, out.len);
+  }
+
   /** `wf_theory_multi`: the multi-input recursion (docs/theory/multi.md); `out` holds L × {@link theoryMultiStride}(N) values. */
   theoryMulti(cfg: F64Block, x: F64Block, degree: number, out: F64Block): Status {
     return this.glue.wf_theory_multi(cfg.ptr, cfg.len, x.ptr, x.len, degree, out.ptr, out.len);
@@ -205,6 +213,7 @@ export const EXPORT_METHODS = {
   wf_hermite_rule: 'hermiteRule',
   wf_theory: 'theory',
   wf_kernel_matrix: 'kernelMatrix',
+  wf_kernel_rows: 'kernelRows',
   wf_ensemble_chunk: 'ensembleChunk',
   wf_ensemble_release: 'ensembleRelease',
   wf_ensemble_multi_chunk: 'ensembleMultiChunk',

@@ -19,6 +19,7 @@ export interface InitOutput {
     readonly wf_has_simd: () => number;
     readonly wf_hermite_rule: (a: number, b: number, c: number) => number;
     readonly wf_kernel_matrix: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => number;
+    readonly wf_kernel_rows: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => number;
     readonly wf_rng_fill_normal: (a: number, b: number, c: number, d: number, e: number) => number;
     readonly wf_rng_fill_u64: (a: number, b: number, c: number, d: number, e: number) => number;
     readonly wf_theory: (a: number, b: number, c: number, d: number, e: number) => number;
@@ -110,6 +111,13 @@ export interface Glue {
    */
   wf_kernel_matrix(cfg: number, cfg_len: number, x: number, x_len: number, degree: number, out: number, out_len: number): number;
   /**
+   * One layer's pair expectations for rows lo ≤ α < hi (`theory::kernel_matrix::kernel_rows`), the
+   * work unit of `kernels({ workers })`: `k` = that layer's N × N matrix K (k_len = N²), σ = (kind, a)
+   * as in the configs; `out` receives 2·`rows_len`(N, lo, hi) values, (⟨σσ⟩, ⟨σ′σ′⟩) per pair (α, β),
+   * β = α…N−1. Returns 0, or Length (k_len, rows or out_len), Activation, Degree, Null.
+   */
+  wf_kernel_rows(kind: number, a: number, degree: number, n: number, k: number, k_len: number, lo: number, hi: number, out: number, out_len: number): number;
+  /**
    * Fills out[0..n] with N(0, 1) draws of stream `stream` under the seed (seed_lo + 2³² seed_hi), the
    * same numbers as the TS twin's `new Rng(seed, stream).fillNormal(out)`. `stream` is an
    * integer-valued f64 in [0, 2⁵³). Returns 0, Range for an invalid stream, Null for a null `out`.
@@ -159,7 +167,7 @@ export interface Glue {
 }
 
 /** The names of the exports wasm-bindgen wraps, in the order of the glue. */
-export const GLUE_EXPORTS = ['wf_alloc', 'wf_dgemm', 'wf_dgemm_nt', 'wf_dgemv', 'wf_ensemble_chunk', 'wf_ensemble_multi_chunk', 'wf_ensemble_multi_release', 'wf_ensemble_release', 'wf_free', 'wf_gauss_moments', 'wf_has_simd', 'wf_hermite_rule', 'wf_kernel_matrix', 'wf_rng_fill_normal', 'wf_rng_fill_u64', 'wf_theory', 'wf_theory_multi', 'wf_theory_multi_stride', 'wf_train_chunk', 'wf_train_release'] as const;
+export const GLUE_EXPORTS = ['wf_alloc', 'wf_dgemm', 'wf_dgemm_nt', 'wf_dgemv', 'wf_ensemble_chunk', 'wf_ensemble_multi_chunk', 'wf_ensemble_multi_release', 'wf_ensemble_release', 'wf_free', 'wf_gauss_moments', 'wf_has_simd', 'wf_hermite_rule', 'wf_kernel_matrix', 'wf_kernel_rows', 'wf_rng_fill_normal', 'wf_rng_fill_u64', 'wf_theory', 'wf_theory_multi', 'wf_theory_multi_stride', 'wf_train_chunk', 'wf_train_release'] as const;
 
 /** A fresh copy of the glue (its own module-level state). */
 export function createGlue(): Glue {
@@ -343,6 +351,28 @@ export function createGlue(): Glue {
   }
 
   /**
+   * One layer's pair expectations for rows lo ≤ α < hi (`theory::kernel_matrix::kernel_rows`), the
+   * work unit of `kernels({ workers })`: `k` = that layer's N × N matrix K (k_len = N²), σ = (kind, a)
+   * as in the configs; `out` receives 2·`rows_len`(N, lo, hi) values, (⟨σσ⟩, ⟨σ′σ′⟩) per pair (α, β),
+   * β = α…N−1. Returns 0, or Length (k_len, rows or out_len), Activation, Degree, Null.
+   * @param {number} kind
+   * @param {number} a
+   * @param {number} degree
+   * @param {number} n
+   * @param {number} k
+   * @param {number} k_len
+   * @param {number} lo
+   * @param {number} hi
+   * @param {number} out
+   * @param {number} out_len
+   * @returns {number}
+   */
+  function wf_kernel_rows(kind, a, degree, n, k, k_len, lo, hi, out, out_len) {
+      const ret = wasm.wf_kernel_rows(kind, a, degree, n, k, k_len, lo, hi, out, out_len);
+      return ret;
+  }
+
+  /**
    * Fills out[0..n] with N(0, 1) draws of stream `stream` under the seed (seed_lo + 2³² seed_hi), the
    * same numbers as the TS twin's `new Rng(seed, stream).fillNormal(out)`. `stream` is an
    * integer-valued f64 in [0, 2⁵³). Returns 0, Range for an invalid stream, Null for a null `out`.
@@ -497,5 +527,5 @@ export function createGlue(): Glue {
       const instance = new WebAssembly.Instance(module, imports);
       return __wbg_finalize_init(instance, module);
   }
-  return { initSync, wf_alloc, wf_dgemm, wf_dgemm_nt, wf_dgemv, wf_ensemble_chunk, wf_ensemble_multi_chunk, wf_ensemble_multi_release, wf_ensemble_release, wf_free, wf_gauss_moments, wf_has_simd, wf_hermite_rule, wf_kernel_matrix, wf_rng_fill_normal, wf_rng_fill_u64, wf_theory, wf_theory_multi, wf_theory_multi_stride, wf_train_chunk, wf_train_release };
+  return { initSync, wf_alloc, wf_dgemm, wf_dgemm_nt, wf_dgemv, wf_ensemble_chunk, wf_ensemble_multi_chunk, wf_ensemble_multi_release, wf_ensemble_release, wf_free, wf_gauss_moments, wf_has_simd, wf_hermite_rule, wf_kernel_matrix, wf_kernel_rows, wf_rng_fill_normal, wf_rng_fill_u64, wf_theory, wf_theory_multi, wf_theory_multi_stride, wf_train_chunk, wf_train_release };
 }

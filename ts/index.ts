@@ -19,7 +19,7 @@ export type { CompareResult, CompareRow, ComparePoint, CompareOptions } from './
 export { compareMulti } from './api/compare-multi.js';
 export type { CompareMultiResult, CompareMultiRow } from './api/compare-multi.js';
 export { kernels } from './api/kernels.js';
-export type { KernelsSpec, KernelsOptions, KernelsResult, KernelLayer, KernelInputs } from './api/kernels.js';
+export type { KernelsSpec, KernelsOptions, KernelsParallelOptions, KernelsResult, KernelLayer, KernelInputs } from './api/kernels.js';
 export { gaussianExpectations, expect, expect2, hermiteRule, DEFAULT_DEGREE, MAX_DEGREE, MOMENT_NAMES } from './api/gauss.js';
 export type { GaussianExpectations, GaussianExpectationsOptions, ExpectOptions, Covariance2, MomentName } from './api/gauss.js';
 export { ACTIVATIONS, parseActivation, erf, erfc } from './api/activation.js';

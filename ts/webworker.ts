@@ -7,6 +7,7 @@ import { init } from './api/backend.js';
 import { chunkRunner } from './api/network.js';
 import { trainChunkRunner } from './api/train.js';
 import { multiChunkRunner } from './api/ensemble-multi.js';
+import { kernelRowsRunner } from './api/kernels.js';
 import type { ChunkTask, WorkerJob } from './parallel/workers.js';
 
 type Setup = { cfg: Float64Array; backend: 'wasm' | 'js'; module?: WebAssembly.Module; job?: WorkerJob };
@@ -18,7 +19,7 @@ scope.onmessage = async (e: MessageEvent) => {
     if (!run) {
       const { cfg, backend, module, job } = e.data as Setup;
       if (backend === 'wasm') await init({ wasm: module });
-      run = job === 'train' ? trainChunkRunner(cfg, backend) : job === 'ensemble-multi' ? multiChunkRunner(cfg, backend) : chunkRunner(cfg, backend);
+      run = job === 'train' ? trainChunkRunner(cfg, backend) : job === 'ensemble-multi' ? multiChunkRunner(cfg, backend) : job === 'kernels' ? kernelRowsRunner(cfg, backend) : chunkRunner(cfg, backend);
       scope.postMessage({ type: 'ready' });
       return;
     }

@@ -10,10 +10,13 @@
  * `ts/twin/theory/kernel_matrix.ts` (whose doc says which 2-D rule serves which activation).
  */
 import { resolveBackend, wasmCore, type Backend } from './backend.js';
-import { InvalidParameterError, WideflowError } from './errors.js';
+import { AbortError, InvalidParameterError, WideflowError } from './errors.js';
 import { checkDegree } from './gauss.js';
+import { checkWorkers } from './shards.js';
+import { runChunks, workerFactory, type ChunkTask } from '../parallel/workers.js';
+import { fromRaw } from '../twin/numerics/activation.js';
 import { quadrature } from '../twin/numerics/quadrature/expect.js';
-import { runKernelMatrix } from '../twin/theory/kernel_matrix.js';
+import { hasClosedPair, kernelRows, rowsLen, runKernelMatrix } from '../twin/theory/kernel_matrix.js';
 import { resolveSpec, twinHyper, type NetworkSpec, type PerLayer } from './spec.js';
 import { statusMessage } from '../../bindings/core.js';
 import { kernelConfig, kernelLayer, kernelOutput } from '../../bindings/layout.js';
@@ -40,6 +43,19 @@ export interface KernelsOptions {
   degree?: number;
   /** `'wasm'` (default once `init()` resolved) or `'js'`. */
   backend?: Backend;
+}
+
+/** Options of the multi-threaded `kernels()`: it then returns a Promise. */
+export interface KernelsParallelOptions extends KernelsOptions {
+  /**
+   * Threads (Node worker_threads, Web Workers) that share each layer's rows, 1 … 256; 1 computes on the
+   * calling thread, and so do the closed-form σ (relu, leaky relu, erf, gelu, sin, linear), whose
+   * pairs cost less than moving K to a thread. The result is identical, bit for bit, for every count: each
+   * pair is computed by the same code whichever thread holds its row. Builtin activations only.
+   */
+  workers: number;
+  /** Aborts the run (the Promise rejects with AbortError; the workers in flight are terminated). */
+  signal?: AbortSignal;
 }
 
 export interface KernelLayer {
@@ -69,11 +85,36 @@ const MAX_OUTPUT = 1 << 27;
 /**
  * Computes K⁽ℓ⁾_αβ and Θ⁽ℓ⁾_αβ for every layer ℓ = 1 … L and every pair of inputs.
  *
+ * Off the diagonal, relu, leaky relu, erf, exact gelu, sin and linear use closed forms (accurate to
+ * ≤ 1e-14 relative on every entry); other σ a 2-D quadrature at `degree` (docs/theory/kernels.md).
+ * With `options.workers` the rows of each layer are shared among that many threads and the call
+ * returns a Promise; the numbers are the same bits as without.
+ *
  * @example
  * const { layers } = kernels({ activation: 'erf', depth: 3, Cb: 0.1, CW: 1, lambdaB: 0.1, lambdaW: 1, inputs: [[1, 0], [0.6, 0.8]] });
  * layers[2].K[0 * 2 + 1] // K⁽³⁾ between the two inputs
+ * const big = await kernels({ ...spec, inputs: { data, n: 2048 } }, { workers: 2 });
  */
-export function kernels(spec: KernelsSpec, options: KernelsOptions = {}): KernelsResult {
+export function kernels(spec: KernelsSpec, options?: KernelsOptions & { workers?: undefined }): KernelsResult;
+export function kernels(spec: KernelsSpec, options: KernelsParallelOptions): Promise<KernelsResult>;
+export function kernels(spec: KernelsSpec, options: KernelsOptions & { workers?: number; signal?: AbortSignal } = {}): KernelsResult | Promise<KernelsResult> {
+  if (typeof options === 'object' && options !== null && options.workers !== undefined) {
+    const opts = options;
+    return (async () => {
+      const workers = checkWorkers(opts.workers);
+      const p = prepare(spec, opts);
+      // A closed-form pair costs ~0.2 µs, less than moving its share of K to a thread and back
+      // (erf, N = 2048, L = 10: 3.3 s on the calling thread, 7.2 s on 2 workers; bench/RESULTS.md).
+      if (workers === 1 || hasClosedPair(p.r.activation)) return compute(p);
+      return computeParallel(p, workers, opts.signal);
+    })();
+  }
+  return compute(prepare(spec, options));
+}
+
+type Prepared = ReturnType<typeof prepare>;
+
+function prepare(spec: KernelsSpec, options: KernelsOptions) {
   if (typeof spec !== 'object' || spec === null) throw new InvalidParameterError('spec', spec, 'an object');
   if (typeof options !== 'object' || options === null) throw new InvalidParameterError('options', options, 'an object');
   const { x, n, n0 } = checkInputs(spec.inputs);
@@ -89,12 +130,16 @@ export function kernels(spec: KernelsSpec, options: KernelsOptions = {}): Kernel
   }
   const degree = checkDegree(options.degree);
   const backend = resolveBackend(options.backend, 'kernels()');
-  const nn = n * n;
+  if (backend === 'wasm' && r.activation.kind < 0) {
+    throw new InvalidParameterError('backend', 'wasm', "'js' for a custom activation (the wasm core only has the builtins)");
+  }
+  return { x, n, n0, r, dims, degree, backend };
+}
+
+function compute(p: Prepared): KernelsResult {
+  const { x, n, n0, r, dims, degree, backend } = p;
   const out = new Float64Array(kernelOutput.len(dims));
   if (backend === 'wasm') {
-    if (r.activation.kind < 0) {
-      throw new InvalidParameterError('backend', 'wasm', "'js' for a custom activation (the wasm core only has the builtins)");
-    }
     const core = wasmCore('kernels()');
     const cfg = pack(kernelConfig, { depth: r.depth, inputs: n, inputWidth: n0, hyper: r.hyper, kind: r.activation.kind, a: r.activation.a });
     const cfgB = core.allocF64(cfg);
@@ -112,6 +157,12 @@ export function kernels(spec: KernelsSpec, options: KernelsOptions = {}): Kernel
   } else {
     runKernelMatrix(quadrature(degree), r.activation, twinHyper(r.hyper), x, n, n0, out);
   }
+  return result(p, out);
+}
+
+function result(p: Prepared, out: Float64Array): KernelsResult {
+  const { n, n0, r, dims, degree, backend } = p;
+  const nn = n * n;
   const layers: KernelLayer[] = [];
   let bad: number | null = null;
   const stride = kernelLayer.len(dims), atK = kernelLayer.at.K, atTheta = kernelLayer.at.Theta(dims);
@@ -123,6 +174,115 @@ export function kernels(spec: KernelsSpec, options: KernelsOptions = {}): Kernel
   }
   const warnings = bad === null ? [] : [`overflow: some entry of K or Θ is not finite from layer ${bad} on (reduce C_W or the depth)`];
   return { n, inputWidth: n0, layers, degree, backend, warnings };
+}
+
+/** Row blocks [first, first + count) of the upper triangle with about `pairs` pairs each. */
+function rowBlocks(n: number, parts: number): ChunkTask[] {
+  const total = rowsLen(n, 0, n);
+  const tasks: ChunkTask[] = [];
+  let first = 0;
+  for (let c = 0; first < n; c++) {
+    const target = (total * (c + 1)) / parts;
+    let last = first + 1;
+    while (last < n && rowsLen(n, 0, last) < target) last++;
+    tasks.push({ chunk: c, first, count: last - first });
+    first = last;
+  }
+  return tasks;
+}
+
+/**
+ * The recursion with each layer's pairs computed by `workers` threads (`wf_kernel_rows` or its twin):
+ * layer 1 (the Gram matrix) and the assembly K = C_b + C_W⟨σσ⟩, Θ = λ_b + λ_W⟨σσ⟩ + C_W Θ⟨σ′σ′⟩ run
+ * here with the arithmetic of `run_kernel_matrix`, so the result is the single-thread one, bit for bit.
+ */
+async function computeParallel(p: Prepared, workers: number, signal?: AbortSignal): Promise<KernelsResult> {
+  const { x, n, n0, r, dims, degree, backend } = p;
+  if (r.activation.kind < 0) throw new InvalidParameterError('workers', workers, '1 for a custom activation (functions cannot be sent to workers)');
+  const factory = workerFactory();
+  if (!factory) throw new WideflowError('wideflow: workers > 1 needs worker threads (not available in this environment); use workers: 1 or no workers option');
+  const nn = n * n;
+  const out = new Float64Array(kernelOutput.len(dims));
+  const stride = kernelLayer.len(dims), atTheta = kernelLayer.at.Theta(dims);
+  const o0 = kernelOutput.at.layers + kernelLayer.at.K;
+  const h0 = r.hyper[0];
+  for (let a = 0; a < n; a++) {
+    for (let b = a; b < n; b++) {
+      let g = 0;
+      for (let i = 0; i < n0; i++) g += x[a * n0 + i] * x[b * n0 + i];
+      g /= n0;
+      const kv = h0.Cb + h0.CW * g;
+      const tv = h0.lambdaB + h0.lambdaW * g;
+      out[o0 + a * n + b] = kv;
+      out[o0 + b * n + a] = kv;
+      out[o0 + atTheta + a * n + b] = tv;
+      out[o0 + atTheta + b * n + a] = tv;
+    }
+  }
+  // A few blocks per worker, so that a slow core does not hold the layer back.
+  const tasks = rowBlocks(n, Math.min(n, 4 * workers));
+  for (let l = 1; l < r.depth; l++) {
+    // runChunks listens for 'abort' only while a layer runs: an abort between layers is seen here.
+    if (signal?.aborted) throw new AbortError();
+    const h = r.hyper[l];
+    const pk = o0 + (l - 1) * stride, pt = pk + atTheta, k = o0 + l * stride, th = k + atTheta;
+    const cfg = new Float64Array(KR_HEADER + nn);
+    cfg.set([r.activation.kind, r.activation.a, degree, n]);
+    cfg.set(out.subarray(pk, pk + nn), KR_HEADER);
+    const absorb = (t: ChunkTask, sd: Float64Array) => {
+      let i = 0;
+      for (let a = t.first; a < t.first + t.count; a++) {
+        for (let b = a; b < n; b++, i += 2) {
+          const s = sd[i], d = sd[i + 1];
+          const kv = h.Cb + h.CW * s;
+          const tv = h.lambdaB + h.lambdaW * s + h.CW * out[pt + a * n + b] * d;
+          out[k + a * n + b] = kv;
+          out[k + b * n + a] = kv;
+          out[th + a * n + b] = tv;
+          out[th + b * n + a] = tv;
+        }
+      }
+    };
+    await runChunks(factory, cfg, backend, Math.min(workers, tasks.length), tasks, absorb, signal, 'kernels');
+  }
+  return result(p, out);
+}
+
+/** Header of a `kernels` worker config: [kind, a, degree, N], then that layer's K (N²). */
+const KR_HEADER = 4;
+
+/**
+ * The worker side of `kernels({ workers })`: for a config [kind, a, degree, N, K…] answers a task
+ * (rows first … first + count − 1) with their (⟨σσ⟩, ⟨σ′σ′⟩) pairs. Not part of the public API.
+ */
+export function kernelRowsRunner(cfg: Float64Array, backend: Backend): ((t: ChunkTask) => Float64Array) & { free(): void } {
+  const [kind, a, degree, n] = cfg;
+  const k = cfg.subarray(KR_HEADER);
+  if (backend === 'js') {
+    const act = fromRaw(kind, a);
+    if (!act) throw new WideflowError(`wideflow: kernels worker got an unknown activation (kind ${kind}, a ${a})`);
+    const q = quadrature(degree);
+    const f = (t: ChunkTask) => {
+      const out = new Float64Array(2 * rowsLen(n, t.first, t.first + t.count));
+      kernelRows(q, act, k, n, t.first, t.first + t.count, out);
+      return out;
+    };
+    return Object.assign(f, { free() {} });
+  }
+  const core = wasmCore('kernels()');
+  const kB = core.allocF64(k);
+  const f = (t: ChunkTask) => {
+    const len = 2 * rowsLen(n, t.first, t.first + t.count);
+    const outB = core.allocF64(len);
+    try {
+      const status = core.kernelRows(kind, a, degree, n, kB, t.first, t.first + t.count, outB);
+      if (status !== 0) throw new WideflowError(`wideflow: wf_kernel_rows failed with status ${status} (${statusMessage(status)})`);
+      return core.readF64(outB, len);
+    } finally {
+      core.free(outB);
+    }
+  };
+  return Object.assign(f, { free() { core.free(kB); } });
 }
 
 function checkInputs(inputs: unknown): { x: Float64Array; n: number; n0: number } {

@@ -8,6 +8,7 @@ import { init } from '../node.js';
 import { chunkRunner } from '../api/network.js';
 import { trainChunkRunner } from '../api/train.js';
 import { multiChunkRunner } from '../api/ensemble-multi.js';
+import { kernelRowsRunner } from '../api/kernels.js';
 import type { ChunkTask, WorkerJob } from './workers.js';
 
 type Message = { type: 'config'; cfg: Float64Array; backend: 'wasm' | 'js'; job?: WorkerJob } | ({ type: 'task' } & ChunkTask);
@@ -19,7 +20,7 @@ port.on('message', async (m: Message) => {
       run?.free();
       run = null;
       if (m.backend === 'wasm') await init();
-      run = m.job === 'train' ? trainChunkRunner(m.cfg, m.backend) : m.job === 'ensemble-multi' ? multiChunkRunner(m.cfg, m.backend) : chunkRunner(m.cfg, m.backend);
+      run = m.job === 'train' ? trainChunkRunner(m.cfg, m.backend) : m.job === 'ensemble-multi' ? multiChunkRunner(m.cfg, m.backend) : m.job === 'kernels' ? kernelRowsRunner(m.cfg, m.backend) : chunkRunner(m.cfg, m.backend);
       port.postMessage({ type: 'ready' });
     } else {
       const sums = run!(m);

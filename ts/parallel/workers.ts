@@ -22,8 +22,12 @@ export interface ChunkWorker {
   terminate?(): Promise<void> | void;
 }
 
-/** What the workers compute: ensemble chunk sums (`wf_ensemble_chunk`) or trained-network records (`wf_train_chunk`). */
-export type WorkerJob = 'ensemble' | 'ensemble-multi' | 'train';
+/**
+ * What the workers compute: ensemble chunk sums (`wf_ensemble_chunk`, many inputs `wf_ensemble_multi_chunk`),
+ * trained-network records (`wf_train_chunk`), or one layer's kernel pairs by row blocks (`wf_kernel_rows`;
+ * ChunkTask.first/count = rows).
+ */
+export type WorkerJob = 'ensemble' | 'ensemble-multi' | 'train' | 'kernels';
 
 export type WorkerFactory = (cfg: Float64Array, backend: Backend, workers: number, job?: WorkerJob) => Promise<ChunkWorker[]>;
 

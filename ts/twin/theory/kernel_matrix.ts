@@ -2,14 +2,16 @@
  * The infinite-width kernel matrices K⁽ℓ⁾_αβ, Θ⁽ℓ⁾_αβ over N inputs (PDLT §4.1, §8.1) — the pure-TS
  * twin of `crates/core/src/theory/kernel_matrix.rs` (same rules, same order of operations); the
  * module doc there says which 2-D rule serves which activation:
- *  - relu, leaky relu: closed forms (arc-cosine kernels), exact to rounding;
- *  - smooth σ: the tensor product of the 1-D trapezoid of `theory()` in Cholesky coordinates;
- *  - elu, monomials, custom σ: `Quadrature.expect2` (kink-split / Gauss–Hermite);
+ *  - relu, leaky relu, erf, gelu (exact), sin, linear: closed forms (`closedPair`), ≤ 1e-14 relative
+ *    on every entry (test/kernel-closed-forms.test.ts, against 40-digit mpmath);
+ *  - smooth σ (tanh, sigmoid, softplus, swish, scaled tanh, custom): a tensor trapezoid in Cholesky
+ *    coordinates with one step per axis (target e^{−36});
+ *  - elu, monomials: `Quadrature.expect2` (kink-split / Gauss–Hermite);
  *  - the diagonal: the single-input moments of `theory()`, so K⁽ℓ⁾_αα and Θ⁽ℓ⁾_αα equal `theory()`'s.
  */
-import { ERF_SPLIT, erfSmall, erfcScaled, Kind, type Activation } from '../numerics/activation.js';
-import { X_MAX, type Quadrature, type Rule } from '../numerics/quadrature/expect.js';
-import { computeMoments } from './moments.js';
+import { Kind, type Activation } from '../numerics/activation.js';
+import { ladderStep, type Quadrature } from '../numerics/quadrature/expect.js';
+import { computeMoments, K_MIN } from './moments.js';
 import type { LayerHyper } from './recursion.js';
 
 /** True when σ(−z) = −σ(z), so that σσ and σ′σ′ are even functions of (z_α, z_β). */
@@ -24,41 +26,128 @@ function isOdd(act: Activation): boolean {
   }
 }
 
-/** ⟨σσ⟩ and ⟨σ′σ′⟩ of relu (a = 0) or leaky relu (negative slope a) in closed form. */
+/**
+ * ⟨σσ⟩ and ⟨σ′σ′⟩ of relu (a = 0) or leaky relu (negative slope a) in closed form, in the angle
+ * δ = π − θ between z_α and −z_β: J₁ = √(K_αα K_ββ)(sin δ − δ cos δ)/2π, J₀ = δ/2π (see
+ * `leaky_relu_pair` in kernel_matrix.rs for why δ = atan2(√((1−c)(1+c)), −c) and the series).
+ */
 export function leakyReluPair(a: number, k11: number, k12: number, k22: number): [number, number] {
   // √K11·√K22, not √(K11·K22): the product overflows once K passes 1e154 (deep chaotic nets).
   const norm = Math.sqrt(k11) * Math.sqrt(k22);
   const c = norm > 0 ? Math.min(1, Math.max(-1, k12 / norm)) : 0;
-  const theta = Math.acos(c);
-  const pi = Math.PI;
-  const j1 = (norm * (Math.sqrt(1 - c * c) + (pi - theta) * c)) / (2 * pi);
-  const j0 = (pi - theta) / (2 * pi);
+  // sin θ = √(K₁₁K₂₂ − K₁₂²)/norm with an exact determinant (1 − c² would lose 1e-8 at c = −0.99999999).
+  const s = norm > 0 ? Math.min(1, Math.sqrt(Math.max(det2(k11, k22, k12), 0)) / norm) : 1;
+  const delta = Math.atan2(s, -c);
+  const g = delta < 0.5 ? sinMinusXCos(delta) : s + delta * c;
+  const twoPi = 2 * Math.PI;
   const b = (1 - a) * (1 - a);
-  return [a * k12 + b * j1, a + b * j0];
+  return [a * k12 + (b * norm * g) / twoPi, a + (b * delta) / twoPi];
 }
 
-/** A trapezoid level with, per outer node i, the inner nodes [lo, hi) inside the disc x_i² + x_j² ≤ X_MAX². */
-interface SmoothRule {
-  rule: Rule;
-  lo: Int32Array;
-  hi: Int32Array;
+const SPLIT = 134217729; // 2²⁷ + 1
+const TP = new Float64Array(2);
+
+/** Dekker's exact product a·b = TP[0] + TP[1] (as `two_product` in kernel_matrix.rs). */
+function twoProduct(a: number, b: number): void {
+  const p = a * b;
+  const ca = SPLIT * a, cb = SPLIT * b;
+  const ah = ca - (ca - a), bh = cb - (cb - b);
+  const al = a - ah, bl = b - bh;
+  TP[0] = p;
+  TP[1] = ah * bh - p + ah * bl + al * bh + al * bl;
 }
 
-function smoothRule(rule: Rule): SmoothRule {
-  const r2 = X_MAX * X_MAX * (1 + 1e-12);
-  const xs = rule.nodes;
-  const m = xs.length;
-  const lo = new Int32Array(m), hi = new Int32Array(m);
-  for (let i = 0; i < m; i++) {
-    const lim = r2 - xs[i] * xs[i];
-    let a = 0;
-    while (a < m && !(xs[a] * xs[a] <= lim)) a++;
-    let b = m;
-    while (b > a && !(xs[b - 1] * xs[b - 1] <= lim)) b--;
-    lo[i] = a;
-    hi[i] = b;
+/** K₁₁K₂₂ − K₁₂² to a few ulps of itself, also when it cancels (as `det2` in kernel_matrix.rs). */
+export function det2(k11: number, k22: number, k12: number): number {
+  twoProduct(k11, k22);
+  const p1 = TP[0], e1 = TP[1];
+  twoProduct(k12, k12);
+  const p2 = TP[0], e2 = TP[1];
+  const d = p1 - p2 + (e1 - e2);
+  return Number.isFinite(d) ? d : p1 - p2;
+}
+
+/** sin δ − δ cos δ = Σ_{k≥1} (−1)^{k+1} 2k δ^{2k+1}/(2k+1)! for 0 ≤ δ < 1/2 (nine terms). */
+export function sinMinusXCos(delta: number): number {
+  const d2 = delta * delta;
+  let t = (delta * d2) / 3;
+  let sum = t;
+  for (let k = 1; k < 9; k++) {
+    t *= (-((k + 1) / k) * d2) / ((2 * k + 2) * (2 * k + 3));
+    sum += t;
   }
-  return { rule, lo, hi };
+  return sum;
+}
+
+/** ⟨erf erf⟩, ⟨erf′ erf′⟩: the arcsine kernel, as `erf_pair` in kernel_matrix.rs. */
+export function erfPair(k11: number, k12: number, k22: number): [number, number] {
+  const q = 1 + 2 * (k11 + k22) + 4 * det2(k11, k22, k12);
+  const sq = Math.sqrt(q);
+  return [(2 / Math.PI) * Math.atan2(2 * k12, sq), 4 / Math.PI / sq];
+}
+
+/** ⟨σσ⟩, ⟨σ′σ′⟩ of the exact gelu zΦ(z), as `gelu_pair` in kernel_matrix.rs (docs/theory/kernels.md). */
+export function geluPair(k11: number, k12: number, k22: number): [number, number] {
+  const p1 = 1 + k11, p2 = 1 + k22;
+  const d = 1 + k11 + k22 + det2(k11, k22, k12);
+  const sd = Math.sqrt(d);
+  const a = Math.atan2(k12, sd);
+  const r = (1 - k11 * k22) / (p1 * p2);
+  const m = k11 * k22 + k12 * k12 * r;
+  const twoPi = 2 * Math.PI;
+  const ss = 0.25 * k12 + (k12 * a) / twoPi + m / (twoPi * sd);
+  const dd = 0.25 + a / twoPi + (k12 * (1 + 2 * r)) / (twoPi * sd) + (k12 * m) / (twoPi * d * sd);
+  return [ss, dd];
+}
+
+/** ⟨sin sin⟩ = e^{−(K₁₁+K₂₂)/2} sinh K₁₂, ⟨cos cos⟩ = e^{−(K₁₁+K₂₂)/2} cosh K₁₂, as `sin_pair`. */
+export function sinPair(k11: number, k12: number, k22: number): [number, number] {
+  const m = 0.5 * (k11 + k22);
+  const ep = Math.exp(k12 - m), em = Math.exp(-k12 - m);
+  const ss = Math.abs(k12) < 1 ? Math.exp(-m) * Math.sinh(k12) : 0.5 * (ep - em);
+  return [ss, 0.5 * (ep + em)];
+}
+
+/** True when σ has a closed-form pair kernel ({@link closedPair} is not null). */
+export function hasClosedPair(act: Activation): boolean {
+  switch (act.kind) {
+    case Kind.Relu: case Kind.LeakyRelu: case Kind.Linear: case Kind.Erf: case Kind.Gelu: case Kind.Sin:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** The closed form of ⟨σσ⟩, ⟨σ′σ′⟩ for σ when there is one (relu, leaky relu, linear, erf, gelu, sin), else null. */
+export function closedPair(act: Activation, k11: number, k12: number, k22: number): [number, number] | null {
+  switch (act.kind) {
+    case Kind.Relu: return leakyReluPair(0, k11, k12, k22);
+    case Kind.LeakyRelu: return leakyReluPair(act.a, k11, k12, k22);
+    case Kind.Linear: return [k12, 1];
+    case Kind.Erf: return erfPair(k11, k12, k22);
+    case Kind.Gelu: return geluPair(k11, k12, k22);
+    case Kind.Sin: return sinPair(k11, k12, k22);
+    default: return null;
+  }
+}
+
+/** Target error e^{−τ} of the pair rule (see `pair_level` in kernel_matrix.rs for these constants). */
+const TAU = 36;
+const REF_DEGREE = 64;
+/** Largest step: x^k φ(x) aliases by ~ω^k e^{−2π²/h²} ≤ 3e-18 (k ≤ 6, ω = 2π/h) at h = 0.6. */
+const H_GAUSS = 0.6;
+/** Radius of the disc of (x₁, x₂) the pair sums cover (Gaussian mass e^{−38} outside). */
+const R_DISC = 8.75;
+const LADDER_MIN = -12, LADDER_MAX = 40;
+
+/** Trapezoid level of the pair rule for variance k and strip half-width ρ, as `pair_level`. */
+function pairLevel(degree: number, rho: number, k: number): number {
+  const scale = REF_DEGREE / degree;
+  const sigma = k > 0 ? ((2 * Math.PI * rho) / (TAU * Math.sqrt(k))) * scale : Infinity;
+  const target = Math.min(sigma, H_GAUSS * Math.min(scale, 1));
+  let level = LADDER_MIN;
+  while (level < LADDER_MAX && ladderStep(level) > target) level++;
+  return level;
 }
 
 const POINT = new Float64Array(4);
@@ -84,27 +173,28 @@ function firstNonnegative(xs: ArrayLike<number>, lo: number, hi: number, y: numb
 /**
  * Σⱼ wⱼ tanh(a zⱼ) and Σⱼ wⱼ a·sech²(a zⱼ) over j ∈ [lo, hi), zⱼ = y + l22·xⱼ on the trapezoid
  * xⱼ = (j − J)·h, into INNER: e^{−2a|zⱼ|} is geometric in j, so one exp per side of zⱼ = 0 and one
- * multiplication per node (see `tanh_inner` in kernel_matrix.rs for the error bound).
+ * multiplication and one division per node (see `tanh_inner` in kernel_matrix.rs for the error bound).
  */
 function tanhInner(xs: ArrayLike<number>, ws: ArrayLike<number>, lo: number, hi: number, a: number, y: number, l22: number, h: number): void {
   const j0 = firstNonnegative(xs, lo, hi, y, l22, h);
   const r = Math.exp(-2 * a * l22 * h);
+  const a4 = 4 * a;
   let ss = 0, dd = 0;
   if (j0 < hi) {
     let e = Math.exp(-2 * a * (y + l22 * xs[j0]));
     for (let j = j0; j < hi; j++) {
-      const v = 1 + e;
-      ss += ws[j] * ((1 - e) / v);
-      dd += ws[j] * ((4 * a * e) / (v * v));
+      const inv = 1 / (1 + e);
+      ss += ws[j] * ((1 - e) * inv);
+      dd += ws[j] * (a4 * e * inv * inv);
       e *= r;
     }
   }
   if (j0 > lo) {
     let e = Math.exp(2 * a * (y + l22 * xs[j0 - 1]));
     for (let j = j0 - 1; j >= lo; j--) {
-      const v = 1 + e;
-      ss -= ws[j] * ((1 - e) / v);
-      dd += ws[j] * ((4 * a * e) / (v * v));
+      const inv = 1 / (1 + e);
+      ss -= ws[j] * ((1 - e) * inv);
+      dd += ws[j] * (a4 * e * inv * inv);
       e *= r;
     }
   }
@@ -112,101 +202,70 @@ function tanhInner(xs: ArrayLike<number>, ws: ArrayLike<number>, lo: number, hi:
   INNER[1] = dd;
 }
 
-const TWO_OVER_SQRT_PI = 1.1283791670955126;
-/** Nodes between which the lattice recurrences re-seed with exp. */
-const RESEED = 8;
-
-/** erf(|z|) given u = |z| and g = e^{−u²}. */
-function erfAbs(u: number, g: number): number {
-  return u <= ERF_SPLIT ? erfSmall(u) : u >= 26.6 ? 1 : 1 - g * erfcScaled(u);
-}
-
-/**
- * As tanhInner for σ = erf: e^{−zⱼ²} by the recurrence gⱼ₊₁ = gⱼqⱼ, qⱼ₊₁ = qⱼe^{−2δ²} walking outwards
- * from zⱼ = 0 (re-seeded every RESEED nodes), so erf′ needs no exp and erf only Cody's R (see
- * `erf_inner` in kernel_matrix.rs).
- */
-function erfInner(xs: ArrayLike<number>, ws: ArrayLike<number>, lo: number, hi: number, y: number, l22: number, h: number): void {
-  const j0 = firstNonnegative(xs, lo, hi, y, l22, h);
-  const delta = l22 * h;
-  const c = Math.exp(-2 * delta * delta);
-  let ss = 0, dd = 0, g = 0, q = 0;
-  for (let j = j0, k = 0; j < hi; j++, k++) {
-    const u = y + l22 * xs[j];
-    if (k % RESEED === 0) {
-      g = Math.exp(-u * u);
-      q = Math.exp(-(2 * u * delta + delta * delta));
-    }
-    ss += ws[j] * erfAbs(u, g);
-    dd += ws[j] * (TWO_OVER_SQRT_PI * g);
-    g *= q;
-    q *= c;
-  }
-  for (let j = j0 - 1, k = 0; j >= lo; j--, k++) {
-    const u = -(y + l22 * xs[j]);
-    if (k % RESEED === 0) {
-      g = Math.exp(-u * u);
-      q = Math.exp(-(2 * u * delta + delta * delta));
-    }
-    ss += ws[j] * -erfAbs(u, g);
-    dd += ws[j] * (TWO_OVER_SQRT_PI * g);
-    g *= q;
-    q *= c;
-  }
-  INNER[0] = ss;
-  INNER[1] = dd;
-}
-
-function smoothPair(sr: SmoothRule, act: Activation, odd: boolean, k11: number, k12: number, k22: number): [number, number] {
-  const xs = sr.rule.nodes, ws = sr.rule.weights;
-  const m = xs.length;
+/** The tensor trapezoid with one step per axis over the disc x₁² + x₂² ≤ R_DISC², as `smooth_pair`. */
+function smoothPair(q: Quadrature, rho: number, act: Activation, odd: boolean, k11: number, k12: number, k22: number): [number, number] {
   const l11 = Math.sqrt(k11);
   const l21 = l11 > 0 ? k12 / l11 : 0;
   const l22 = Math.sqrt(Math.max(k22 - l21 * l21, 0));
-  const half = m >> 1;
-  // The lattice fast paths need a step and a non-degenerate inner variable.
-  const lattice = m >= 3 && l22 > 0;
-  const erfFast = lattice && act.kind === Kind.Erf;
-  const fast = lattice ? tanhSlope(act) : null;
-  const h = m >= 3 ? xs[half + 1] : 0;
+  const outer = q.trapezoid(pairLevel(q.degree, rho, Math.max(k11, l21 * l21)));
+  const inner = q.trapezoid(pairLevel(q.degree, rho, l22 * l22));
+  const xo = outer.nodes, wo = outer.weights, xi = inner.nodes, wi = inner.weights;
+  const mo = xo.length, mi = xi.length;
+  const halfO = mo >> 1, halfI = mi >> 1;
+  const h = mi >= 3 ? xi[halfI + 1] : 0;
+  // The lattice fast path needs a step and a non-degenerate inner variable.
+  const fast = mi >= 3 && l22 > 0 ? tanhSlope(act) : null;
+  const r2 = R_DISC * R_DISC;
   const d = POINT;
   let s = 0, dsum = 0;
-  for (let i = odd ? half : 0; i < m; i++) {
-    const x1 = xs[i];
+  for (let i = odd ? halfO : 0; i < mo; i++) {
+    const x1 = xo[i];
+    const lim = r2 - x1 * x1;
+    if (lim < 0) continue;
+    const r = h > 0 ? Math.min(Math.trunc(Math.sqrt(lim) / h), halfI) : 0;
+    const lo = halfI - r, hi = halfI + r + 1;
     act.eval(l11 * x1, d);
     const s1 = d[0], d1 = d[1];
     const y = l21 * x1;
     let ss = 0, dd = 0;
-    if (fast !== null || erfFast) {
-      if (erfFast) erfInner(xs, ws, sr.lo[i], sr.hi[i], y, l22, h);
-      else tanhInner(xs, ws, sr.lo[i], sr.hi[i], fast as number, y, l22, h);
+    if (fast !== null) {
+      tanhInner(xi, wi, lo, hi, fast, y, l22, h);
       ss = INNER[0];
       dd = INNER[1];
     } else {
-      for (let j = sr.lo[i], hi = sr.hi[i]; j < hi; j++) {
-        act.eval(y + l22 * xs[j], d);
-        ss += ws[j] * d[0];
-        dd += ws[j] * d[1];
+      for (let j = lo; j < hi; j++) {
+        act.eval(y + l22 * xi[j], d);
+        ss += wi[j] * d[0];
+        dd += wi[j] * d[1];
       }
     }
-    const w = odd && i !== half ? 2 * ws[i] : ws[i];
+    const w = odd && i !== halfO ? 2 * wo[i] : wo[i];
     s += w * s1 * ss;
     dsum += w * d1 * dd;
   }
   return [s, dsum];
 }
 
+/** Factor on the 1-D half-width for the pair rule (poles of order ≤ 2 per axis), as `pair_gain`. */
+function pairGain(act: Activation): number {
+  switch (act.kind) {
+    case Kind.Tanh: case Kind.Sigmoid: case Kind.Softplus: case Kind.Swish:
+      return 1.25;
+    default:
+      return 1;
+  }
+}
+
 /** One recursion's 2-D rules (the twin of `PairRule` in kernel_matrix.rs). */
 class PairRule {
   private readonly odd: boolean;
   private readonly halfwidth: number | null;
-  private readonly levels = new Map<number, SmoothRule>();
   private readonly o = new Float64Array(2);
 
   constructor(private readonly q: Quadrature, private readonly act: Activation) {
     this.odd = isOdd(act);
-    // Custom σ (js only) takes the same tensor trapezoid as `expect2` gives it, at its declared half-width.
-    this.halfwidth = !act.isPolynomial && !act.hasKink ? act.halfwidth : null;
+    // Custom σ (js only) takes the same tensor trapezoid, at its declared half-width.
+    this.halfwidth = !act.isPolynomial && !act.hasKink && act.halfwidth !== null ? act.halfwidth * pairGain(act) : null;
   }
 
   pair(k11: number, k12: number, k22: number): [number, number] {
@@ -214,29 +273,63 @@ class PairRule {
     // Rounding can push |K12| a hair above √(K11 K22); clamp to the PSD boundary.
     const bound = Math.sqrt(Math.max(k11, 0)) * Math.sqrt(Math.max(k22, 0));
     k12 = Math.min(bound, Math.max(-bound, k12));
-    switch (this.act.kind) {
-      case Kind.Relu: return leakyReluPair(0, k11, k12, k22);
-      case Kind.LeakyRelu: return leakyReluPair(this.act.a, k11, k12, k22);
-      case Kind.Linear: return [k12, 1];
-    }
-    if (this.halfwidth !== null) {
-      const kmax = Math.max(k11, k22);
-      if (kmax > 0) {
-        const level = this.q.trapezoidLevel(this.halfwidth, kmax);
-        let sr = this.levels.get(level);
-        if (!sr) {
-          sr = smoothRule(this.q.trapezoid(level));
-          this.levels.set(level, sr);
-        }
-        return smoothPair(sr, this.act, this.odd, k11, k12, k22);
-      }
-    }
+    const closed = closedPair(this.act, k11, k12, k22);
+    if (closed !== null) return closed;
+    if (this.halfwidth !== null && Math.max(k11, k22) > 0) return smoothPair(this.q, this.halfwidth, this.act, this.odd, k11, k12, k22);
     const o = this.o;
     this.q.expect2(this.act, k11, k12, k22, o, (_z1, d1, _z2, d2, v) => {
       v[0] = d1[0] * d2[0];
       v[1] = d1[1] * d2[1];
     });
     return [o[0], o[1]];
+  }
+}
+
+/** Number of pairs (α, β) with lo ≤ α < hi and α ≤ β < N: the entries {@link kernelRows} fills (two values each). */
+export function rowsLen(n: number, lo: number, hi: number): number {
+  if (hi <= lo) return 0;
+  return (hi - lo) * n - (hi * (hi - 1) - lo * Math.max(lo - 1, 0)) / 2;
+}
+
+/**
+ * (⟨σσ⟩, ⟨σ′σ′⟩) over rows lo ≤ α < hi of the upper triangle of one layer's K (N × N), pair by pair
+ * (α = lo…hi−1, β = α…N−1), as `kernel_rows` in kernel_matrix.rs: the work unit of `kernels({ workers })`.
+ */
+export function kernelRows(q: Quadrature, act: Activation, k: Float64Array, n: number, lo: number, hi: number, out: Float64Array): void {
+  const rule = new PairRule(q, act);
+  let i = 0;
+  for (let a = lo; a < hi; a++) {
+    const kaa = k[a * n + a];
+    diagonal(q, act, kaa);
+    out[i] = DIAG[0];
+    out[i + 1] = DIAG[1];
+    i += 2;
+    for (let b = a + 1; b < n; b++) {
+      const [s, d] = rule.pair(kaa, k[a * n + b], k[b * n + b]);
+      out[i] = s;
+      out[i + 1] = d;
+      i += 2;
+    }
+  }
+}
+
+const DIAG = new Float64Array(2);
+
+/** ⟨σ²⟩ and ⟨σ′²⟩ at variance K into DIAG: the closed form at c = 1 when σ has one, else `theory()`'s moments (as `diagonal`). */
+function diagonal(q: Quadrature, act: Activation, kaa: number): void {
+  // Like the moments, K is taken at max(K, K_MIN), so a zero input still matches theory().
+  const kd = Math.max(kaa, K_MIN);
+  const closed = Number.isFinite(kaa) ? closedPair(act, kd, kd, kd) : null;
+  if (closed !== null) {
+    DIAG[0] = closed[0];
+    DIAG[1] = closed[1];
+  } else if (Number.isFinite(kaa)) {
+    const m = computeMoments(q, act, kaa);
+    DIAG[0] = m.s2;
+    DIAG[1] = m.d2;
+  } else {
+    DIAG[0] = NaN;
+    DIAG[1] = NaN;
   }
 }
 
@@ -263,12 +356,8 @@ export function runKernelMatrix(q: Quadrature, act: Activation, hyper: readonly 
     const pk = 2 * (l - 1) * nn, pt = pk + nn, k = 2 * l * nn, th = k + nn;
     for (let a = 0; a < n; a++) {
       const kaa = out[pk + a * n + a];
-      let s = NaN, d = NaN;
-      if (Number.isFinite(kaa)) {
-        const m = computeMoments(q, act, kaa);
-        s = m.s2;
-        d = m.d2;
-      }
+      diagonal(q, act, kaa);
+      const s = DIAG[0], d = DIAG[1];
       out[k + a * n + a] = h.cb + h.cw * s;
       out[th + a * n + a] = h.lambdaB + h.lambdaW * s + h.cw * out[pt + a * n + a] * d;
       for (let b = a + 1; b < n; b++) {

@@ -19,7 +19,7 @@ use crate::numerics::rng::Rng;
 use crate::sampling::multi::{ensemble_multi_chunk, release_multi_workspace};
 use crate::sampling::network::{ensemble_chunk, release_workspace, NQ};
 use crate::sampling::train;
-use crate::theory::kernel_matrix::run_kernel_matrix;
+use crate::theory::kernel_matrix::{kernel_rows, rows_len, run_kernel_matrix};
 use crate::theory::moments::gaussian_expectations;
 use crate::theory::multi::{layer_stride, run_multi, MAX_N};
 use crate::theory::recursion::{run_recursion, THEORY_STRIDE};
@@ -258,6 +258,32 @@ fn kernel_matrix(cfg: &[f64], x: *const f64, x_len: u32, degree: u32, out: *mut 
     let x = unsafe { slice(x, n * n0) };
     let out = unsafe { slice_mut(out, len) };
     run_kernel_matrix(&q, c.act, &c.hyper, x, n, n0, out);
+    Ok(())
+}
+
+/// One layer's pair expectations for rows lo ≤ α < hi (`theory::kernel_matrix::kernel_rows`), the
+/// work unit of `kernels({ workers })`: `k` = that layer's N × N matrix K (k_len = N²), σ = (kind, a)
+/// as in the configs; `out` receives 2·`rows_len`(N, lo, hi) values, (⟨σσ⟩, ⟨σ′σ′⟩) per pair (α, β),
+/// β = α…N−1. Returns 0, or Length (k_len, rows or out_len), Activation, Degree, Null.
+#[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
+pub fn wf_kernel_rows(kind: f64, a: f64, degree: u32, n: u32, k: *const f64, k_len: u32, lo: u32, hi: u32, out: *mut f64, out_len: u32) -> i32 {
+    if k.is_null() || out.is_null() {
+        return Status::Null.code();
+    }
+    code(kernel_rows_export(kind, a, degree, n as usize, k, k_len as usize, lo as usize, hi as usize, out, out_len as usize))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn kernel_rows_export(kind: f64, a: f64, degree: u32, n: usize, k: *const f64, k_len: usize, lo: usize, hi: usize, out: *mut f64, out_len: usize) -> Result<(), Status> {
+    let act = decode::activation(kind, a)?;
+    if n == 0 || k_len != mul(n, n)? || lo > hi || hi > n || out_len < 2 * rows_len(n, lo, hi) {
+        return Err(Status::Length);
+    }
+    let q = Quadrature::new(degree as usize).map_err(|_| Status::Degree)?;
+    let k = unsafe { slice(k, k_len) };
+    let out = unsafe { slice_mut(out, out_len) };
+    kernel_rows(&q, act, k, n, lo, hi, out);
     Ok(())
 }
 
