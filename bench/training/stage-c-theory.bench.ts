@@ -122,7 +122,7 @@ export async function stageCTheory(c: Cfg, S: number, widths: number[], seed = 4
   const names = [...Array.from({ length: P }, (_, d) => `E[z${d}]`), ...Array.from({ length: c.M }, (_, j) => `E[z${c.N + j}²]`)];
   const entries = names.map((nm, i) => `${nm} ${variants.full[i].toFixed(3)} vs ${ex[i].value.toFixed(3)}±${ex[i].stderr.toFixed(3)} (${z.full[i].toFixed(1)})`);
   const sentries = names.map((nm, i) => `${nm} ${split.full[i].toFixed(3)} vs ${sex[i].value.toFixed(3)}±${sex[i].stderr.toFixed(3)} (${sz.full[i].toFixed(1)})`);
-  return { eta, etaMax: pr.etaMax, maxZ: Object.fromEntries(Object.entries(z).map(([k, v]) => [k, max(v)])), maxZs: Object.fromEntries(Object.entries(sz).map(([k, v]) => [k, max(v)])), entries, sentries, diverged, ex, variants, pts };
+  return { spts, split, eta, etaMax: pr.etaMax, maxZ: Object.fromEntries(Object.entries(z).map(([k, v]) => [k, max(v)])), maxZs: Object.fromEntries(Object.entries(sz).map(([k, v]) => [k, max(v)])), entries, sentries, diverged, ex, variants, pts };
 }
 
 const MARK = '## Stages (b), (c) with theory-computed P … U: really trained ensembles, extrapolated in 1/n';
@@ -169,3 +169,12 @@ test('validation table, theory P … U', async () => {
   const cut = prev.indexOf(MARK);
   writeFileSync(file, (cut >= 0 ? prev.slice(0, cut) : prev + '\n') + out.join('\n') + '\n');
 });
+
+/** relu beyond stage (a): per width, the estimators against the theory (RELU=1 to run; prints only). */
+test.skipIf(!process.env.RELU)('relu per width', async () => {
+  const widths = (process.env.WIDTHS ?? '32,64,128,256,512').split(',').map(Number);
+  const r = await stageCTheory({ activation: 'relu', depth: 2, N: 3, M: 1, etaFrac: 0.5, T: 20 }, Number(process.env.S ?? 8000), widths);
+  const fmt = (p: ComparePoint) => `${p.n}: ${p.value.toFixed(3)}±${p.stderr.toFixed(3)}`;
+  r.pts.forEach((p, k) => console.log(`whole  entry ${k}: theory (c) ${r.variants.full[k].toFixed(3)}, (a) ${r.variants.frozen[k].toFixed(3)} | ${p.map(fmt).join('; ')}`));
+  r.spts.forEach((p, k) => console.log(`moving entry ${k}: theory (c) ${r.split.full[k].toFixed(3)}, (a) 0 | ${p.map(fmt).join('; ')}`));
+}, 3_600_000);
