@@ -70,7 +70,7 @@ export interface PredictFiniteResult {
   /**
    * σ has a kink (relu, leaky relu, …). Then stages 'dntk' and 'full' are not a description of trained
    * networks: the Taylor map of the training dynamics around initialization is not analytic when
-   * preactivations cross the kink during training (bench/validation-training.md; training-finite.md §6).
+   * preactivations cross the kink during training (bench/validation-training.md; training-finite.md §5).
    */
   kinked: boolean;
   warnings: string[];
@@ -149,7 +149,7 @@ export function predictFinite(spec: PredictFiniteSpec, problem: PredictProblem, 
   if (problem.eta > 0.5 * inf.etaMax) warnings.push(`η = ${problem.eta} exceeds η_max/2 = ${0.5 * inf.etaMax}: finite-width NTK fluctuations push some networks near the unstable region, where the 1/n expansion of the mean converges slowly (training-finite.md §5)`);
   if (stage !== 'frozen' && moments) warnings.push('dNTK/ddNTK moments supplied by the caller');
   const kinked = parseActivation(spec.activation).hasKink;
-  if (kinked && stage !== 'frozen') warnings.push(`σ has a kink: stage '${stage}' does not describe trained networks (preactivations crossing the kink during training make the dynamics non-analytic; against trained relu ensembles the O(1/n) terms beyond stage 'frozen' miss by many σ, bench/validation-training.md, training-finite.md §6); only stage 'frozen' is validated for kinked σ`);
+  if (kinked && stage !== 'frozen') warnings.push(`σ has a kink: stage '${stage}' does not describe trained networks (preactivations crossing the kink during training make the dynamics non-analytic; against trained relu ensembles stages 'dntk'/'full' miss by 40–75σ and the trained-minus-frozen-NTK output falls slower than 1/n, bench/validation-training.md, training-finite.md §5); only stage 'frozen' is validated for kinked σ`);
   return {
     stage, n, nTrain: N, nTest: M, steps: problem.steps, eta: problem.eta, etaMax: inf.etaMax,
     mean0, mean1, mean: mean0.map((v, i) => v + mean1[i] / n),
