@@ -328,6 +328,15 @@ describe('wideflow predict --finite', () => {
     expect(j.mean1[0]).toBeCloseTo(api.mean1[0], 12);
     expect(j.covariance[0][0]).toBeCloseTo(api.covariance[0], 12);
     expect(j.n).toBe(64);
+    const full = spawnSync(process.execPath, [cli, ...args, '--steps', '10', '--eta', '0.1', '--stage', 'full', '--json'], { encoding: 'utf8' });
+    expect(full.status).toBe(0);
+    const jf = JSON.parse(full.stdout);
+    expect(jf.stage).toBe('full');
+    expect(jf.kinked).toBe(false);
+    expect(jf.mean1[0]).toBeCloseTo(predictFinite({ activation: 'tanh', depth: 3, width: 64, Cb: 0.1, CW: 1.5, lambdaB: 1, lambdaW: 1 }, { train: { X: X.slice(0, 3), y: Y }, test: { X: X.slice(3) }, steps: 10, eta: 0.1 }, { stage: 'full' }).mean1[0], 12);
+    const badStage = spawnSync(process.execPath, [cli, ...args, '--steps', '10', '--eta', '0.1', '--stage', 'fulll'], { encoding: 'utf8' });
+    expect(badStage.status).not.toBe(0);
+    expect(badStage.stderr).toMatch(/stage/);
     const bad = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/steps\/eta/);
