@@ -8,7 +8,7 @@
  * is extrapolated in 1/n like compare() and must equal the theory's H1 + C + κ parts within 4σ.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -315,6 +315,24 @@ describe('predictFinite()', () => {
 });
 
 describe('wideflow predict --finite', () => {
+  test('wideflow train --plot: histogram of the trained test output with the n = ∞ and O(1/n) Gaussians; a non-SVG name is refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wf-trainplot-'));
+    writeFileSync(join(dir, 'train.csv'), X.slice(0, 3).map((r, i) => [...r, Y[i]].join(',')).join('\n') + '\n');
+    writeFileSync(join(dir, 'test.csv'), X.slice(3).map((r) => r.join(',')).join('\n') + '\n');
+    const cli = fileURLToPath(new URL('../dist/ts/cli.js', import.meta.url));
+    const args = ['train', '--train', join(dir, 'train.csv'), '--test', join(dir, 'test.csv'), '--activation', 'tanh', '--depth', '2', '--width', '32', '--cb', '0.1', '--cw', '1.5', '--steps', '10', '--eta', '0.1', '--samples', '200'];
+    const r = spawnSync(process.execPath, [cli, ...args, '--plot', join(dir, 't.svg')], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const svg = readFileSync(join(dir, 't.svg'), 'utf8');
+    const f = predictFinite({ activation: 'tanh', depth: 2, width: 32, Cb: 0.1, CW: 1.5, lambdaB: 1, lambdaW: 1 }, { train: { X: X.slice(0, 3), y: Y }, test: { X: X.slice(3) }, steps: 10, eta: 0.1 }, { stage: 'full' });
+    expect(svg).toMatch(/^<svg|<\?xml/);
+    expect(svg).toContain('n = ∞ (predict)');
+    expect(svg).toContain(`O(1/n), n = 32 (stage full): N(${f.mean[0].toFixed(3)}`);
+    const bad = spawnSync(process.execPath, [cli, ...args, '--plot', join(dir, 't.png')], { encoding: 'utf8' });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--plot/);
+  });
+
   test('prints predictFinite() (json) and refuses a missing --steps with the parameter named', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wf-finite-'));
     writeFileSync(join(dir, 'train.csv'), X.slice(0, 3).map((r, i) => [...r, Y[i]].join(',')).join('\n') + '\n');
