@@ -8,7 +8,7 @@
  * is extrapolated in 1/n like compare() and must equal the theory's H1 + C + κ parts within 4σ.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,7 @@ import { InvalidParameterError } from '../ts/api/errors.js';
 import { evolveNetwork } from '../ts/api/finite-dynamics.js';
 import { cubature5, finiteStatistics, momentsFromTheory } from '../ts/api/finite-statistics.js';
 import { predictFinite } from '../ts/api/predict-finite.js';
-import type { TheoryMultiResult } from '../ts/api/multi.js';
+import type { TheoryMultiLayer, TheoryMultiResult } from '../ts/api/multi.js';
 import { drawJetNetwork, networkJets, type JetSpec } from './fixtures/network-jets.js';
 
 beforeAll(async () => {
@@ -72,7 +72,8 @@ describe('numerics', () => {
     const th = theory({ activation: 'tanh', depth: 2, width: 64, inputWidth: 3, ...hyper, input: { X } }) as TheoryMultiResult;
     const m = momentsFromTheory(th.layers[1]);
     expect(() => finiteStatistics(m, Y, 0, 10, 'frozen')).toThrow(InvalidParameterError);
-    expect(() => finiteStatistics(m, Y, 0.1, 10, 'full')).toThrow(/moments.dHz/);
+    expect(() => finiteStatistics({ ...m, dHz: undefined }, Y, 0.1, 10, 'full')).toThrow(/moments.dHz/);
+    expect(() => finiteStatistics({ ...m, ddII: m.ddII!.slice(1) }, Y, 0.1, 10, 'full')).toThrow(/moments.ddI/);
     expect(() => finiteStatistics(m, [1, 2, 3, 4, 5], 0.1, 10, 'frozen')).toThrow(InvalidParameterError);
     const dup = theory({ activation: 'tanh', depth: 2, width: 64, inputWidth: 3, ...hyper, input: { X: [X[0], X[1], X[0]] } }) as TheoryMultiResult;
     expect(() => finiteStatistics(momentsFromTheory(dup.layers[1]), [1, 2], 0.1, 10, 'frozen')).toThrow(/positive definite/);
@@ -186,6 +187,65 @@ describe('stages (b), (c): real trained networks (moments of dĤ, ddĤ measured,
   }, 180_000);
 });
 
+/**
+ * Stages (b), (c) with every tensor from theory() (P … U with sample indices; nothing measured) against
+ * really trained networks at four widths, extrapolated in 1/n. Two control variates on the same networks:
+ * "whole" n·(z_T − z_T^Θ(z_0)) (the infinite-width map of the network's own z_0, whose mean is mean0 at
+ * every width since E[z_0] = 0) targets mean1 — every part; "moving" n·(z_T − z_T^Ĥ(z_0)) (the frozen map
+ * with the network's own initial NTK) targets only the dH + dd parts, where P … U enter. Second moments
+ * on the test input: n·(z_T² − map²), targets cov1 − cov1[G1] + 2·mean0·mean1 (whole) and the dH + dd
+ * parts of the second moment (moving). bench/training/stage-c-theory.bench.ts runs the grid.
+ */
+describe('stages (b), (c) with theory P … U: real trained networks, nothing measured', () => {
+  test('tanh, depth 2, η = η_max/2, T = 20, widths 32 … 256: full agrees; frozen, dNTK-only and dropped-dNTK rejected', async () => {
+    const activation = 'tanh', depth = 2, T = 20, S = 12000, seed = 13, N = 3;
+    const pr = predict({ activation, depth, inputWidth: 3, ...hyper }, { train: { X: X.slice(0, N), y: Y }, test: { X: X.slice(N) }, steps: T, eta: 0.01 });
+    const eta = 0.5 * pr.etaMax;
+    const th = theory({ activation, depth, width: 64, inputWidth: 3, ...hyper, input: { X } }) as TheoryMultiResult;
+    const mom = momentsFromTheory(th.layers[depth - 1]);
+    expect(mom.dHz && mom.ddI && mom.ddII).toBeTruthy();
+    const st = finiteStatistics(mom, Y, eta, T, 'full');
+    const E = P + 1, d3 = 3 * P + 3;
+    const part = (keys: string[]) => {
+      const m = Array.from({ length: P }, (_, d) => keys.reduce((s, k) => s + st.parts[k as keyof typeof st.parts].mean[d], 0));
+      return [...m, keys.reduce((s, k) => s + st.parts[k as keyof typeof st.parts].cov[d3], 0) + 2 * st.mean0[3] * m[3]];
+    };
+    const all = ['H1', 'covH', 'cumHzz', 'dH', 'dd'];
+    const whole = { full: part(all), frozen: part(['H1', 'covH', 'cumHzz']), 'no dH': part(all.filter((k) => k !== 'dH')) };
+    const moving = { full: part(['dH', 'dd']), dntk: part(['dH']), frozen: part([]), 'no dH': part(['dd']) };
+    // the whole estimator's G1 part: absent from the targets above, and mean1 = the sum of the listed parts
+    for (let d = 0; d < P; d++) expect(Math.abs(whole.full[d] - st.mean1[d])).toBeLessThan(1e-12);
+    const pw: ComparePoint[][] = Array.from({ length: E }, () => []), pm: ComparePoint[][] = Array.from({ length: E }, () => []);
+    for (const n of [32, 64, 128, 256]) {
+      const tr = await train({ activation, depth, width: n, inputWidth: 3, outputWidth: 1, ...hyper },
+        { train: { X: X.slice(0, N), y: Y }, test: { X: X.slice(N) }, steps: T, eta, samples: S, seed });
+      const rw: number[][] = [], rm: number[][] = [];
+      for (const nw of tr.networks) {
+        expect(nw.status).toBe('ran');
+        const z0 = [...nw.zTrain[0], ...nw.zTest[0]], zt = [...nw.zTrain[1], ...nw.zTest[1]];
+        const row = (m: Float64Array) => [...zt.map((v, d) => n * (v - m[d])), n * (zt[3] ** 2 - m[3] ** 2)];
+        rw.push(row(evolveNetwork({ z: z0, H: mom.Theta }, Y, eta, T, 'frozen')[0]));
+        rm.push(row(evolveNetwork({ z: z0, H: nw.ntkInitial! }, Y, eta, T, 'frozen')[0]));
+      }
+      for (let k = 0; k < E; k++) {
+        pw[k].push(est(n, rw.map((r) => r[k])));
+        pm[k].push(est(n, rm.map((r) => r[k])));
+      }
+    }
+    const ew = pw.map((p) => extrapolate(p)), em = pm.map((p) => extrapolate(p));
+    const maxZ = (e: { value: number; stderr: number }[], t: number[]) => Math.max(...e.map((x, k) => Math.abs((x.value - t[k]) / x.stderr)));
+    const zs = (e: typeof ew, v: Record<string, number[]>) => Object.fromEntries(Object.entries(v).map(([k, t]) => [k, +maxZ(e, t).toFixed(2)]));
+    const zw = zs(ew, whole), zm = zs(em, moving);
+    console.log('theory P … U, tanh depth 2: whole', JSON.stringify(zw), 'moving', JSON.stringify(zm));
+    expect(zw.full).toBeLessThan(4);
+    expect(zm.full).toBeLessThan(4);
+    expect(zw.frozen).toBeGreaterThan(5);
+    expect(zm.frozen).toBeGreaterThan(5);
+    expect(zm['no dH']).toBeGreaterThan(5);
+    expect(zm.dntk).toBeGreaterThan(5);
+  }, 180_000);
+});
+
 describe('predictFinite()', () => {
   const spec = { activation: 'tanh', depth: 2, width: 128, Cb: 0.1, CW: 1.5, lambdaB: 1, lambdaW: 1 } as const;
   const problem = { train: { X: X.slice(0, 3), y: Y }, test: { X: X.slice(3) }, steps: 10, eta: 0.1 };
@@ -220,18 +280,35 @@ describe('predictFinite()', () => {
     // a layer carrying P … U (as helper pq will add): the documented pairings, slot by slot
     const f = (k: number) => ({ get: (a: number, b: number, c: number, d: number) => k * 1000 + a * 100 + b * 10 + c + d / 10 });
     const fake = { ...th.layers[1], P: f(1), Q: f(2), R: f(3), S: f(4), T: f(5), U: f(6) };
-    const m = momentsFromTheory(fake);
+    const m = momentsFromTheory(fake as unknown as TheoryMultiLayer);
     const at = (a: number, b: number, c: number, d: number) => ((a * P + b) * P + c) * P + d;
     expect(m.dHz![at(0, 1, 2, 3)]).toBeCloseTo(f(1).get(0, 1, 2, 3) + f(2).get(0, 1, 2, 3) + f(2).get(0, 2, 1, 3), 9);
     expect(m.ddI![at(0, 1, 2, 3)]).toBeCloseTo(f(3).get(0, 1, 2, 3) + f(3).get(0, 2, 1, 3) + f(3).get(0, 3, 1, 2), 9);
     expect(m.ddII![at(3, 1, 2, 0)]).toBeCloseTo(f(4).get(3, 1, 2, 0) + f(5).get(3, 1, 2, 0) + f(6).get(3, 1, 2, 0), 9);
-    expect(momentsFromTheory(th.layers[1]).dHz).toBeUndefined();
+  });
+  test("stages 'dntk', 'full' without moments use theory()'s P … U; a kinked σ is flagged beyond stage 'frozen'", () => {
+    const th = theory({ ...spec, inputWidth: 3, input: { X } }) as TheoryMultiResult;
+    const mom = momentsFromTheory(th.layers[1]);
+    expect(mom.dHz?.length).toBe(P ** 4);
+    for (const stage of ['dntk', 'full'] as const) {
+      const r = predictFinite(spec, problem, { stage });
+      const st = finiteStatistics(mom, Y, 0.1, 10, stage);
+      expect(r.mean1[0]).toBe(st.mean1[3]);
+      expect(r.covariance1[0]).toBe(st.cov1[15]);
+      expect(r.kinked).toBe(false);
+      expect(r.warnings.join()).not.toMatch(/kink|caller/);
+    }
+    expect(Math.abs(predictFinite(spec, problem, { stage: 'full' }).parts.dd.mean1[0])).toBeGreaterThan(1e-3);
+    const relu = { ...spec, activation: 'relu', CW: 2 } as const;
+    expect(predictFinite(relu, problem).warnings.join()).not.toMatch(/kink/);
+    const rf = predictFinite(relu, problem, { stage: 'full' });
+    expect(rf.kinked).toBe(true);
+    expect(rf.warnings.join()).toMatch(/kink/);
   });
   test('bad input is a typed error naming the parameter', () => {
     expect(() => predictFinite({ ...spec, outputWidth: 2 }, problem)).toThrow(/outputWidth/);
     expect(() => predictFinite(spec, { ...problem, steps: undefined, t: 1 })).toThrow(InvalidParameterError);
     expect(() => predictFinite(spec, { ...problem, train: { X: X.slice(0, 3), y: [[1, 2], [3, 4], [5, 6]] } })).toThrow(/one output/);
-    expect(() => predictFinite(spec, problem, { stage: 'full' })).toThrow(/moments.dHz/);
     expect(() => predictFinite(spec, problem, { stage: 'dntk', moments: { dHz: new Float64Array(255) } })).toThrow(InvalidParameterError);
     expect(() => predictFinite({ ...spec, width: 0 }, problem)).toThrow(/width/);
     expect(() => predictFinite(spec, { ...problem, ridge: 0.1 })).toThrow(/ridge/);
@@ -239,6 +316,24 @@ describe('predictFinite()', () => {
 });
 
 describe('wideflow predict --finite', () => {
+  test('wideflow train --plot: histogram of the trained test output with the n = ∞ and O(1/n) Gaussians; a non-SVG name is refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wf-trainplot-'));
+    writeFileSync(join(dir, 'train.csv'), X.slice(0, 3).map((r, i) => [...r, Y[i]].join(',')).join('\n') + '\n');
+    writeFileSync(join(dir, 'test.csv'), X.slice(3).map((r) => r.join(',')).join('\n') + '\n');
+    const cli = fileURLToPath(new URL('../dist/ts/cli.js', import.meta.url));
+    const args = ['train', '--train', join(dir, 'train.csv'), '--test', join(dir, 'test.csv'), '--activation', 'tanh', '--depth', '2', '--width', '32', '--cb', '0.1', '--cw', '1.5', '--steps', '10', '--eta', '0.1', '--samples', '200'];
+    const r = spawnSync(process.execPath, [cli, ...args, '--plot', join(dir, 't.svg')], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const svg = readFileSync(join(dir, 't.svg'), 'utf8');
+    const f = predictFinite({ activation: 'tanh', depth: 2, width: 32, Cb: 0.1, CW: 1.5, lambdaB: 1, lambdaW: 1 }, { train: { X: X.slice(0, 3), y: Y }, test: { X: X.slice(3) }, steps: 10, eta: 0.1 }, { stage: 'full' });
+    expect(svg).toMatch(/^<svg|<\?xml/);
+    expect(svg).toContain('n = ∞ (predict)');
+    expect(svg).toContain(`O(1/n), n = 32 (stage full): N(${f.mean[0].toFixed(3)}`);
+    const bad = spawnSync(process.execPath, [cli, ...args, '--plot', join(dir, 't.png')], { encoding: 'utf8' });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--plot/);
+  });
+
   test('prints predictFinite() (json) and refuses a missing --steps with the parameter named', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wf-finite-'));
     writeFileSync(join(dir, 'train.csv'), X.slice(0, 3).map((r, i) => [...r, Y[i]].join(',')).join('\n') + '\n');
@@ -252,6 +347,15 @@ describe('wideflow predict --finite', () => {
     expect(j.mean1[0]).toBeCloseTo(api.mean1[0], 12);
     expect(j.covariance[0][0]).toBeCloseTo(api.covariance[0], 12);
     expect(j.n).toBe(64);
+    const full = spawnSync(process.execPath, [cli, ...args, '--steps', '10', '--eta', '0.1', '--stage', 'full', '--json'], { encoding: 'utf8' });
+    expect(full.status).toBe(0);
+    const jf = JSON.parse(full.stdout);
+    expect(jf.stage).toBe('full');
+    expect(jf.kinked).toBe(false);
+    expect(jf.mean1[0]).toBeCloseTo(predictFinite({ activation: 'tanh', depth: 3, width: 64, Cb: 0.1, CW: 1.5, lambdaB: 1, lambdaW: 1 }, { train: { X: X.slice(0, 3), y: Y }, test: { X: X.slice(3) }, steps: 10, eta: 0.1 }, { stage: 'full' }).mean1[0], 12);
+    const badStage = spawnSync(process.execPath, [cli, ...args, '--steps', '10', '--eta', '0.1', '--stage', 'fulll'], { encoding: 'utf8' });
+    expect(badStage.status).not.toBe(0);
+    expect(badStage.stderr).toMatch(/stage/);
     const bad = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/steps\/eta/);

@@ -6,7 +6,7 @@
  * maps of real networks (control variate, 4 widths, extrapolated in 1/n); stage (c) against really trained
  * networks with the dNTK/ddNTK moments measured on the same networks (paired over 16 groups, pooled over widths).
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { beforeAll, test } from 'vitest';
 import { init } from '../../ts/api/backend.js';
 import '../../ts/node.js';
@@ -141,6 +141,11 @@ async function stageC(c: Cfg, S: number, widths: number[]) {
   return { eta, full: mx(zs('full')), dntk: mx(zs('dntk')), frozen: mx(zs('frozen')), zfull: zs('full'), diverged };
 }
 
+// the section written by stage-c-theory.bench.ts (theory P … U) is kept at the end of the file
+const THEORY_MARK = '## Stages (b), (c) with theory-computed P … U';
+const previous = existsSync('bench/validation-training.md') ? readFileSync('bench/validation-training.md', 'utf8') : '';
+const kept = previous.includes(THEORY_MARK) ? '\n' + previous.slice(previous.indexOf(THEORY_MARK)) : '';
+
 test('validation table', async () => {
   const out: string[] = [];
   const t0 = Date.now();
@@ -166,7 +171,7 @@ test('validation table', async () => {
     const r = await stageA(c, 8000);
     out.push(`| ${c.activation} | ${c.depth} | ${c.N} | ${c.M} | ${c.etaFrac} | ${c.T} | ${r.maxZ.toFixed(2)} | ${r.maxNoC.toFixed(1)} | ${r.unstable} | ${r.rows.join('; ')} |`);
     console.log(out[out.length - 1], ((Date.now() - t0) / 1000).toFixed(0), 's');
-    writeFileSync('bench/validation-training.md', out.join('\n') + '\n');
+    writeFileSync('bench/validation-training.md', out.join('\n') + '\n' + kept);
   }
   out.push('', '## Stages (b), (c): really trained networks, dNTK/ddNTK moments measured on the same networks', '',
     'Estimators n·(z_T(train()) − z_T(frozen map of the network\'s own z, Ĥ)) on every input and n·(z_T² − z_T,frozen²) on the test inputs (the dH + dd parts of the',
@@ -184,8 +189,8 @@ test('validation table', async () => {
     const r = await stageC(c, S, widths);
     out.push(`| ${c.activation} | ${c.depth} | ${c.N} | ${c.M} | ${c.etaFrac} | ${c.T} | ${widths.join(', ')} | ${S} | ${r.full.toFixed(2)} | ${r.dntk.toFixed(1)} | ${r.frozen.toFixed(1)} | ${r.zfull.map((v) => v.toFixed(2)).join(' ')} | ${r.diverged} |`);
     console.log(out[out.length - 1], ((Date.now() - t0) / 1000).toFixed(0), 's');
-    writeFileSync('bench/validation-training.md', out.join('\n') + '\n');
+    writeFileSync('bench/validation-training.md', out.join('\n') + '\n' + kept);
   }
   out.push('', `Run time ${((Date.now() - t0) / 60000).toFixed(1)} min (${new Date().toISOString().slice(0, 10)}).`);
-  writeFileSync('bench/validation-training.md', out.join('\n') + '\n');
+  writeFileSync('bench/validation-training.md', out.join('\n') + '\n' + kept);
 });

@@ -8,10 +8,13 @@
  *
  * where mean0, covariance0 are predict()'s infinite-width results. The stage picks the physics kept at
  * O(1/n): 'frozen' — the fluctuating but frozen NTK (G1, H1, A, B, D, F from `theory()`); 'dntk' — plus the
- * dNTK; 'full' — plus the ddNTKs. The last two need the dNTK/ddNTK moments with sample indices, which
- * `theory()` does not compute yet: pass them in `moments` (e.g. measured on an ensemble).
+ * dNTK; 'full' — plus the ddNTKs. The last two use the dNTK/ddNTK tensors with sample indices P, Q, R, S, T, U
+ * from `theory()` (docs/theory/multi.md §7), or the caller's `moments` when given (e.g. measured on an ensemble).
+ * Validated against really trained ensembles at four widths for smooth σ (bench/validation-training.md);
+ * for a σ with a kink (relu family) only stage 'frozen' describes trained networks: `kinked` flags it.
  */
 import { InvalidParameterError } from './errors.js';
+import { parseActivation } from './activation.js';
 import type { KernelsOptions } from './kernels.js';
 import { predict, type PredictProblem, type PredictSpec } from './predict.js';
 import { theory } from './theory.js';
@@ -64,6 +67,12 @@ export interface PredictFiniteResult {
   covariance: Float64Array;
   /** mean1 and covariance1 by source: G1 (kernel correction), H1 (NTK mean), covH (A, B), cumHzz (D, F), dH, dd. */
   parts: Record<string, { mean1: Float64Array; covariance1: Float64Array }>;
+  /**
+   * σ has a kink (relu, leaky relu, …). Then stages 'dntk' and 'full' are not a description of trained
+   * networks: the Taylor map of the training dynamics around initialization is not analytic when
+   * preactivations cross the kink during training (bench/validation-training.md; training-finite.md §5).
+   */
+  kinked: boolean;
   warnings: string[];
 }
 
@@ -138,11 +147,13 @@ export function predictFinite(spec: PredictFiniteSpec, problem: PredictProblem, 
   }
   const warnings = [...inf.warnings];
   if (problem.eta > 0.5 * inf.etaMax) warnings.push(`η = ${problem.eta} exceeds η_max/2 = ${0.5 * inf.etaMax}: finite-width NTK fluctuations push some networks near the unstable region, where the 1/n expansion of the mean converges slowly (training-finite.md §5)`);
-  if (stage !== 'frozen') warnings.push(moments ? 'dNTK/ddNTK moments supplied by the caller' : 'dNTK/ddNTK moments from theory() (P … U with sample indices): not yet validated against trained ensembles');
+  if (stage !== 'frozen' && moments) warnings.push('dNTK/ddNTK moments supplied by the caller');
+  const kinked = parseActivation(spec.activation).hasKink;
+  if (kinked && stage !== 'frozen') warnings.push(`σ has a kink: stage '${stage}' does not describe trained networks (preactivations crossing the kink during training make the dynamics non-analytic; against trained relu ensembles stages 'dntk'/'full' miss by 40–75σ and the trained-minus-frozen-NTK output falls slower than 1/n, bench/validation-training.md, training-finite.md §5); only stage 'frozen' is validated for kinked σ`);
   return {
     stage, n, nTrain: N, nTest: M, steps: problem.steps, eta: problem.eta, etaMax: inf.etaMax,
     mean0, mean1, mean: mean0.map((v, i) => v + mean1[i] / n),
     covariance0: cov0, covariance1: cov1, covariance: cov0.map((v, i) => v + cov1[i] / n),
-    parts, warnings,
+    parts, kinked, warnings,
   };
 }

@@ -13,6 +13,7 @@ import { init } from '../../api/backend.js';
 import { InvalidParameterError } from '../../api/errors.js';
 import { predict, type PredictProblem, type PredictSpec } from '../../api/predict.js';
 import { predictFinite } from '../../api/predict-finite.js';
+import type { FiniteStage } from '../../api/finite-dynamics.js';
 import { helpText, parseArgs, type Command, type Parsed } from '../args.js';
 import { activationFromArgs, dataNetworkOptions } from '../options.js';
 import { fmt, jsonNumber } from '../format.js';
@@ -25,7 +26,8 @@ const options = {
   ridge: { type: 'number', description: 'added to the diagonal of the training kernel (default 0; the noise variance for nngp)' },
   kernel: { type: 'string', description: 'ntk (default: all layers trained) or nngp (K: the Bayesian posterior at t = ∞)' },
   loss: { type: 'string', description: "sum (default, L = ½Σ, PDLT) or mean (L = ½·mean, neural-tangents)" },
-  finite: { type: 'number', description: 'n, the hidden width: add the O(1/n) corrections of the fluctuating frozen NTK (predictFinite, needs --steps/--eta, one output; docs/theory/training-finite.md)' },
+  finite: { type: 'number', description: 'n, the hidden width: add the O(1/n) corrections (predictFinite, --stage; needs --steps/--eta, one output; docs/theory/training-finite.md)' },
+  stage: { type: 'string', description: "with --finite: frozen (default: the fluctuating frozen NTK), dntk (+ the dNTK P, Q) or full (+ the ddNTKs R, S, T, U; all from theory())" },
   degree: { type: 'number', description: 'quadrature degree (default 64)' },
   backend: { type: 'string', description: 'wasm (default) or js' },
   json: { type: 'boolean', description: 'machine-readable output on stdout' },
@@ -35,7 +37,7 @@ const options = {
 const USAGE =
   'wideflow predict --train train.csv --test test.csv --activation tanh --depth 3 --cb 0.1 --cw 1.5 --lambda-b 0.1 --lambda-w 1.5\n' +
   '                 [--t 10 | --steps 100 --eta 0.5] [--ridge 0] [--kernel ntk|nngp] [--loss sum|mean] [--outputs 1] [--json]\n' +
-  '                 [--finite 128 --steps 20 --eta 0.1]   (O(1/n) corrections at width n, one output)';
+  '                 [--finite 128 --steps 20 --eta 0.1 [--stage frozen|dntk|full]]   (O(1/n) corrections at width n, one output)';
 
 export const command: Command = {
   summary: 'infinite-width prediction after training: mean and covariance of the test outputs (NTK / NNGP)',
@@ -80,6 +82,7 @@ export const command: Command = {
     };
     const backend = (args.backend as 'wasm' | 'js' | undefined) ?? 'wasm';
     if (backend === 'wasm') await init();
+    if (args.stage !== undefined && args.finite === undefined) throw new InvalidParameterError('--stage', args.stage, 'only with --finite n (the O(1/n) stage)');
     if (args.finite !== undefined) return runFinite(spec, args.finite as number, problem, { degree: args.degree as number | undefined, backend }, args, io);
     const r = predict(spec, problem, { degree: args.degree as number | undefined, backend });
     const M = r.nTest, k = r.outputs;
@@ -106,7 +109,7 @@ export const command: Command = {
 };
 
 function runFinite(spec: PredictSpec, n: number, problem: PredictProblem, opts: { degree?: number; backend: 'wasm' | 'js' }, args: Parsed, io: Parameters<Command['run']>[1]): number {
-  const r = predictFinite({ ...spec, width: n }, problem, opts);
+  const r = predictFinite({ ...spec, width: n }, problem, { ...opts, ...(args.stage !== undefined ? { stage: args.stage as FiniteStage } : {}) });
   const M = r.nTest;
   const rows = (c: Float64Array) => Array.from({ length: M }, (_, i) => Array.from(c.subarray(i * M, (i + 1) * M)));
   if (args.json) {
@@ -115,7 +118,7 @@ function runFinite(spec: PredictSpec, n: number, problem: PredictProblem, opts: 
       mean0: Array.from(r.mean0), mean1: Array.from(r.mean1), mean: Array.from(r.mean),
       covariance0: rows(r.covariance0), covariance1: rows(r.covariance1), covariance: rows(r.covariance),
       parts: Object.fromEntries(Object.entries(r.parts).map(([k, p]) => [k, { mean1: Array.from(p.mean1), covariance1: rows(p.covariance1) }])),
-      warnings: r.warnings,
+      kinked: r.kinked, warnings: r.warnings,
     }, jsonNumber));
   } else {
     io.out(`O(1/n) prediction (stage ${r.stage}), ${r.steps} GD steps at η = ${r.eta}, width n = ${r.n}; N = ${r.nTrain}, M = ${M}; η_max = ${fmt(r.etaMax, 0)}`);

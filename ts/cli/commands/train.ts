@@ -12,6 +12,11 @@ import { helpText, parseArgs, type Command, type Parsed } from '../args.js';
 import { trainTestFromCsv } from '../csv.js';
 import { checkWritable, fmt, progressBar } from '../format.js';
 import { activationFromArgs, dataNetworkOptions, parseShard } from '../options.js';
+import { loadPlot, plotOption, plotPath, writePlot } from '../plot-output.js';
+import { predict } from '../../api/predict.js';
+import { predictFinite } from '../../api/predict-finite.js';
+import { parseActivation } from '../../api/activation.js';
+import type { PredictedGaussian } from '../../plot/distribution.js';
 
 const options = {
   ...dataNetworkOptions,
@@ -35,6 +40,7 @@ const options = {
   out: { type: 'string', description: 'write the full result (per-network records, mergeable) to this JSON file' },
   json: { type: 'boolean', description: 'machine-readable summary on stdout' },
   help: { type: 'boolean', description: 'this help' },
+  ...plotOption,
 } as const;
 
 const USAGE =
@@ -121,7 +127,9 @@ export const command: Command = {
     }
     if (!args.merge && args._.length > 0) throw new InvalidParameterError('arguments', args._[0], 'options only (shard files follow --merge)');
     await checkWritable(args.out as string | undefined);
+    const plot = plotPath(args.plot);
     let r: TrainResult;
+    let theoryLines: () => PredictedGaussian[] = () => [];
     if (args.merge) {
       if (args._.length === 0) throw new InvalidParameterError('--merge', 'no files', 'followed by the shard files (from --shard i/N --out)');
       r = mergeTrainings(await Promise.all(args._.map(readState)));
@@ -172,11 +180,46 @@ export const command: Command = {
       } finally {
         process.off('SIGINT', onSigint);
       }
+      if (plot && data.test) theoryLines = () => overlays(spec, { X: data.X, y: data.y, test: data.test! }, args);
     }
     if (args.out) await writeResult(args.out as string, r);
     if (args.json) io.out(JSON.stringify(trainJson(r)));
     else io.out(table(r));
+    if (plot) {
+      if (r.nTest === 0) throw new InvalidParameterError('--plot', plot, 'with --test (the figure is the distribution of the first test output)');
+      const z = r.networks.filter((w) => w.status !== 'diverged').map((w) => w.zTest[w.zTest.length - 1][0]);
+      const step = r.record[r.record.length - 1];
+      const svg = (await loadPlot()).distributionPlot(z, theoryLines(), { title: `trained networks: first test output after ${step} steps (${z.length} networks)`, xLabel: 'z (test input 0, output 0)' });
+      await writePlot(plot, svg, args.json ? io.err : io.out);
+    }
     for (const w of r.warnings) io.err(`warning: ${w}`);
     return 0;
   },
 };
+
+/**
+ * Gaussians predicted for the first test output after the last step: n = ∞ (predict()) and, for one output
+ * and one hidden width, O(1/n) (predictFinite(): stage 'full' for smooth σ, 'frozen' for kinked σ, where
+ * only that stage is validated). A prediction that does not apply (e.g. several outputs) is left out.
+ */
+function overlays(spec: TrainSpec, d: { X: number[][]; y: number[][] | number[]; test: number[][] }, args: Parsed): PredictedGaussian[] {
+  const out: PredictedGaussian[] = [];
+  const problem = { train: { X: d.X, y: d.y }, test: { X: d.test }, steps: args.steps as number, eta: args.eta as number };
+  const { width, widths: _w, ...inf } = spec;
+  try {
+    const p = predict(inf, problem);
+    if (p.mean && p.covariance) out.push({ label: 'n = ∞ (predict)', mean: p.mean[0], variance: p.covariance[0] });
+  } catch {
+    return out;
+  }
+  if (width !== undefined && spec.depth > 1) {
+    try {
+      const stage = parseActivation(spec.activation).hasKink ? 'frozen' : 'full';
+      const f = predictFinite({ ...inf, width }, problem, { stage });
+      out.push({ label: `O(1/n), n = ${width} (stage ${stage})`, mean: f.mean[0], variance: f.covariance[0] });
+    } catch {
+      // several outputs or too many inputs: no O(1/n) overlay
+    }
+  }
+  return out;
+}
