@@ -8,7 +8,7 @@
  *    values are rejected — which the direct estimators at the same budget could not do.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
-import { init, theory, ensemble, compare, type NetworkSpec, type EnsembleResult } from '../ts/node.js';
+import { init, theory, ensemble, compare, type NetworkSpec, type EnsembleResult, type CompareResult } from '../ts/node.js';
 import { NQ, Q } from '../ts/twin/sampling/network/mod.js';
 import { activation, jsValues, wasmValues } from './fixtures/network.js';
 import { packConfig } from '../ts/twin/sampling/network/config.js';
@@ -104,7 +104,7 @@ async function run(spec: NetworkSpec, widths: number[], samples: number, seed: n
 function rows(spec: NetworkSpec, ens: EnsembleResult[], fit: 'linear' | 'quadratic', layer: number, wrong: Partial<Record<'G1' | 'H1', number>> = {}) {
   const th = theory({ ...spec, width: 16 });
   for (const [k, v] of Object.entries(wrong)) (th.layers[layer - 1] as unknown as Record<string, number>)[k] = v;
-  const pick = (r: ReturnType<typeof compare>) => Object.fromEntries(r.rows.filter((x) => x.layer === layer && (x.quantity === 'G1' || x.quantity === 'H1')).map((x) => [x.quantity, x]));
+  const pick = (r: CompareResult) => Object.fromEntries(r.rows.filter((x) => x.layer === layer && (x.quantity === 'G1' || x.quantity === 'H1')).map((x) => [x.quantity, x]));
   return { now: pick(compare(th, ens, { fit })), before: pick(compare(th, direct(ens), { fit })) };
 }
 
