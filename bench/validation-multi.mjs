@@ -12,7 +12,7 @@
 //   compare(): linear per component; where the linear fit is poor for a tensor at a layer (mean χ²/dof of
 //   its components > 1.5, i.e. the O(1/n²) terms are visible), that tensor at that layer is refitted
 //   quadratically; the table says which.
-// - Samples per ensemble from a time budget (cost model ms/network ∝ N^1.5 (4 + 0.85 n), corrected by the
+// - Samples per ensemble from a time budget (cost model ms/network ≈ (N/4)^2.5 (4 + 0.85 n), corrected by the
 //   measured time of every finished ensemble), so the run fits the budget whatever the load of the machine.
 // - Wrong variants: the same extrapolated ensemble values against deliberately wrong theory values
 //   (swapped sample-index pairings, T ↔ U, and the last layer without its inherited terms: the theory on
@@ -45,8 +45,8 @@ await init();
 const TENSORS = ['G1', 'H1', 'V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U'];
 const nEns = ACTS.length * NS.length * WIDTHS.length;
 const share = BUDGET / nEns; // seconds per ensemble
-const model = (N, n) => N ** 1.5 * (4 + 0.85 * n) / 8 * 1e-3; // seconds per network (rough, measured on 2 loaded cores)
-let corr = 1;
+const model = (N, n) => (N / 4) ** 2.5 * (4 + 0.85 * n) * 1e-3; // seconds per network (rough, measured on 2 loaded cores)
+const corr = new Map(); // per N: measured / modelled time per network (the last ensemble's)
 const t0 = performance.now();
 const configs = [];
 let seed = 100;
@@ -55,11 +55,11 @@ for (const act of ACTS) {
     const th = theory(specAt(act, N, WIDTHS[0]));
     const ens = [];
     for (const n of WIDTHS) {
-      const samples = Math.max(256, Math.round(share / (model(N, n) * corr)));
+      const samples = Math.max(256, Math.round(share / (model(N, n) * (corr.get(N) ?? 1))));
       const s = performance.now();
       const e = await ensemble(specAt(act, N, n), { samples, seed: seed++, neurons: K, order: 'ddntk', workers: 2 });
       const dt = (performance.now() - s) / 1000;
-      corr = 0.5 * corr + 0.5 * (dt / samples) / model(N, n);
+      corr.set(N, (dt / samples) / model(N, n));
       ens.push(e);
       console.error(`${act} N=${N} n=${n}: ${samples} networks in ${dt.toFixed(1)} s (elapsed ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     }
