@@ -112,6 +112,8 @@ for (const { act, N, th, ens, samples } of configs) {
       ['B_{bacd}', 'B', ([a, b, c, d]) => T.B.get(b, a, c, d)],
       ['F_{adcb}', 'F', ([a, b, c, d]) => T.F.get(a, d, c, b)],
       ['F_{cbad}', 'F', ([a, b, c, d]) => T.F.get(c, b, a, d)],
+      // F_{adcb} = F_{cbad} (F_{abcd} = F_{cdab}) equals F_{abcd} exactly at layer 2; NTK and preactivation samples exchanged is the sharp test
+      ['F_{bacd}', 'F', ([a, b, c, d]) => T.F.get(b, a, c, d)],
       ['Q slots 1,2 exchanged', 'Q', ([a, b, c, d]) => T.Q.get(a, c, b, d)],
       ['T ↔ U (T vs U)', 'T', ([a, b, c, d]) => T.U.get(a, b, c, d)],
       ['T ↔ U (U vs T)', 'U', ([a, b, c, d]) => T.T.get(a, b, c, d)],
