@@ -95,6 +95,67 @@ describe('wideflow theory --inputs (N inputs, sample indices)', () => {
   });
 });
 
+describe('wideflow ensemble / compare --inputs (N inputs, sample indices)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wf-cli-ens-multi-'));
+  const X = [[1, 0.2, -0.4], [0.9, 0.45, -0.3], [-0.2, 0.9, 0.5]];
+  const json = join(dir, 'x.json');
+  const csv = join(dir, 'x.csv');
+  writeFileSync(json, JSON.stringify(X));
+  writeFileSync(csv, '# three inputs\n' + X.map((r) => r.join(',')).join('\n') + '\n');
+  const tanh = ['--activation', 'tanh', '--depth', '3', '--cb', '0.1', '--cw', '1.5', '--lambda-b', '0.5', '--lambda-w', '1.2'];
+  const sampling = ['--samples', '1500', '--seed', '5', '--order', 'ntk', '--neurons', '4'];
+
+  test('--out files (JSON or CSV inputs) hold what --json prints and what the API computes; compare reads them, and equals compare --inputs', async () => {
+    const e8 = join(dir, 'e8.json'), e16 = join(dir, 'e16.json');
+    const a = run('ensemble', ...tanh, '--width', '8', '--inputs', json, ...sampling, '--out', e8, '--json');
+    expect(a.code, a.err).toBe(0);
+    const j = JSON.parse(a.out);
+    expect(j.inputs).toBe(3);
+    expect(j.layers[2].G.value).toHaveLength(3);
+    expect(j.layers[2].V.shape).toEqual([3, 3, 3, 3]);
+    const file = JSON.parse(readFileSync(e8, 'utf8'));
+    expect(file.layers).toEqual(j.layers);
+    expect(file.state.format).toBe('wideflow-ensemble-multi/1');
+    const b = run('ensemble', ...tanh, '--width', '8', '--inputs', csv, ...sampling, '--json');
+    expect(JSON.parse(b.out).layers).toEqual(j.layers);
+    const t = run('ensemble', ...tanh, '--width', '8', '--inputs', csv, ...sampling);
+    expect(t.out).toMatch(/N = 3 inputs/);
+    const { ensemble, init } = await import('../dist/ts/node.js');
+    await init();
+    const r = await ensemble({ activation: 'tanh', depth: 3, width: 8, inputWidth: 3, Cb: 0.1, CW: 1.5, lambdaB: 0.5, lambdaW: 1.2, input: { X } }, { samples: 1500, seed: 5, order: 'ntk', neurons: 4 });
+    expect(j.layers[2].B.value).toEqual(Array.from(r.layers[2].B!.value.toArray()));
+    expect(run('ensemble', ...tanh, '--width', '16', '--inputs', json, ...sampling, '--out', e16).code).toBe(0);
+    const c = run('compare', e8, e16, '--json');
+    expect(c.code, c.err).toBe(0);
+    const cj = JSON.parse(c.out);
+    const l3 = cj.rows.filter((row: { layer: number }) => row.layer === 3);
+    expect(l3.map((row: { quantity: string }) => row.quantity)).toEqual(expect.arrayContaining(['G1', 'H1', 'V', 'A', 'B', 'D', 'F']));
+    expect(l3.find((row: { quantity: string }) => row.quantity === 'B').index).toHaveLength(4);
+    // fixed seeds: theory and ensembles agree (4σ) at every component
+    expect(cj.maxAbsZ).toBeLessThan(4);
+    expect(cj.missing).toContain('P (not measured by the ensembles: their order)');
+    // the same sweep run by compare itself (same seed at each width) gives the same comparison
+    const d = run('compare', ...tanh, '--hidden-widths', '8,16', '--inputs', json, ...sampling, '--json');
+    expect(d.code, d.err).toBe(0);
+    expect(JSON.parse(d.out).rows).toEqual(cj.rows);
+    const table = run('compare', e8, e16);
+    expect(table.out).toMatch(/^ +3 +B +\d,\d,\d,\d /m);
+    expect(table.out).toMatch(/not compared: P/);
+  });
+
+  test('bad input: single-input options with --inputs, mixed or conflicting files', () => {
+    expect(run('ensemble', ...tanh, '--width', '8', '--inputs', json, '--x2', '1', ...sampling).err).toMatch(/--x2 must be used without --inputs/);
+    expect(run('compare', ...tanh, '--hidden-widths', '8,16', '--inputs', json, '--x2', '1', ...sampling).err).toMatch(/--x2 must be used without --inputs/);
+    const single = join(dir, 's.json');
+    expect(run('ensemble', ...tanh, '--width', '8', '--input-width', '3', '--samples', '300', '--out', single).code).toBe(0);
+    const m = join(dir, 'm.json');
+    expect(run('ensemble', ...tanh, '--width', '8', '--inputs', json, '--samples', '300', '--order', 'z', '--out', m).code).toBe(0);
+    expect(run('compare', single, m).err).toMatch(/files must be ensemble files of one kind/);
+    expect(run('compare', m, m, '--inputs', json).err).toMatch(/--inputs must be used only when compare runs the ensembles/);
+    expect(run('merge', m, single).err).toMatch(/parts\[1\]/);
+  });
+});
+
 describe('wideflow ensemble / merge', () => {
   const ens = ['ensemble', ...net, '--widths', '4,8,8', '--output-width', '4', '--samples', '300', '--seed', '7'];
 

@@ -24,7 +24,7 @@ import { ensembleConfig } from '../../bindings/layout.js';
 import { unpack } from '../../bindings/pack.js';
 import type { MultiInputNetworkSpec } from './theory.js';
 import type { SampleTensor } from './multi.js';
-import { ensembleMulti, isMultiState, mergeEnsemblesMulti, type EnsembleMultiResult, type EnsembleMultiState } from './ensemble-multi.js';
+import { ensembleMulti, isMultiState, mergeEnsemblesMulti, multiStateFields, type EnsembleMultiResult, type EnsembleMultiState } from './ensemble-multi.js';
 
 /** How far the per-network derivatives go: z only, + Ĥ, + dĤ, + ddĤ. */
 export type EnsembleOrder = 'z' | 'ntk' | 'dntk' | 'ddntk';
@@ -479,9 +479,15 @@ export function checkState(s: unknown, name = 'state'): EnsembleState {
   return { ...st, configHash: hash };
 }
 
-/** The network spec an ensemble state was sampled from (to compute its theory, e.g. in `wideflow compare FILES`). */
-export function ensembleSpec(state: EnsembleState): NetworkSpec {
-  const r = specFromConfig(state.config);
+/**
+ * The network spec an ensemble state was sampled from (to compute its theory, e.g. in `wideflow compare FILES`);
+ * for a multi-input state, the spec with its inputs `input: { X }` (theory() then gives the sample-index tensors).
+ */
+export function ensembleSpec(state: EnsembleState): NetworkSpec;
+export function ensembleSpec(state: EnsembleMultiState): MultiInputNetworkSpec;
+export function ensembleSpec(state: EnsembleState | EnsembleMultiState): NetworkSpec | MultiInputNetworkSpec {
+  if (isMultiState(state)) return multiSpec(state as EnsembleMultiState);
+  const r = specFromConfig((state as EnsembleState).config);
   const { kind, a } = r.activation;
   const name = activationName(kind);
   const info = ACTIVATIONS[name];
@@ -498,4 +504,26 @@ export function ensembleSpec(state: EnsembleState): NetworkSpec {
     lambdaW: r.hyper.map((h) => h.lambdaW),
     input: { x: Array.from(r.x) },
   };
+}
+
+/** ensembleSpec of a multi-input state: the packed config holds the widths, hyperparameters and X. */
+function multiSpec(state: EnsembleMultiState): MultiInputNetworkSpec {
+  const f = multiStateFields(state);
+  const name = activationName(f.kind);
+  const info = ACTIVATIONS[name];
+  if (!info) throw new InvalidParameterError('state.config', f.kind, 'a builtin activation kind');
+  const param = info.parameter;
+  const L = f.depth, N = f.inputs, n0 = f.widths[0];
+  const X = Array.from({ length: N }, (_, a) => Array.from(f.X.subarray(a * n0, (a + 1) * n0)));
+  return {
+    activation: (param ? { name, [param]: f.a } : name) as NetworkSpec['activation'],
+    depth: L,
+    widths: Array.from(f.widths.subarray(0, L)),
+    outputWidth: f.widths[L],
+    Cb: f.hyper.map((h) => h.Cb),
+    CW: f.hyper.map((h) => h.CW),
+    lambdaB: f.hyper.map((h) => h.lambdaB),
+    lambdaW: f.hyper.map((h) => h.lambdaW),
+    input: { X },
+  } as MultiInputNetworkSpec;
 }

@@ -6,7 +6,7 @@ import { ensemble, type EnsembleOptions, type EnsembleResult } from './ensemble.
 import type { NetworkSpec } from './spec.js';
 
 /** The ensemble options of a sweep: those of {@link ensemble} that do not depend on the width. */
-export type SweepOptions = Pick<EnsembleOptions, 'samples' | 'seed' | 'workers' | 'backend' | 'onProgress'> & {
+export type SweepOptions = Pick<EnsembleOptions, 'samples' | 'seed' | 'workers' | 'backend' | 'onProgress' | 'order'> & {
   neurons?: number | number[] | 'all';
 };
 

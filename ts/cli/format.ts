@@ -8,11 +8,14 @@ import { dirname, resolve } from 'node:path';
 import { InvalidParameterError } from '../api/errors.js';
 import { ENSEMBLE_KEYS } from '../stats/estimator.js';
 import { checkState, type EnsembleResult, type EnsembleState } from '../api/ensemble.js';
+import { checkMultiState, isMultiState, MULTI_TENSORS, type EnsembleMultiResult, type EnsembleMultiState } from '../api/ensemble-multi.js';
 import type { CompareResult } from '../api/compare.js';
+import type { CompareMultiResult } from '../api/compare-multi.js';
 import type { DepthToWidthResult } from '../api/critical.js';
 
 /** The JSON printed by `--json`: samples and per-layer { mean, stderr } of every statistic. */
-export function ensembleJson(r: EnsembleResult): object {
+export function ensembleJson(r: EnsembleResult | EnsembleMultiResult): object {
+  if (isMulti(r)) return ensembleMultiJson(r);
   return {
     samples: r.samples,
     seed: r.seed,
@@ -26,7 +29,8 @@ export function ensembleJson(r: EnsembleResult): object {
   };
 }
 
-export function ensembleTable(r: EnsembleResult): string {
+export function ensembleTable(r: EnsembleResult | EnsembleMultiResult): string {
+  if (isMulti(r)) return ensembleMultiTable(r);
   const keys = ENSEMBLE_KEYS.filter((k) => r.layers[0][k]);
   const lines = [`${r.samples} networks, seed ${r.seed}, backend ${r.backend}; each cell: mean ± stderr`];
   lines.push(['layer', ...keys].map((c, i) => (i === 0 ? c.padStart(6) : c.padStart(25))).join(''));
@@ -37,11 +41,11 @@ export function ensembleTable(r: EnsembleResult): string {
 }
 
 /** Writes a result (with its mergeable state) to a file. */
-export async function writeState(path: string, r: EnsembleResult): Promise<void> {
+export async function writeState(path: string, r: EnsembleResult | EnsembleMultiResult): Promise<void> {
   await writeFile(path, JSON.stringify({ ...ensembleJson(r), state: r.state }) + '\n');
 }
 
-export async function readState(path: string): Promise<EnsembleState> {
+export async function readState(path: string): Promise<EnsembleState | EnsembleMultiState> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -57,7 +61,58 @@ export async function readState(path: string): Promise<EnsembleState> {
   const s = j && typeof j === 'object' && 'state' in j ? (j as { state: unknown }).state : j;
   // Every field is checked (version, checksum, lengths, the counts its shards must hold), and the error
   // names the file and the first bad field.
-  return checkState(s, path);
+  return isMultiState(s) ? checkMultiState(s, path) : checkState(s, path);
+}
+
+function isMulti(r: EnsembleResult | EnsembleMultiResult): r is EnsembleMultiResult {
+  return typeof (r as EnsembleMultiResult).inputs === 'number';
+}
+
+/**
+ * `--json` of a multi-input ensemble: G, Graw, H as N × N { value, stderr } rows [δ1][δ2]; each 4-index
+ * tensor as row-major N⁴ arrays in the order of its subscripts (the same layout as `wideflow theory --inputs --json`).
+ */
+export function ensembleMultiJson(r: EnsembleMultiResult): object {
+  const N = r.inputs;
+  const rows = (m: Float64Array) => Array.from({ length: N }, (_, a) => Array.from(m.subarray(a * N, (a + 1) * N)));
+  return {
+    inputs: N,
+    samples: r.samples,
+    seed: r.seed,
+    order: r.order,
+    backend: r.backend,
+    warnings: r.warnings,
+    indexOrder: 'G, Graw, H: [δ1][δ2]; 4-index tensors: row-major N⁴ in the order of their subscripts (docs/theory/ensembles.md §5)',
+    layers: r.layers.map((l) => {
+      const o: Record<string, unknown> = { layer: l.layer, n: l.n, width: l.width, neurons: l.neurons };
+      for (const k of ['G', 'Graw', 'H'] as const) if (l[k]) o[k] = { value: rows(l[k]!.value), stderr: rows(l[k]!.stderr) };
+      for (const k of MULTI_TENSORS) {
+        const t = l[k];
+        if (t) o[k] = { symmetry: t.value.symmetry, shape: [N, N, N, N], value: Array.from(t.value.toArray()), stderr: Array.from(t.stderr.toArray()) };
+      }
+      return o;
+    }),
+  };
+}
+
+/** The table of a multi-input ensemble: G and H per layer (the 4-index tensors: --json or --out). */
+export function ensembleMultiTable(r: EnsembleMultiResult): string {
+  const N = r.inputs;
+  const lines = [`${r.samples} networks on N = ${N} inputs, seed ${r.seed}, backend ${r.backend}; each cell: mean ± stderr`];
+  for (const l of r.layers) {
+    lines.push(`layer ${l.layer} (n = n_{ℓ−1} = ${l.n})`);
+    for (const k of ['G', 'H'] as const) {
+      const m = l[k];
+      if (!m) continue;
+      for (let a = 0; a < N; a++) {
+        const cells = Array.from({ length: N }, (_, b) => `${fmt(m.value[a * N + b], 12)} ±${fmt(m.stderr[a * N + b], 10)}`);
+        lines.push(`${a === 0 ? k.padEnd(6) : ''.padEnd(6)}${cells.join('')}`);
+      }
+    }
+  }
+  const present = MULTI_TENSORS.filter((k) => r.layers[r.layers.length - 1][k]);
+  if (present.length) lines.push(`\n${present.join(', ')} with sample indices: --json or --out FILE`);
+  return lines.join('\n');
 }
 
 /**
@@ -108,7 +163,8 @@ export function jsonNumber(_k: string, v: unknown): unknown {
   return typeof v === 'number' && !Number.isFinite(v) ? String(v) : v;
 }
 
-export function compareTable(c: CompareResult): string {
+export function compareTable(c: CompareResult | CompareMultiResult): string {
+  if ('missing' in c) return compareMultiTable(c);
   const lines = ['layer  qty        theory   extrapolated     ± stderr        z   per-width n·E[…] (n: value ± err)'];
   for (const r of c.rows) {
     const pts = r.points.map((p) => `${p.n}: ${fmt(p.value, 0)}±${fmt(p.stderr, 0)}`).join('  ');
@@ -116,6 +172,19 @@ export function compareTable(c: CompareResult): string {
     lines.push(`${String(r.layer).padStart(5)}  ${r.quantity.padEnd(5)}${fmt(r.theory)}${fmt(r.extrapolated, 15)} ±${fmt(r.stderr, 11)} ${z.padStart(8)}   ${pts}`);
   }
   lines.push(`max |z| = ${c.maxAbsZ.toFixed(2)} over ${c.rows.length} comparisons`);
+  return lines.join('\n');
+}
+
+/** compare() with sample indices: one line per component (the orbit's first index). */
+export function compareMultiTable(c: CompareMultiResult): string {
+  const lines = ['layer  qty  index          theory   extrapolated     ± stderr        z'];
+  for (const r of c.rows) {
+    const z = Number.isFinite(r.z) ? r.z.toFixed(2) : String(r.z);
+    lines.push(`${String(r.layer).padStart(5)}  ${r.quantity.padEnd(4)} ${r.index.join(',').padEnd(8)}${fmt(r.theory)}${fmt(r.extrapolated, 15)} ±${fmt(r.stderr, 11)} ${z.padStart(8)}`);
+  }
+  lines.push(`max |z| = ${c.maxAbsZ.toFixed(2)} over ${c.rows.length} comparisons`);
+  for (const m of c.missing) lines.push(`not compared: ${m}`);
+  for (const w of c.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
 }
 

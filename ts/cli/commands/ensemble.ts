@@ -3,12 +3,16 @@ import { ensemble, type EnsembleOrder } from '../../api/ensemble.js';
 import { helpText, parseArgs, type Command } from '../args.js';
 import { checkWritable, ensembleJson, ensembleTable, progressBar, writeState } from '../format.js';
 import { parseNeurons, parseShard, samplingOptions, specFromArgs, specOptions } from '../options.js';
+import { readInputs } from '../csv.js';
+import { ConflictingOptionsError } from '../../api/errors.js';
+import type { MultiInputNetworkSpec } from '../../api/theory.js';
 
 const options = {
   ...specOptions,
   ...samplingOptions,
   order: { type: 'string', description: 'z | ntk | dntk | ddntk (default ddntk: everything)' },
   shard: { type: 'string', description: 'i/N: compute only shard i (1-based) of N; combine with `wideflow merge`' },
+  inputs: { type: 'string', description: 'N inputs (a JSON file [[x…], …] or a CSV file, one input per row): every statistic with sample indices (n₀ = the row length)' },
   out: { type: 'string', description: 'write the full result (mergeable) to this JSON file' },
   help: { type: 'boolean', description: 'this help' },
 } as const;
@@ -18,10 +22,24 @@ export const command: Command = {
   async run(argv, io) {
     const args = parseArgs(argv, options);
     if (args.help) {
-      io.out(helpText('wideflow ensemble --activation gelu --depth 3 --width 32 --input-width 4 --samples 20000 --seed 7 --workers 2 [--json] [--shard 3/64 --out part-3.json]', options));
+      io.out(
+        helpText(
+          'wideflow ensemble --activation gelu --depth 3 --width 32 --input-width 4 --samples 20000 --seed 7 --workers 2 [--json] [--shard 3/64 --out part-3.json]\n' +
+            '   or: wideflow ensemble --activation tanh --depth 3 --width 16 --inputs inputs.json --samples 4000 [--json] [--out ens-16.json]',
+          options,
+        ),
+      );
       return 0;
     }
-    const spec = specFromArgs(args);
+    const X = args.inputs !== undefined ? readInputs(args.inputs as string) : undefined;
+    if (X) {
+      for (const o of ['x', 'x2'] as const) {
+        if (args[o] !== undefined) throw new ConflictingOptionsError(`--${o}`, 'given with --inputs', 'used without --inputs (it describes a single input; --inputs gives the N inputs)');
+      }
+    }
+    const inputWidth = args['input-width'] ?? (X && args.widths === undefined ? X[0]?.length : undefined);
+    const single = specFromArgs({ ...args, 'input-width': inputWidth } as unknown as typeof args);
+    const spec = X ? ({ ...single, input: { X } } as MultiInputNetworkSpec) : single;
     await checkWritable(args.out as string | undefined);
     if (args['output-width'] !== undefined) spec.outputWidth = args['output-width'] as number;
     const backend = (args.backend as 'wasm' | 'js' | undefined) ?? 'wasm';
@@ -30,7 +48,7 @@ export const command: Command = {
     const onSigint = () => ac.abort();
     process.once('SIGINT', onSigint);
     try {
-      const r = await ensemble(spec, {
+      const r = await ensemble(spec as MultiInputNetworkSpec, {
         samples: args.samples as number,
         seed: args.seed as number | undefined,
         workers: args.workers as number | undefined,

@@ -20,7 +20,8 @@ export const command: Command = {
     if (args._.length === 0) throw new InvalidParameterError('files', [], 'one or more shard files written by `wideflow ensemble --shard i/N --out FILE`');
     await checkWritable(args.out as string | undefined);
     const states = await Promise.all(args._.map(readState));
-    const r = mergeEnsembles(states);
+    // mergeEnsembles checks that the shards are of one kind (single- or multi-input) and one run
+    const r = mergeEnsembles(states as Parameters<typeof mergeEnsembles>[0]);
     if (args.out) await writeState(args.out as string, r);
     io.out(args.json ? JSON.stringify(ensembleJson(r)) : ensembleTable(r));
     return 0;
