@@ -250,7 +250,8 @@ describe('predictFinite()', () => {
   const spec = { activation: 'tanh', depth: 2, width: 128, Cb: 0.1, CW: 1.5, lambdaB: 1, lambdaW: 1 } as const;
   const problem = { train: { X: X.slice(0, 3), y: Y }, test: { X: X.slice(3) }, steps: 10, eta: 0.1 };
   test('= predict() at n = ∞ plus the frozen-stage 1/n coefficients of finiteStatistics(); loss mean = sum at η/N', () => {
-    const r = predictFinite(spec, problem);
+    const r = predictFinite(spec, problem, { stage: 'frozen' });
+    expect(predictFinite(spec, problem).stage).toBe('full'); // the default: the stage validated on trained networks
     const pr = predict(spec, problem);
     expect(Math.abs(r.mean0[0] - pr.mean![0])).toBeLessThan(1e-12);
     expect(Math.abs(r.covariance0[0] - pr.covariance![0])).toBeLessThan(1e-12);
@@ -260,7 +261,7 @@ describe('predictFinite()', () => {
     expect(r.covariance1[0]).toBe(st.cov1[15]);
     expect(r.mean[0]).toBeCloseTo(st.mean0[3] + st.mean1[3] / 128, 14);
     expect(r.n).toBe(128);
-    const m = predictFinite(spec, { ...problem, eta: 0.3, loss: 'mean' });
+    const m = predictFinite(spec, { ...problem, eta: 0.3, loss: 'mean' }, { stage: 'frozen' });
     expect(Math.abs(m.mean1[0] - r.mean1[0])).toBeLessThan(1e-12);
     expect(m.warnings.join()).not.toMatch(/η_max\/2/);
     expect(predictFinite(spec, { ...problem, eta: 0.2 }).warnings.join()).toMatch(/η_max\/2/);
@@ -300,7 +301,8 @@ describe('predictFinite()', () => {
     }
     expect(Math.abs(predictFinite(spec, problem, { stage: 'full' }).parts.dd.mean1[0])).toBeGreaterThan(1e-3);
     const relu = { ...spec, activation: 'relu', CW: 2 } as const;
-    expect(predictFinite(relu, problem).warnings.join()).not.toMatch(/kink/);
+    expect(predictFinite(relu, problem, { stage: 'frozen' }).warnings.join()).not.toMatch(/kink/);
+    expect(predictFinite(relu, problem).kinked).toBe(true); // the default stage 'full'
     const rf = predictFinite(relu, problem, { stage: 'full' });
     expect(rf.kinked).toBe(true);
     expect(rf.warnings.join()).toMatch(/kink/);

@@ -11,7 +11,8 @@
  * dNTK; 'full' — plus the ddNTKs. The last two use the dNTK/ddNTK tensors with sample indices P, Q, R, S, T, U
  * from `theory()` (docs/theory/multi.md §7), or the caller's `moments` when given (e.g. measured on an ensemble).
  * Validated against really trained ensembles at four widths for smooth σ (bench/validation-training.md);
- * for a σ with a kink (relu family) only stage 'frozen' describes trained networks: `kinked` flags it.
+ * for a σ with a kink (relu family) the trained networks leave the O(1/n) theory (kink crossings; only stage
+ * 'frozen', the linearized model, holds): `kinked` flags it.
  */
 import { InvalidParameterError } from './errors.js';
 import { parseActivation } from './activation.js';
@@ -33,7 +34,7 @@ export interface PredictFiniteSpec extends PredictSpec {
 }
 
 export interface PredictFiniteOptions extends KernelsOptions {
-  /** 'frozen' (default), 'dntk' or 'full' (docs/theory/training-finite.md §3). */
+  /** 'full' (default: the stage validated against trained networks), 'dntk' or 'frozen' (docs/theory/training-finite.md §3). */
   stage?: FiniteStage;
   /**
    * For 'dntk' and 'full': over the P = N + M inputs (training first), P⁴ arrays, row-major in slot order —
@@ -90,7 +91,7 @@ export interface PredictFiniteResult {
 export function predictFinite(spec: PredictFiniteSpec, problem: PredictProblem, options: PredictFiniteOptions = {}): PredictFiniteResult {
   if (typeof spec !== 'object' || spec === null) throw new InvalidParameterError('spec', spec, 'an object');
   if (typeof problem !== 'object' || problem === null) throw new InvalidParameterError('problem', problem, 'an object { train: { X, y }, test: { X }, steps, eta }');
-  const { stage = 'frozen', moments, ...kopt } = options;
+  const { stage = 'full', moments, ...kopt } = options;
   if (!['frozen', 'dntk', 'full'].includes(stage)) throw new InvalidParameterError('stage', stage, "'frozen', 'dntk' or 'full'");
   if (!Number.isInteger(spec.width) || spec.width < 1) throw new InvalidParameterError('width', spec.width, 'an integer ≥ 1 (n = n_{L−1}, the hidden width)');
   if (spec.outputWidth !== undefined && spec.outputWidth !== 1) throw new InvalidParameterError('outputWidth', spec.outputWidth, '1 (the O(1/n) training statistics are for one output neuron)');

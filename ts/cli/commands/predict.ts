@@ -27,7 +27,7 @@ const options = {
   kernel: { type: 'string', description: 'ntk (default: all layers trained) or nngp (K: the Bayesian posterior at t = ∞)' },
   loss: { type: 'string', description: "sum (default, L = ½Σ, PDLT) or mean (L = ½·mean, neural-tangents)" },
   finite: { type: 'number', description: 'n, the hidden width: add the O(1/n) corrections (predictFinite, --stage; needs --steps/--eta, one output; docs/theory/training-finite.md)' },
-  stage: { type: 'string', description: "with --finite: frozen (default: the fluctuating frozen NTK), dntk (+ the dNTK P, Q) or full (+ the ddNTKs R, S, T, U; all from theory())" },
+  stage: { type: 'string', description: "with --finite: full (default: + the ddNTKs R, S, T, U), dntk (+ the dNTK P, Q) or frozen (the fluctuating frozen NTK only); all from theory()" },
   degree: { type: 'number', description: 'quadrature degree (default 64)' },
   backend: { type: 'string', description: 'wasm (default) or js' },
   json: { type: 'boolean', description: 'machine-readable output on stdout' },
