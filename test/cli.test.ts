@@ -84,6 +84,13 @@ describe('wideflow theory --inputs (N inputs, sample indices)', () => {
     expect(V(1, 1, 1, 1)).toBeCloseTo(one.layers[2].V, 11);
   });
 
+  test('wideflow kernels --workers 2 prints the same bits as one thread; --workers 0 is refused', () => {
+    const a = run('kernels', '--activation', 'tanh', '--depth', '3', '--inputs', json, '--json', '--workers', '2');
+    expect(a.code, a.err).toBe(0);
+    expect(a.out).toBe(run('kernels', '--activation', 'tanh', '--depth', '3', '--inputs', json, '--json').out);
+    expect(run('kernels', '--activation', 'tanh', '--depth', '3', '--inputs', json, '--workers', '0').err).toMatch(/workers must be an integer in 1 … 256/);
+  });
+
   test('bad input: single-input options, a ragged file, a wrong --input-width', () => {
     expect(run('theory', ...relu, '--inputs', json, '--x2', '1').err).toMatch(/--x2 must be used without --inputs/);
     const ragged = join(dir, 'ragged.json');

@@ -12,6 +12,7 @@ const options = {
   inputs: { type: 'string', description: 'the N inputs: a JSON file [[x…], …] or a CSV file (one input per row)' },
   degree: { type: 'number', description: 'quadrature degree (default: the library default)' },
   backend: { type: 'string', description: 'wasm (default) or js' },
+  workers: { type: 'number', description: 'threads sharing each layer (default 1); the result does not depend on it' },
   'plot-layers': { type: 'list', description: 'layers shown by --plot (default: up to four spread over 1 … L)' },
   correlation: { type: 'boolean', description: '--plot shows K_αβ/√(K_αα K_ββ) instead of K_αβ' },
   ...plotOption,
@@ -37,7 +38,8 @@ export const command: Command = {
     const inputs = readInputs(args.inputs as string);
     const backend = (args.backend as 'wasm' | 'js' | undefined) ?? 'wasm';
     if (backend === 'wasm') await init();
-    const r = kernels(
+    const workers = args.workers as number | undefined;
+    const r = await kernels(
       {
         activation: activationFromArgs(args),
         depth: args.depth as number,
@@ -47,7 +49,7 @@ export const command: Command = {
         lambdaW: perLayer(args['lambda-w'], 1),
         inputs,
       },
-      { degree: args.degree as number | undefined, backend },
+      { degree: args.degree as number | undefined, backend, workers: workers ?? 1 },
     );
     if (args.json) {
       io.out(JSON.stringify({ n: r.n, inputWidth: r.inputWidth, degree: r.degree, backend: r.backend, warnings: r.warnings, layers: r.layers.map((l) => ({ layer: l.layer, K: [...l.K], Theta: [...l.Theta] })) }, jsonNumber));
