@@ -278,7 +278,7 @@ describe('predictFinite()', () => {
     expect(r.parts.dd.mean1[0]).toBe(st.parts.dd.mean[3]);
     expect(Math.abs(r.parts.dd.mean1[0])).toBeGreaterThan(0);
     expect(r.warnings.join()).toMatch(/supplied by the caller/);
-    // a layer carrying P … U (as helper pq will add): the documented pairings, slot by slot
+    // a layer whose P … U are labelled by slot: the documented pairings, slot by slot
     const f = (k: number) => ({ get: (a: number, b: number, c: number, d: number) => k * 1000 + a * 100 + b * 10 + c + d / 10 });
     const fake = { ...th.layers[1], P: f(1), Q: f(2), R: f(3), S: f(4), T: f(5), U: f(6) };
     const m = momentsFromTheory(fake as unknown as TheoryMultiLayer);
