@@ -23,12 +23,12 @@
  * unsharded run.
  */
 import { resolveBackend, wasmCore, type Backend } from './backend.js';
-import { AbortError, InvalidParameterError, MismatchError, ResourceLimitError, WideflowError, formatBytes } from './errors.js';
+import { AbortError, InvalidParameterError, MismatchError, ResourceLimitError, formatBytes } from './errors.js';
 import { canonical, checkFiniteArray, checkIntField, checkShard, checkWorkers, configHash, fnv1a64 } from './shards.js';
 import { chunkSizeFor, planEnsemble, WORKSPACE_LIMIT, type EnsembleOptions, type EnsembleOrder } from './ensemble.js';
 import { parseMultiInput, SampleTensor, SYMMETRY_GROUPS, type MultiInputSpec, type TensorSymmetry } from './multi.js';
 import { resolveSpec, type NetworkSpec, type ResolvedSpec } from './spec.js';
-import { runChunks, workerFactory, type ChunkTask } from '../parallel/workers.js';
+import { runTasks, type ChunkTask } from '../parallel/workers.js';
 import { ensembleMultiChunk, multiStatsLen, multiWorkspaceDoubles, packMultiConfig, parseMultiConfig, statOffsets, MAX_ENSEMBLE_INPUTS } from '../twin/sampling/multi/mod.js';
 import { ensembleMultiConfig } from '../../bindings/layout.js';
 import { unpack } from '../../bindings/pack.js';
@@ -246,22 +246,10 @@ export async function ensembleMulti(spec: NetworkSpec, options: EnsembleOptions)
     done += t.count;
     onProgress?.({ done, total });
   };
-  if (workers === 1 || nTasks <= 1) {
-    const run = multiChunkRunner(p.cfg, backend);
-    try {
-      for (const t of tasks) {
-        if (signal?.aborted) throw new AbortError();
-        absorb(t, run(t));
-        if (signal || onProgress) await new Promise((r) => setTimeout(r, 0));
-      }
-    } finally {
-      run.free();
-    }
-  } else {
-    const factory = workerFactory();
-    if (!factory) throw new WideflowError('wideflow: workers > 1 needs Node worker_threads (not available in this environment); use workers: 1');
-    await runChunks(factory, p.cfg, backend, Math.min(workers, nTasks), tasks, absorb, signal, 'ensemble-multi');
-  }
+  await runTasks({
+    cfg: p.cfg, backend, job: 'ensemble-multi', workers, count: nTasks, tasks, absorb, signal, yieldEach: !!(signal || onProgress),
+    runner: () => multiChunkRunner(p.cfg, backend),
+  });
   const state: EnsembleMultiState = {
     format: MULTI_STATE_FORMAT, configHash: configHash(Array.from(p.cfg)), config: Array.from(p.cfg), seed: p.seed, samples: p.samples,
     order: ORDERS[p.order], chunkSize: p.chunkSize, groups: p.groups, shardCount: shard.count, shards: [shard.index], counts, sums: Array.from(sums),

@@ -15,7 +15,7 @@ import { ENSEMBLE_KEYS, KEY_ORDER, NQ, jackknife, type EnsembleKey, type Estimat
 import { ExactSum } from '../stats/exactsum.js';
 import { packConfig } from '../twin/sampling/network/mod.js';
 import { chunkRunner } from './network.js';
-import { runChunks, workerFactory, type ChunkTask } from '../parallel/workers.js';
+import { runTasks, type ChunkTask } from '../parallel/workers.js';
 import { rows } from '../twin/sampling/network/workspace.js';
 import { MAX_DEPTH as MAX_ENSEMBLE_DEPTH } from '../twin/sampling/network/config.js';
 import { resolveSpec, type NetworkSpec, type ResolvedSpec } from './spec.js';
@@ -271,23 +271,10 @@ async function ensembleSingle(spec: NetworkSpec, options: EnsembleOptions): Prom
     onProgress?.({ done, total });
   };
 
-  if (workers === 1 || nTasks <= 1) {
-    const run = chunkRunner(p.cfg, backend, p.spec.activation.kind < 0 ? p.spec.activation : undefined);
-    try {
-      for (const t of tasks) {
-        if (signal?.aborted) throw new AbortError();
-        absorb(t, run(t));
-        // Yield so that an AbortSignal fired from a timer or a UI event gets a chance to run.
-        if (signal || onProgress) await new Promise((r) => setTimeout(r, 0));
-      }
-    } finally {
-      run.free();
-    }
-  } else {
-    const factory = workerFactory();
-    if (!factory) throw new WideflowError('wideflow: workers > 1 needs Node worker_threads (not available in this environment); use workers: 1');
-    await runChunks(factory, p.cfg, backend, Math.min(workers, nTasks), { [Symbol.iterator]: () => tasks }, absorb, signal);
-  }
+  await runTasks({
+    cfg: p.cfg, backend, job: 'ensemble', workers, count: nTasks, tasks, absorb, signal, yieldEach: !!(signal || onProgress),
+    runner: () => chunkRunner(p.cfg, backend, p.spec.activation.kind < 0 ? p.spec.activation : undefined),
+  });
   state.sums = acc.map((s) => s.partials.slice());
   return finish(p.spec, seal(state), backend);
 }

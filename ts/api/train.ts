@@ -20,7 +20,7 @@ import type { Activation } from './activation.js';
 import { registerWarmUp, resolveBackend, wasmCore, type Backend } from './backend.js';
 import { AbortError, InvalidParameterError, WideflowError } from './errors.js';
 import type { Estimate } from '../stats/estimator.js';
-import { runChunks, workerFactory, type ChunkTask } from '../parallel/workers.js';
+import { runTasks, type ChunkTask } from '../parallel/workers.js';
 import { resolveSpec, type NetworkSpec, type ResolvedSpec } from './spec.js';
 import { checkShard, checkWorkers, shardSize, shardTasks, type ChunkPlan } from './shards.js';
 import {
@@ -368,22 +368,10 @@ export async function train(spec: TrainSpec, options: TrainOptions): Promise<Tra
     done += t.count;
     onProgress?.({ done, total });
   };
-  if (workers === 1 || nTasks <= 1) {
-    const run = trainChunkRunner(p.cfg, backend, custom ? p.spec.activation : undefined);
-    try {
-      for (const t of tasks()) {
-        if (signal?.aborted) throw new AbortError();
-        absorb(t, run(t));
-        if (signal || onProgress) await new Promise((r) => setTimeout(r, 0));
-      }
-    } finally {
-      run.free();
-    }
-  } else {
-    const factory = workerFactory();
-    if (!factory) throw new WideflowError('wideflow: workers > 1 needs Node worker_threads (not available in this environment); use workers: 1');
-    await runChunks(factory, p.cfg, backend, Math.min(workers, nTasks), tasks(), absorb, signal, 'train');
-  }
+  await runTasks({
+    cfg: p.cfg, backend, job: 'train', workers, count: nTasks, tasks: tasks(), absorb, signal, yieldEach: !!(signal || onProgress),
+    runner: () => trainChunkRunner(p.cfg, backend, custom ? p.spec.activation : undefined),
+  });
   const indices: number[] = [];
   for (const t of tasks()) for (let i = 0; i < t.count; i++) indices.push(t.first + i);
   const state: TrainState = {

@@ -4,7 +4,7 @@
  * twin) and computes whole chunks, so nothing is shared but the config.
  */
 import type { Backend } from '../api/backend.js';
-import { AbortError } from '../api/errors.js';
+import { AbortError, WideflowError } from '../api/errors.js';
 
 /** One chunk of networks: global indices first … first+count−1. */
 export interface ChunkTask {
@@ -40,6 +40,46 @@ export function registerWorkerFactory(f: WorkerFactory): void {
 
 export function workerFactory(): WorkerFactory | null {
   return factory;
+}
+
+/** Computes chunks in the calling thread: (task) → its output; `free()` releases what it holds. */
+export type ChunkRunner = ((t: ChunkTask) => Float64Array) & { free(): void };
+
+/**
+ * Runs every task of a run and hands each output to `absorb`: in the calling thread with `runner()`
+ * when one worker is asked for or there is at most one task (`count`), otherwise on a pool of `job`
+ * workers (see {@link runChunks}). In the calling thread it checks `signal` before each chunk and,
+ * when `yieldEach` (someone listens: a signal or a progress callback), yields to the event loop after
+ * it, so that an AbortSignal fired from a timer or a UI event gets a chance to run.
+ */
+export async function runTasks(o: {
+  cfg: Float64Array;
+  backend: Backend;
+  job: WorkerJob;
+  workers: number;
+  count: number;
+  tasks: Iterable<ChunkTask>;
+  runner: () => ChunkRunner;
+  absorb: (t: ChunkTask, out: Float64Array) => void;
+  signal?: AbortSignal;
+  yieldEach: boolean;
+}): Promise<void> {
+  if (o.workers === 1 || o.count <= 1) {
+    const run = o.runner();
+    try {
+      for (const t of o.tasks) {
+        if (o.signal?.aborted) throw new AbortError();
+        o.absorb(t, run(t));
+        if (o.yieldEach) await new Promise((r) => setTimeout(r, 0));
+      }
+    } finally {
+      run.free();
+    }
+    return;
+  }
+  const f = workerFactory();
+  if (!f) throw new WideflowError('wideflow: workers > 1 needs Node worker_threads (not available in this environment); use workers: 1');
+  await runChunks(f, o.cfg, o.backend, Math.min(o.workers, o.count), o.tasks, o.absorb, o.signal, o.job);
 }
 
 /**
