@@ -208,6 +208,53 @@ describe('fuzz: ensemble(), mergeEnsembles(), compare()', () => {
   });
 });
 
+describe('fuzz: many inputs (theory, ensemble) and predictFinite()', () => {
+  // Rows meant for n₀ = 2, sometimes of another width, ragged, empty, non-finite or not rows at all.
+  const rows = fc.oneof(
+    { weight: 4, arbitrary: fc.array(fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 2, maxLength: 2 }), { minLength: 1, maxLength: 4 }) },
+    { weight: 1, arbitrary: fc.array(fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 4 }) },
+    { weight: 1, arbitrary: fc.constantFrom<unknown>([], [[]], [[1, 2], [3]], [[NaN, 1]], [[Infinity, 0]], null, 'x', [[1e300, 1]], new Float64Array(3)) },
+  );
+  const net = { depth: 2, width: 4, inputWidth: 2, Cb: 0.1, CW: 1.2, lambdaB: 0.5, lambdaW: 1 };
+
+  test('theory() and ensemble() with random X: finite tensors (or flagged), or a WideflowError', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('tanh', 'relu', 'gelu', 'nope'), rows, async (activation, X) => {
+        const spec = { ...net, activation, input: { X } } as unknown as wf.MultiInputNetworkSpec;
+        const r = attempt(() => wf.theory(spec), 20_000);
+        if (r.ok) {
+          for (const l of r.value.layers) {
+            const values = [...l.K, ...l.Theta, ...l.G1, ...l.H1, ...(['V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U'] as const).flatMap((k) => [...l[k].data])];
+            if (values.some((v) => !Number.isFinite(v))) expect(r.value.warnings.length).toBeGreaterThan(0);
+          }
+        }
+        const t0 = performance.now();
+        try {
+          const e = await wf.ensemble(spec as unknown as wf.NetworkSpec, { samples: 8, neurons: 2 });
+          expect(e).toBeTruthy();
+        } catch (e) {
+          if (!(e instanceof wf.WideflowError)) throw new Error(`not a WideflowError: ${(e as Error)?.name}: ${(e as Error)?.message}`);
+        }
+        expect(performance.now() - t0).toBeLessThan(10_000);
+      }),
+      opts(Math.max(10, Math.floor(RUNS / 3))),
+    );
+  });
+
+  test('predictFinite() with random data, steps and η: finite mean and covariance (or flagged), or a WideflowError', () => {
+    fc.assert(
+      fc.property(rows, maybeBad(fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 1, maxLength: 4 })), maybeBad(fc.integer({ min: 1, max: 30 })), maybeBad(fc.double({ min: 0.01, max: 0.5, noNaN: true })), (X, y, steps, eta) => {
+        const r = attempt(
+          () => wf.predictFinite({ ...net, activation: 'tanh', width: 32 }, { train: { X, y }, test: { X: [[0.3, -0.2]] }, steps, eta } as unknown as wf.PredictProblem),
+          20_000,
+        );
+        if (r.ok && [...r.value.mean, ...r.value.covariance].some((v) => !Number.isFinite(v))) expect(r.value.warnings.length).toBeGreaterThan(0);
+      }),
+      opts(Math.max(10, Math.floor(RUNS / 3))),
+    );
+  });
+});
+
 describe('fuzz: the CLI argument parser and the theory/gauss commands', () => {
   const token = fc.oneof(
     fc.constantFrom('--activation', '--depth', '--width', '--input-width', '--widths', '--cb', '--cw', '--lambda-b', '--lambda-w', '--x2', '--x', '--json', '--normalized', '--slope', '--alpha', '--degree', '--backend', '--K', '--nope'),
