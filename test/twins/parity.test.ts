@@ -330,6 +330,33 @@ PARITY['theory/kernel_matrix'] = () => {
   }
 };
 
+PARITY['theory/mehler'] = () => {
+  // Norms from 0.02 to 9 (K⁽¹⁾ up to ≈ 12 at C_W = 1.5): the last input's tanh series would pass M_CAP, so
+  // its pairs take the 2-D rule while the others' take the series — both paths and their mix.
+  const X = [
+    [1.0, 0.5, -0.3, 0.8],
+    [-0.2, 1.1, 0.4, 0.0],
+    [0.1, 0.05, -0.1, 0.0],
+    [0.9, 0.45, -0.2, 0.7],
+    [-6, 5, 5, -4],
+  ];
+  const N = X.length;
+  for (const activation of ['tanh', 'softplus', 'swish', { name: 'scaled_tanh', a: 0.7 }] as const) {
+    const name = typeof activation === 'string' ? activation : 'scaled tanh';
+    test(`${name}: series and 2-D pairs, wasm and js agree to 1e-12`, () => {
+      const spec = { activation, depth: 3, Cb: 0.1, CW: 1.5, lambdaB: 0.4, lambdaW: 1.2, inputs: X } as Parameters<typeof kernels>[0];
+      const w = kernels(spec, { backend: 'wasm' });
+      const j = kernels(spec, { backend: 'js' });
+      w.layers.forEach((lw, l) => {
+        for (const key of ['K', 'Theta'] as const) {
+          const scale = Math.max(...Array.from(lw[key], Math.abs));
+          for (let i = 0; i < N * N; i++) expect(Math.abs(lw[key][i] - j.layers[l][key][i]), `${key}[${i}] layer ${l + 1}`).toBeLessThan(1e-12 * scale);
+        }
+      });
+    });
+  }
+};
+
 /** wasm and js agree to 1e-12 on every packed tensor of a 3-layer run with N = 4 inputs. */
 function multiCase(activation: string | { name: string; alpha: number }, what: string): void {
   // four inputs, one pair at cosine ≈ 0.97 (rows 0 and 2), per-layer hyperparameters

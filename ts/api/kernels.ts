@@ -16,7 +16,7 @@ import { checkWorkers } from './shards.js';
 import { runChunks, workerFactory, type ChunkTask } from '../parallel/workers.js';
 import { fromRaw } from '../twin/numerics/activation.js';
 import { quadrature } from '../twin/numerics/quadrature/expect.js';
-import { hasClosedPair, kernelRows, rowsLen, runKernelMatrix } from '../twin/theory/kernel_matrix.js';
+import { hasClosedPair, kernelRows, mirrorUpper, rowsLen, runKernelMatrix } from '../twin/theory/kernel_matrix.js';
 import { resolveSpec, twinHyper, type NetworkSpec, type PerLayer } from './spec.js';
 import { statusMessage } from '../../bindings/core.js';
 import { kernelConfig, kernelLayer, kernelOutput } from '../../bindings/layout.js';
@@ -138,38 +138,57 @@ function prepare(spec: KernelsSpec, options: KernelsOptions) {
 
 function compute(p: Prepared): KernelsResult {
   const { x, n, n0, r, dims, degree, backend } = p;
-  const out = new Float64Array(kernelOutput.len(dims));
   if (backend === 'wasm') {
     const core = wasmCore('kernels()');
     const cfg = pack(kernelConfig, { depth: r.depth, inputs: n, inputWidth: n0, hyper: r.hyper, kind: r.activation.kind, a: r.activation.a });
     const cfgB = core.allocF64(cfg);
     const xB = core.allocF64(x);
-    const outB = core.allocF64(out.length);
+    const outB = core.allocF64(kernelOutput.len(dims));
     try {
       const status = core.kernelMatrix(cfgB, xB, degree, outB);
       if (status !== 0) throw new WideflowError(`wideflow: wf_kernel_matrix failed with status ${status} (${statusMessage(status)})`);
-      out.set(core.view(outB));
+      // The layers are sliced out of wasm memory directly: no second copy of all 2·L·N² values.
+      return result(p, core.view(outB));
     } finally {
       core.free(cfgB);
       core.free(xB);
       core.free(outB);
     }
-  } else {
-    runKernelMatrix(quadrature(degree), r.activation, twinHyper(r.hyper), x, n, n0, out);
   }
-  return result(p, out);
+  const out = new Float64Array(kernelOutput.len(dims));
+  runKernelMatrix(quadrature(degree), r.activation, twinHyper(r.hyper), x, n, n0, out);
+  return result(p, out, false);
 }
 
-function result(p: Prepared, out: Float64Array): KernelsResult {
+/**
+ * True when every entry is finite. A sum is finite only if every term is (NaN and ±∞ stick), so one pass
+ * of additions decides almost always; only a sum that overflowed from finite entries needs the exact scan
+ * (`every` with a callback took 2 s over the 2·L·N² = 8·10⁷ entries of N = 2048, L = 10).
+ */
+function allFinite(v: Float64Array): boolean {
+  let s0 = 0, s1 = 0;
+  const n = v.length - (v.length % 2);
+  for (let i = 0; i < n; i += 2) {
+    s0 += v[i];
+    s1 += v[i + 1];
+  }
+  if (n < v.length) s0 += v[n];
+  if (Number.isFinite(s0 + s1)) return true;
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return false;
+  return true;
+}
+
+/** The result over `out`; `copy` when `out` is wasm memory (freed next), else the layers are views of it. */
+function result(p: Prepared, out: Float64Array, copy = true): KernelsResult {
   const { n, n0, r, dims, degree, backend } = p;
   const nn = n * n;
   const layers: KernelLayer[] = [];
   let bad: number | null = null;
   const stride = kernelLayer.len(dims), atK = kernelLayer.at.K, atTheta = kernelLayer.at.Theta(dims);
   for (let l = 0, o = kernelOutput.at.layers; l < r.depth; l++, o += stride) {
-    const K = out.slice(o + atK, o + atK + nn);
-    const Theta = out.slice(o + atTheta, o + atTheta + nn);
-    if (bad === null && (!K.every(Number.isFinite) || !Theta.every(Number.isFinite))) bad = l + 1;
+    const K = copy ? out.slice(o + atK, o + atK + nn) : out.subarray(o + atK, o + atK + nn);
+    const Theta = copy ? out.slice(o + atTheta, o + atTheta + nn) : out.subarray(o + atTheta, o + atTheta + nn);
+    if (bad === null && (!allFinite(K) || !allFinite(Theta))) bad = l + 1;
     layers.push({ layer: l + 1, K, Theta });
   }
   const warnings = bad === null ? [] : [`overflow: some entry of K or Θ is not finite from layer ${bad} on (reduce C_W or the depth)`];
@@ -192,9 +211,14 @@ function rowBlocks(n: number, parts: number): ChunkTask[] {
 }
 
 /**
- * The recursion with each layer's pairs computed by `workers` threads (`wf_kernel_rows` or its twin):
- * layer 1 (the Gram matrix) and the assembly K = C_b + C_W⟨σσ⟩, Θ = λ_b + λ_W⟨σσ⟩ + C_W Θ⟨σ′σ′⟩ run
- * here with the arithmetic of `run_kernel_matrix`, so the result is the single-thread one, bit for bit.
+ * The recursion with each layer's pairs computed by `workers` threads (`wf_kernel_rows` or its twin).
+ * Layer 1 (the Gram matrix) runs here. Each later layer's rows are split in one block per worker, and
+ * the assembly K = C_b + C_W⟨σσ⟩, Θ = λ_b + λ_W⟨σσ⟩ + C_W Θ⟨σ′σ′⟩ uses the arithmetic of
+ * `run_kernel_matrix`, so the result is the single-thread one, bit for bit. Where a SharedArrayBuffer can
+ * be posted (Node; cross-origin isolated pages) the workers read the previous layer and write their rows
+ * (and the mirrored columns) of the next one in place; elsewhere they return their pairs and the
+ * assembly runs here. (At N = 2048, L = 10, copying K to the workers and assembling here took 3 s of
+ * the calling thread while the workers waited.)
  */
 async function computeParallel(p: Prepared, workers: number, signal?: AbortSignal): Promise<KernelsResult> {
   const { x, n, n0, r, dims, degree, backend } = p;
@@ -202,7 +226,10 @@ async function computeParallel(p: Prepared, workers: number, signal?: AbortSigna
   const factory = workerFactory();
   if (!factory) throw new WideflowError('wideflow: workers > 1 needs worker threads (not available in this environment); use workers: 1 or no workers option');
   const nn = n * n;
-  const out = new Float64Array(kernelOutput.len(dims));
+  const len = kernelOutput.len(dims);
+  // Shared mode: one buffer [header, output] for the whole run.
+  const all = SHARED ? new Float64Array(new SharedArrayBuffer(8 * (KR_HEADER + len))) : null;
+  const out = all ? all.subarray(KR_HEADER) : new Float64Array(len);
   const stride = kernelLayer.len(dims), atTheta = kernelLayer.at.Theta(dims);
   const o0 = kernelOutput.at.layers + kernelLayer.at.K;
   const h0 = r.hyper[0];
@@ -219,70 +246,118 @@ async function computeParallel(p: Prepared, workers: number, signal?: AbortSigna
       out[o0 + atTheta + b * n + a] = tv;
     }
   }
-  // A few blocks per worker, so that a slow core does not hold the layer back.
-  const tasks = rowBlocks(n, Math.min(n, 4 * workers));
+  // One block per worker: every block computes the Mehler coefficients (smooth σ) of all the inputs its
+  // rows pair with, so more blocks repeat more of them (4 blocks: 3.1·N sets per layer, 2 blocks: 1.7·N).
+  const tasks = rowBlocks(n, Math.min(n, workers));
   for (let l = 1; l < r.depth; l++) {
     // runChunks listens for 'abort' only while a layer runs: an abort between layers is seen here.
     if (signal?.aborted) throw new AbortError();
     const h = r.hyper[l];
+    const header = [r.activation.kind, r.activation.a, degree, n, all ? 1 : 0, l, h.Cb, h.CW, h.lambdaB, h.lambdaW];
+    if (all) {
+      all.set(header);
+      await runChunks(factory, all, backend, Math.min(workers, tasks.length), tasks, () => {}, signal, 'kernels');
+      continue;
+    }
     const pk = o0 + (l - 1) * stride, pt = pk + atTheta, k = o0 + l * stride, th = k + atTheta;
     const cfg = new Float64Array(KR_HEADER + nn);
-    cfg.set([r.activation.kind, r.activation.a, degree, n]);
+    cfg.set(header);
     cfg.set(out.subarray(pk, pk + nn), KR_HEADER);
     const absorb = (t: ChunkTask, sd: Float64Array) => {
       let i = 0;
       for (let a = t.first; a < t.first + t.count; a++) {
         for (let b = a; b < n; b++, i += 2) {
           const s = sd[i], d = sd[i + 1];
-          const kv = h.Cb + h.CW * s;
-          const tv = h.lambdaB + h.lambdaW * s + h.CW * out[pt + a * n + b] * d;
-          out[k + a * n + b] = kv;
-          out[k + b * n + a] = kv;
-          out[th + a * n + b] = tv;
-          out[th + b * n + a] = tv;
+          out[k + a * n + b] = h.Cb + h.CW * s;
+          out[th + a * n + b] = h.lambdaB + h.lambdaW * s + h.CW * out[pt + a * n + b] * d;
         }
       }
     };
     await runChunks(factory, cfg, backend, Math.min(workers, tasks.length), tasks, absorb, signal, 'kernels');
+    mirrorUpper(out, k, n);
+    mirrorUpper(out, th, n);
   }
-  return result(p, out);
+  return result(p, out, false);
 }
 
-/** Header of a `kernels` worker config: [kind, a, degree, N], then that layer's K (N²). */
-const KR_HEADER = 4;
+/** True where a SharedArrayBuffer can be posted to workers (Node, cross-origin isolated pages). */
+const SHARED = typeof SharedArrayBuffer === 'function' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
 
 /**
- * The worker side of `kernels({ workers })`: for a config [kind, a, degree, N, K…] answers a task
- * (rows first … first + count − 1) with their (⟨σσ⟩, ⟨σ′σ′⟩) pairs. Not part of the public API.
+ * Header of a `kernels` worker config: [kind, a, degree, N, shared, ℓ, C_b, C_W, λ_b, λ_W] (ℓ: the index
+ * of the layer being computed, from 0). Then, with shared = 0, the previous layer's K (N²); with
+ * shared = 1, the whole `kernelOutput` record, read and written in place.
+ */
+const KR_HEADER = 10;
+
+/** Copies the upper-triangle entries of rows lo ≤ a < hi onto their mirror images, in 32 × 32 tiles. */
+function mirrorRows(m: Float64Array, o: number, n: number, lo: number, hi: number): void {
+  const T = 32;
+  for (let ab = lo; ab < hi; ab += T) {
+    for (let bb = ab; bb < n; bb += T) {
+      for (let a = ab; a < Math.min(ab + T, hi); a++) {
+        for (let b = Math.max(bb, a + 1); b < Math.min(bb + T, n); b++) m[o + b * n + a] = m[o + a * n + b];
+      }
+    }
+  }
+}
+
+/**
+ * The worker side of `kernels({ workers })`: for a config (see KR_HEADER) answers a task (rows first …
+ * first + count − 1) with their (⟨σσ⟩, ⟨σ′σ′⟩) pairs, or, in shared mode, writes the rows of K⁽ℓ⁾ and
+ * Θ⁽ℓ⁾ in place and answers with an empty array. Not part of the public API.
  */
 export function kernelRowsRunner(cfg: Float64Array, backend: Backend): ((t: ChunkTask) => Float64Array) & { free(): void } {
-  const [kind, a, degree, n] = cfg;
-  const k = cfg.subarray(KR_HEADER);
+  const [kind, a, degree, n, shared, l, cb, cw, lb, lw] = cfg;
+  const nn = n * n;
+  const dims = { L: l + 1, N: n };
+  const stride = kernelLayer.len(dims), atTheta = kernelLayer.at.Theta(dims);
+  const pk = KR_HEADER + kernelOutput.at.layers + kernelLayer.at.K + (l - 1) * stride;
+  const k = shared ? cfg.subarray(pk, pk + nn) : cfg.subarray(KR_HEADER, KR_HEADER + nn);
+  let pairs: (t: ChunkTask) => Float64Array;
+  let free = () => {};
   if (backend === 'js') {
     const act = fromRaw(kind, a);
     if (!act) throw new WideflowError(`wideflow: kernels worker got an unknown activation (kind ${kind}, a ${a})`);
     const q = quadrature(degree);
-    const f = (t: ChunkTask) => {
+    pairs = (t: ChunkTask) => {
       const out = new Float64Array(2 * rowsLen(n, t.first, t.first + t.count));
       kernelRows(q, act, k, n, t.first, t.first + t.count, out);
       return out;
     };
-    return Object.assign(f, { free() {} });
+  } else {
+    const core = wasmCore('kernels()');
+    const kB = core.allocF64(k);
+    pairs = (t: ChunkTask) => {
+      const len = 2 * rowsLen(n, t.first, t.first + t.count);
+      const outB = core.allocF64(len);
+      try {
+        const status = core.kernelRows(kind, a, degree, n, kB, t.first, t.first + t.count, outB);
+        if (status !== 0) throw new WideflowError(`wideflow: wf_kernel_rows failed with status ${status} (${statusMessage(status)})`);
+        return core.readF64(outB, len);
+      } finally {
+        core.free(outB);
+      }
+    };
+    free = () => core.free(kB);
   }
-  const core = wasmCore('kernels()');
-  const kB = core.allocF64(k);
-  const f = (t: ChunkTask) => {
-    const len = 2 * rowsLen(n, t.first, t.first + t.count);
-    const outB = core.allocF64(len);
-    try {
-      const status = core.kernelRows(kind, a, degree, n, kB, t.first, t.first + t.count, outB);
-      if (status !== 0) throw new WideflowError(`wideflow: wf_kernel_rows failed with status ${status} (${statusMessage(status)})`);
-      return core.readF64(outB, len);
-    } finally {
-      core.free(outB);
+  if (!shared) return Object.assign(pairs, { free });
+  const pt = pk + atTheta, kc = pk + stride, th = kc + atTheta;
+  const inPlace = (t: ChunkTask) => {
+    const sd = pairs(t);
+    let i = 0;
+    for (let r = t.first; r < t.first + t.count; r++) {
+      for (let b = r; b < n; b++, i += 2) {
+        const s = sd[i], d = sd[i + 1];
+        cfg[kc + r * n + b] = cb + cw * s;
+        cfg[th + r * n + b] = lb + lw * s + cw * cfg[pt + r * n + b] * d;
+      }
     }
+    mirrorRows(cfg, kc, n, t.first, t.first + t.count);
+    mirrorRows(cfg, th, n, t.first, t.first + t.count);
+    return new Float64Array(0);
   };
-  return Object.assign(f, { free() { core.free(kB); } });
+  return Object.assign(inPlace, { free });
 }
 
 function checkInputs(inputs: unknown): { x: Float64Array; n: number; n0: number } {

@@ -4,13 +4,15 @@
  * module doc there says which 2-D rule serves which activation:
  *  - relu, leaky relu, erf, gelu (exact), sin, linear: closed forms (`closedPair`), ≤ 1e-14 relative
  *    on every entry (test/kernel-closed-forms.test.ts, against 40-digit mpmath);
- *  - smooth σ (tanh, sigmoid, softplus, swish, scaled tanh, custom): a tensor trapezoid in Cholesky
- *    coordinates with one step per axis (target e^{−36});
+ *  - smooth σ (tanh, sigmoid, softplus, swish, scaled tanh, custom): the Mehler series of `mehler.ts`
+ *    (Hermite coefficients per input and layer, O(M) per pair); for inputs whose series would need more
+ *    than M_CAP orders, a tensor trapezoid in Cholesky coordinates with one step per axis (target e^{−36});
  *  - elu, monomials: `Quadrature.expect2` (kink-split / Gauss–Hermite);
  *  - the diagonal: the single-input moments of `theory()`, so K⁽ℓ⁾_αα and Θ⁽ℓ⁾_αα equal `theory()`'s.
  */
 import { Kind, type Activation } from '../numerics/activation.js';
 import { ladderStep, type Quadrature } from '../numerics/quadrature/expect.js';
+import { MehlerRule, type Series } from './mehler.js';
 import { computeMoments, K_MIN } from './moments.js';
 import type { LayerHyper } from './recursion.js';
 
@@ -256,23 +258,32 @@ function pairGain(act: Activation): number {
   }
 }
 
-/** One recursion's 2-D rules (the twin of `PairRule` in kernel_matrix.rs). */
+/** One recursion's 2-D rules and Mehler series (the twin of `PairRule` in kernel_matrix.rs). */
 class PairRule {
   private readonly odd: boolean;
   private readonly halfwidth: number | null;
+  private readonly mehler: MehlerRule | null;
   private readonly o = new Float64Array(2);
 
   constructor(private readonly q: Quadrature, private readonly act: Activation) {
     this.odd = isOdd(act);
-    // Custom σ (js only) takes the same tensor trapezoid, at its declared half-width.
+    // Custom σ (js only) takes the same tensor trapezoid and series, at its declared half-width.
     this.halfwidth = !act.isPolynomial && !act.hasKink && act.halfwidth !== null ? act.halfwidth * pairGain(act) : null;
+    // Closed forms (erf, gelu, sin) need no series.
+    this.mehler = this.halfwidth !== null && closedPair(act, 1, 0.5, 1) === null ? new MehlerRule(this.halfwidth, this.odd) : null;
   }
 
-  pair(k11: number, k12: number, k22: number): [number, number] {
+  /** The Mehler coefficients of an input of variance K (null: no series for σ, or none that converges). */
+  series(kaa: number): Series | null {
+    return this.mehler === null ? null : this.mehler.series(this.act, kaa);
+  }
+
+  pair(k11: number, k12: number, k22: number, sa: Series | null, sb: Series | null): [number, number] {
     if (!(Number.isFinite(k11) && Number.isFinite(k12) && Number.isFinite(k22))) return [NaN, NaN];
     // Rounding can push |K12| a hair above √(K11 K22); clamp to the PSD boundary.
     const bound = Math.sqrt(Math.max(k11, 0)) * Math.sqrt(Math.max(k22, 0));
     k12 = Math.min(bound, Math.max(-bound, k12));
+    if (this.mehler !== null && sa !== null && sb !== null) return this.mehler.pair(sa, sb, k12 / bound);
     const closed = closedPair(this.act, k11, k12, k22);
     if (closed !== null) return closed;
     if (this.halfwidth !== null && Math.max(k11, k22) > 0) return smoothPair(this.q, this.halfwidth, this.act, this.odd, k11, k12, k22);
@@ -297,15 +308,22 @@ export function rowsLen(n: number, lo: number, hi: number): number {
  */
 export function kernelRows(q: Quadrature, act: Activation, k: Float64Array, n: number, lo: number, hi: number, out: Float64Array): void {
   const rule = new PairRule(q, act);
+  // The series of every input these rows pair with: the same numbers as in the whole recursion.
+  const diag = new Float64Array(n - lo);
+  const series: (Series | null)[] = [];
+  for (let b = lo; b < n; b++) {
+    diag[b - lo] = k[b * n + b];
+    series.push(rule.series(diag[b - lo]));
+  }
   let i = 0;
   for (let a = lo; a < hi; a++) {
-    const kaa = k[a * n + a];
+    const kaa = diag[a - lo];
     diagonal(q, act, kaa);
     out[i] = DIAG[0];
     out[i + 1] = DIAG[1];
     i += 2;
     for (let b = a + 1; b < n; b++) {
-      const [s, d] = rule.pair(kaa, k[a * n + b], k[b * n + b]);
+      const [s, d] = rule.pair(kaa, k[a * n + b], diag[b - lo], series[a - lo], series[b - lo]);
       out[i] = s;
       out[i + 1] = d;
       i += 2;
@@ -354,20 +372,37 @@ export function runKernelMatrix(q: Quadrature, act: Activation, hyper: readonly 
   for (let l = 1; l < hyper.length; l++) {
     const h = hyper[l];
     const pk = 2 * (l - 1) * nn, pt = pk + nn, k = 2 * l * nn, th = k + nn;
+    // The diagonal in one contiguous row (read at every pair), as in kernel_matrix.rs.
+    const diag = new Float64Array(n);
+    const series: (Series | null)[] = [];
+    for (let b = 0; b < n; b++) {
+      diag[b] = out[pk + b * n + b];
+      series.push(rule.series(diag[b]));
+    }
     for (let a = 0; a < n; a++) {
-      const kaa = out[pk + a * n + a];
+      const kaa = diag[a];
       diagonal(q, act, kaa);
       const s = DIAG[0], d = DIAG[1];
       out[k + a * n + a] = h.cb + h.cw * s;
       out[th + a * n + a] = h.lambdaB + h.lambdaW * s + h.cw * out[pt + a * n + a] * d;
       for (let b = a + 1; b < n; b++) {
-        const [s2, d2] = rule.pair(kaa, out[pk + a * n + b], out[pk + b * n + b]);
-        const kv = h.cb + h.cw * s2;
-        const tv = h.lambdaB + h.lambdaW * s2 + h.cw * out[pt + a * n + b] * d2;
-        out[k + a * n + b] = kv;
-        out[k + b * n + a] = kv;
-        out[th + a * n + b] = tv;
-        out[th + b * n + a] = tv;
+        const [s2, d2] = rule.pair(kaa, out[pk + a * n + b], diag[b], series[a], series[b]);
+        out[k + a * n + b] = h.cb + h.cw * s2;
+        out[th + a * n + b] = h.lambdaB + h.lambdaW * s2 + h.cw * out[pt + a * n + b] * d2;
+      }
+    }
+    mirrorUpper(out, k, n);
+    mirrorUpper(out, th, n);
+  }
+}
+
+/** Copies the upper triangle of the N × N matrix at m[o…] onto the lower one in 32 × 32 tiles (as `mirror_upper`). */
+export function mirrorUpper(m: Float64Array, o: number, n: number): void {
+  const T = 32;
+  for (let bi = 0; bi < n; bi += T) {
+    for (let bj = bi; bj < n; bj += T) {
+      for (let a = bi; a < Math.min(bi + T, n); a++) {
+        for (let b = Math.max(bj, a + 1); b < Math.min(bj + T, n); b++) m[o + b * n + a] = m[o + a * n + b];
       }
     }
   }
