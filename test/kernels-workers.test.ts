@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init, kernels, AbortError, InvalidParameterError, type KernelsSpec } from '../ts/node.js';
+import { useSharedMemoryForKernels } from '../ts/api/kernels.js';
 
 beforeAll(async () => {
   await init();
@@ -32,6 +33,24 @@ describe('kernels({ workers }): identical to the single-thread result', () => {
       });
     }
   }
+
+  test('without shared memory (a page that is not cross-origin isolated): the same bits, both backends', async () => {
+    useSharedMemoryForKernels(false);
+    try {
+      for (const backend of ['wasm', 'js'] as const) {
+        const ref = kernels(spec('tanh'), { backend, degree: 24 });
+        for (const workers of [2, 3]) {
+          const r = await kernels(spec('tanh'), { backend, degree: 24, workers });
+          r.layers.forEach((l, i) => {
+            expect(same(l.K, ref.layers[i].K)).toBe(true);
+            expect(same(l.Theta, ref.layers[i].Theta)).toBe(true);
+          });
+        }
+      }
+    } finally {
+      useSharedMemoryForKernels(true);
+    }
+  });
 
   test('sensitivity: a different degree is not the same bits (the comparison can fail)', async () => {
     const a = kernels(spec('tanh'), { degree: 24 });

@@ -281,7 +281,13 @@ async function computeParallel(p: Prepared, workers: number, signal?: AbortSigna
 }
 
 /** True where a SharedArrayBuffer can be posted to workers (Node, cross-origin isolated pages). */
-const SHARED = typeof SharedArrayBuffer === 'function' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+const CAN_SHARE = typeof SharedArrayBuffer === 'function' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+let SHARED = CAN_SHARE;
+
+/** Tests only (not exported by the package): run the workers without shared memory, as in a page that is not cross-origin isolated. */
+export function useSharedMemoryForKernels(on: boolean): void {
+  SHARED = on && CAN_SHARE;
+}
 
 /**
  * Header of a `kernels` worker config: [kind, a, degree, N, shared, ℓ, C_b, C_W, λ_b, λ_W] (ℓ: the index
