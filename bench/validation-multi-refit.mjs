@@ -18,6 +18,7 @@
 //   → prints and writes bench/validation-multi-refit.md (+ .json)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { init, theory, extrapolate } from '../dist/ts/node.js';
+import { linearRisk } from '../dist/ts/api/compare.js';
 import { validationHook } from '../dist/ts/twin/theory/multi/tables.js';
 import { chi2Tail } from '../dist/ts/stats/chi2.js';
 
@@ -118,6 +119,34 @@ md += `\nMedian σ_quadratic/σ_linear: ${f2(med(rows.map((r) => r.quad.stderr /
 md += `For nested weighted fits the difference of the intercepts is exactly β·d (β: the linear fit's intercept for data 1/n²), independent of the linear intercept, with variance σ_q² − σ_l²; `;
 md += `so a linear bias of k σ_l shows up as |d|/σ_d ≈ k σ_l/√(σ_q² − σ_l²) ≈ k/${f2(Math.sqrt(med(rows.map((r) => (r.quad.stderr / r.lin.stderr) ** 2)) - 1))}: `;
 md += `biases of 3–6 σ_l are 1–2 σ_d, which no significance test on d (or χ²) detects, and pooling over a tensor's components does not help because they are strongly correlated (one ensemble).\n\n`;
+
+// ---- 1b. the warnings of compare() with 2–3 widths, on subsets of the same points
+{
+  const ks = [];
+  for (const r of rows) if (Math.abs(r.quad.curvature) > 2 * r.quad.curvatureStderr && r.quad.slope !== 0) ks.push(Math.abs(r.quad.curvature) / (r.layer * Math.abs(r.quad.slope)));
+  ks.sort((a, b) => a - b);
+  md += `**Warnings with 2–3 widths** (compare() estimates the linear fit's O(1/n²) bias as ℓ·|c|·|β|, i.e. |d| ≈ ℓ|c|): over the ${ks.length} components whose d is measured (|d| > 2σ_d), `;
+  md += `|d|/(ℓ|c|) has median ${f2(ks[ks.length >> 1])} and 90th percentile ${f2(ks[Math.floor(0.9 * ks.length)])}. `;
+  const parts = [];
+  for (const W of [[8, 16], [8, 12, 24]]) {
+    let flagged = 0, off = 0, caught = 0;
+    for (const c of data.configs) for (const r of c.rows) {
+      const p = r.points.map(([n, value, stderr]) => ({ n, value, stderr }));
+      const q = extrapolate(p, 'quadratic');
+      if (!(q.stderr > 0)) continue;
+      const sub = p.filter((x) => W.includes(x.n));
+      const l = extrapolate(sub, 'linear');
+      const risk = linearRisk(sub, l, r.layer);
+      const fl = risk.poorChi2 || risk.biasEstimate > 1;
+      const isOff = Math.abs(l.value - q.value) / Math.hypot(l.stderr, q.stderr) > 2;
+      flagged += fl;
+      off += isOff;
+      caught += fl && isOff;
+    }
+    parts.push(`widths (${W.join(', ')}): flagged ${flagged}; ${off} components whose linear intercept differs from the 4-width quadratic one by > 2σ (σ² = σ_l² + σ_q²), ${caught} of them flagged`);
+  }
+  md += `Keeping only some widths of the same data: ${parts.join('; ')}.\n\n`;
+}
 
 // ---- 2. the diagonal inverse kernel
 md += `## 2. "Diagonal inverse kernel" (K⁻¹ → diag(K)⁻¹ in the Stein forms of the derivative terms)\n\n`;
