@@ -148,13 +148,15 @@ export function autoFit(widths: number): 'linear' | 'quadratic' {
  * the linear χ² (1 dof) p-value below 0.05 sees them; with 2 or 3, the bias d·β of the intercept (β: the
  * linear fit's intercept for data 1/n², exact from the design) is estimated with the order of magnitude
  * |d| ≈ ℓ·|c| (PDLT's expansion parameter is ℓ/n: each order in 1/n brings a factor ~ℓ; measured on
- * bench/validation-multi data, docs/theory/ensembles.md §4) and flagged when it exceeds the intercept's σ.
+ * bench/validation-multi data, docs/theory/ensembles.md §4), |c| taken at its lower 2σ bound so that a slope
+ * that is only noise raises no warning, and flagged when it exceeds the intercept's σ.
  */
 export function linearRisk(points: readonly ComparePoint[], f: Extrapolation, layer: number): { poorChi2: boolean; biasEstimate: number } {
   if (f.fit !== 'linear' || !(f.stderr > 0)) return { poorChi2: false, biasEstimate: 0 };
   const poorChi2 = f.dof >= 1 && chi2Tail(f.chi2dof * f.dof, f.dof) < 0.05;
   const beta = extrapolate(points.map((p) => ({ n: p.n, value: 1 / (p.n * p.n), stderr: p.stderr })), 'linear').value;
-  return { poorChi2, biasEstimate: (layer * Math.abs(f.slope) * Math.abs(beta)) / f.stderr };
+  const c = Math.max(Math.abs(f.slope) - 2 * (Number.isFinite(f.slopeStderr) ? f.slopeStderr : 0), 0);
+  return { poorChi2, biasEstimate: (layer * c * Math.abs(beta)) / f.stderr };
 }
 
 /** The warning for rows whose linear fit over 2–3 widths may be biased by O(1/n²) terms (none if there are none). */
@@ -164,7 +166,7 @@ export function riskWarning(flagged: Array<{ label: string; poorChi2: boolean; b
   const out: string[] = [];
   const list = (a: typeof flagged, v: (f: (typeof flagged)[number]) => string) => a.slice(0, 3).map(v).join(', ') + (a.length > 3 ? ', …' : '');
   if (chi.length) {
-    out.push(`the linear fit in 1/n is poor (χ² p < 0.05) for ${chi.length} of ${total} quantities (${list(chi, (f) => f.label)}): O(1/n²) terms are visible; use ≥ 4 widths (fit 'auto' then fits X∞ + c/n + d/n²)`);
+    out.push(`the linear fit in 1/n is poor (χ² p < 0.05) for ${chi.length} of ${total} quantities (${list(chi, (f) => f.label)}): O(1/n²) terms (or an outlying ensemble); use ≥ 4 widths (fit 'auto' then fits X∞ + c/n + d/n²)`);
   }
   if (big.length) {
     big.sort((a, b) => b.biasEstimate - a.biasEstimate);
@@ -239,8 +241,9 @@ export interface Extrapolation {
   /** X∞, the intercept at 1/n = 0. */
   value: number;
   stderr: number;
-  /** Coefficient c of 1/n (0 for 'mean'). */
+  /** Coefficient c of 1/n (0 for 'mean'), and its standard error (NaN for 'mean'). */
   slope: number;
+  slopeStderr: number;
   /** χ² per degree of freedom (NaN when there is none). */
   chi2dof: number;
   /** Degrees of freedom of the fit (points − parameters). */
@@ -295,6 +298,7 @@ export function extrapolate(points: readonly ComparePoint[], fit: 'linear' | 'qu
     value: beta[0],
     stderr: exact ? 0 : Math.sqrt(Math.max(cov[0][0], 0)),
     slope: deg >= 1 ? beta[1] * nMin : 0,
+    slopeStderr: deg >= 1 && !exact ? Math.sqrt(Math.max(cov[1][1], 0)) * nMin : NaN,
     chi2dof: dof > 0 ? chi2 / dof : NaN,
     dof,
     fit: deg === 2 ? 'quadratic' : deg === 1 ? 'linear' : 'mean',
