@@ -5,11 +5,13 @@
  * X(n) = X∞ + c/n (+ d/n²), because O(1/n²) effects are large at small width and large depth
  * (validation.md: n·E[T] exceeds T by 38–70 % at n = 16) — a single width is not a test. The default
  * `fit: 'auto'` fits X∞ + c/n + d/n² whenever ≥ 4 distinct widths exist and X∞ + c/n otherwise, with
- * warnings when 2–3 widths cannot exclude an O(1/n²) bias: why no test on the data can safely choose the
- * linear fit instead is in docs/theory/ensembles.md §4 ("Which 1/n fit"). G and H are first turned into their 1/n coefficients, G1 ≈ n(E[z²] − K) and
- * H1 ≈ n(E[Ĥ] − Θ), from the ensembles' G and H: the conditional estimators with control variates
- * (docs/theory/ensembles.md §2.1), whose errors on G1 and H1 are 35–165× smaller than those of the direct
- * averages `Gdirect`, `Hdirect` at the same number of networks (bench/conditional.md).
+ * warnings when 2–3 widths cannot exclude an O(1/n²) bias; why no test on the data can safely choose
+ * the linear fit instead: docs/theory/ensembles.md §4 ("Which 1/n fit").
+ *
+ * G and H are first turned into their 1/n coefficients, G1 ≈ n(E[z²] − K) and H1 ≈ n(E[Ĥ] − Θ), from
+ * the ensembles' G and H: the conditional estimators with control variates (docs/theory/ensembles.md
+ * §2.1), whose errors on G1 and H1 are 35–165× smaller than those of the direct averages `Gdirect`,
+ * `Hdirect` at the same number of networks (bench/conditional.md).
  */
 import { InvalidParameterError, MismatchError } from './errors.js';
 import { stateSpec, type EnsembleResult } from './ensemble.js';
@@ -136,8 +138,8 @@ export function checkFit(fit: unknown): CompareFit {
 /**
  * The fit 'auto' uses for `widths` distinct widths: quadratic with ≥ 4, else linear. Not chosen per row
  * from the data: a data-driven choice (|d|/σ_d, the linear χ², information criteria) keeps the linear fit
- * exactly where its O(1/n²) bias is invisible next to the quadratic fit's larger error, yet several of the
- * linear σ (docs/theory/ensembles.md §4: bench/validation-multi-refit.md).
+ * exactly where its O(1/n²) bias — several linear σ — is hidden by the quadratic fit's larger error
+ * (docs/theory/ensembles.md §4; measured in bench/validation-multi-refit.md).
  */
 export function autoFit(widths: number): 'linear' | 'quadratic' {
   return widths >= 4 ? 'quadratic' : 'linear';
@@ -170,7 +172,7 @@ export function riskWarning(flagged: Array<{ label: string; poorChi2: boolean; b
   }
   if (big.length) {
     big.sort((a, b) => b.biasEstimate - a.biasEstimate);
-    out.push(`only ${widths} widths: the O(1/n²) bias of the linear intercept, estimated as ℓ·|c|/n² terms, may exceed its error for ${big.length} of ${total} quantities (${list(big, (f) => `${f.label}: ~${f.biasEstimate.toFixed(1)}σ`)}); use ≥ 4 widths or larger ones`);
+    out.push(`only ${widths} widths: the O(1/n²) bias of the linear intercept, estimated with |d| ≈ ℓ·|c|, may exceed its error for ${big.length} of ${total} quantities (${list(big, (f) => `${f.label}: ~${f.biasEstimate.toFixed(1)}σ`)}); use ≥ 4 widths or larger ones`);
   }
   return out;
 }
