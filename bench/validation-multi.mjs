@@ -17,9 +17,14 @@
 // - Wrong variants: the same extrapolated ensemble values against deliberately wrong theory values
 //   (swapped sample-index pairings, T ↔ U, and the last layer without its inherited terms: the theory on
 //   widths with n_1 = … = n_{L−2} = 2^20, where r = n_{L−1}/n_{L−2} ≈ 1e-5 multiplies the inherited terms
-//   while the normalization 1/n_{L−1} of layer L is unchanged). Each is reported by its max |z| over components.
+//   while the normalization 1/n_{L−1} of layer L is unchanged; and a diagonal inverse kernel: K⁻¹ → diag(K)⁻¹ in
+//   the Stein forms of the derivative terms, computed by the pure-TS twin with its internal validation hook,
+//   ts/twin/theory/multi/tables.ts). Each is reported by its max |z| over components.
+// - The per-width points of every component go to <out>-points.json (the format of bench/validation-multi-points.mjs),
+//   so other fits and variants can be evaluated offline (bench/validation-multi-refit.mjs).
 import { writeFileSync } from 'node:fs';
 import { init, ensemble, theory, compare } from '../dist/ts/node.js';
+import { validationHook } from '../dist/ts/twin/theory/multi/tables.js';
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(name);
@@ -49,11 +54,13 @@ const model = (N, n) => (N / 4) ** 2.5 * (4 + 0.85 * n) * 1e-3; // seconds per n
 const corr = new Map(); // per N: measured / modelled time per network (the last ensemble's)
 const t0 = performance.now();
 const configs = [];
+const seedsOf = [];
 let seed = 100;
 for (const act of ACTS) {
   for (const N of NS) {
     const th = theory(specAt(act, N, WIDTHS[0]));
     const ens = [];
+    seedsOf.push(WIDTHS.map((_, i) => seed + i));
     for (const n of WIDTHS) {
       const samples = Math.max(256, Math.round(share / (model(N, n) * (corr.get(N) ?? 1))));
       const s = performance.now();
@@ -77,6 +84,13 @@ const quadAll = []; // every component with the quadratic fit (the O(1/n²) term
 for (const { act, N, th, ens, samples } of configs) {
   const lin = compare(th, ens, { fit: 'linear' });
   const quad = compare(th, ens, { fit: 'quadratic' });
+  validationHook.inverseKernel = 'diagonal';
+  let diag;
+  try {
+    diag = theory(specAt(act, N, WIDTHS[0]), { backend: 'js' });
+  } finally {
+    validationHook.inverseKernel = null;
+  }
   const key = (r) => `${r.layer}|${r.quantity}|${r.index.join(',')}`;
   const qmap = new Map(quad.rows.map((r) => [key(r), r]));
   const chosen = [];
@@ -121,6 +135,17 @@ for (const { act, N, th, ens, samples } of configs) {
       ['T ↔ U (U vs T)', 'U', ([a, b, c, d]) => T.T.get(a, b, c, d)],
     ];
     for (const [name, q, f] of v) wrong.push({ act, N, layer, variant: name, ...zmax(get(layer, q), (r) => f(r.index)) });
+    {
+      // every component of the layer against the theory with a diagonal inverse kernel (= the theory at layer 2)
+      const D = diag.layers[layer - 1];
+      const val = (r) => (r.quantity === 'G1' || r.quantity === 'H1' ? D[r.quantity][r.index[0] * N + r.index[1]] : D[r.quantity].get(...r.index));
+      let m = 0, at = null;
+      for (const r of chosen.filter((x) => x.layer === layer)) {
+        const z = (r.extrapolated - val(r)) / r.stderr;
+        if (Math.abs(z) > Math.abs(m)) { m = z; at = `${r.quantity}[${r.index}]`; }
+      }
+      wrong.push({ act, N, layer, variant: 'diagonal inverse kernel', z: m, at });
+    }
     if (layer >= 3) {
       // the last layer of a depth-`layer` network without its inherited terms
       const widths = [3, ...Array(layer - 2).fill(2 ** 20), WIDTHS[0]];
@@ -162,6 +187,13 @@ for (const w of wrong) {
   const cur = wrongBest[k];
   if (!cur || Math.abs(w.z) > Math.abs(cur.z)) wrongBest[k] = w;
 }
+writeFileSync(`${OUT}-points.json`, JSON.stringify({
+  source: `${OUT.split('/').pop()}.json`, widths: WIDTHS,
+  configs: configs.map((c, k) => ({
+    act: c.act, N: c.N, seeds: seedsOf[k], samples: c.samples, seconds: null,
+    rows: compare(c.th, c.ens, { fit: 'linear' }).rows.filter((r) => r.layer >= 2).map((r) => ({ layer: r.layer, quantity: r.quantity, index: r.index, points: r.points.map((p) => [p.n, p.value, p.stderr]) })),
+  })),
+}));
 const json = { budget: BUDGET, elapsedSeconds: elapsed, widths: WIDTHS, neurons: K, depth: DEPTH, inputs: XS, hyper: HYPER, lambdaB: 0.5, lambdaW: 1.2,
   headline: head, headlineQuadratic: headQ, totalCount, totalBeyond3: totalBeyond, summary, worst, wrong, g1Relu };
 writeFileSync(`${OUT}.json`, JSON.stringify(json, null, 1));
@@ -191,7 +223,7 @@ for (const s of summary) {
 md += `\n## Largest |z| per configuration\n\n| act | N | layer | component | theory | ensemble ± σ | z | fit |\n|---|---|---|---|---|---|---|---|\n`;
 for (const w of worst) md += `| ${w.act} | ${w.N} | ${w.layer} | ${w.quantity}[${w.index.join(',')}] | ${w.theory.toPrecision(5)} | ${w.ensemble.toPrecision(5)} ± ${w.stderr.toPrecision(2)} | ${f(w.z)} | ${w.fit} |\n`;
 md += `\n## Deliberately wrong sample-index structures (max |z| over components; the largest over all configurations)\n\n| variant | max \\|z\\| | where |\n|---|---|---|\n`;
-for (const [k, w] of Object.entries(wrongBest)) md += `| ${k} | ${f(Math.abs(w.z), 1)} | ${w.act}, N = ${w.N}, layer ${w.layer}, at [${w.at}] |\n`;
+for (const [k, w] of Object.entries(wrongBest)) md += `| ${k} | ${f(Math.abs(w.z), 1)} | ${w.act}, N = ${w.N}, layer ${w.layer}, at ${typeof w.at === 'string' ? w.at : `[${w.at}]`} |\n`;
 md += `\nPer configuration (max |z| of each wrong variant):\n\n| act | N | layer | ${[...new Set(wrong.map((w) => w.variant))].join(' | ')} |\n|---|---|---|${[...new Set(wrong.map((w) => w.variant))].map(() => '---').join('|')}|\n`;
 for (const c of configs) {
   for (let layer = 2; layer <= DEPTH; layer++) {
@@ -200,7 +232,7 @@ for (const c of configs) {
   }
 }
 md += `\n"Without inherited terms": the theory of the depth-ℓ network on widths (3, 2^20, …, 2^20, n), whose last layer keeps its own (local) contributions and the normalization 1/n_{ℓ−1} but multiplies the inherited ones by r = n/2^20. `;
-md += `A "diagonal inverse kernel" variant (the derivative terms computed as if the off-diagonal K were 0) is not reported: the theory has no switch for it, and building it would need a change of the Rust theory, which this validation does not touch.\n\n`;
+md += `"Diagonal inverse kernel": the theory with K⁻¹ replaced by diag(K)⁻¹ in the Stein forms of the derivative terms (ẑ^p = z_p/K_pp, K^{pq} → δ_pq/K_pp; docs/theory/multi.md §3), from the pure-TS twin with its internal validation hook; max |z| over every component of the layer. Exact for a single sample, and at layer 2 it equals the theory (no O(1/n) tensor feeds a derivative term yet), so there it only repeats the theory's own max |z|.\n\n`;
 md += `## relu: G1 off the diagonal\n\n| N | layer | index | theory | ensemble ± σ | ensemble/σ | z vs theory |\n|---|---|---|---|---|---|---|\n`;
 for (const g of g1Relu) md += `| ${g.N} | ${g.layer} | ${g.index.join(',')} | ${g.theory.toPrecision(4)} | ${g.ensemble.toPrecision(4)} ± ${g.stderr.toPrecision(2)} | ${f(g.zFromZero, 1)} | ${f(g.z)} |\n`;
 writeFileSync(`${OUT}.md`, md);

@@ -210,6 +210,27 @@ describe('wideflow compare / report', () => {
     expect(f.theory).toBe(row.theory);
   });
 
+  test("--fit auto|linear|quadratic: auto (default) is quadratic with ≥ 4 widths, and the table says which fit each row used", () => {
+    const common = [...net, '--depth', '2', '--input-width', '3', '--output-width', '3', '--samples', '300', '--seed', '5', '--order', 'ntk', '--hidden-widths', '6,8,12,16'];
+    const rowsOf = (...extra: string[]) => {
+      const r = run('compare', ...common, ...extra, '--json');
+      expect(r.code, r.err).toBe(0);
+      return JSON.parse(r.out).rows.filter((x: { layer: number }) => x.layer === 2) as Array<{ fit: string; extrapolated: number }>;
+    };
+    const auto = rowsOf();
+    expect(auto.length).toBeGreaterThan(0);
+    expect(auto.every((x) => x.fit === 'quadratic')).toBe(true);
+    expect(rowsOf('--fit', 'auto')).toEqual(auto);
+    expect(rowsOf('--fit', 'linear').every((x) => x.fit === 'linear')).toBe(true);
+    expect(rowsOf('--fit', 'quadratic').map((x) => x.extrapolated)).toEqual(auto.map((x) => x.extrapolated));
+    const table = run('compare', ...common);
+    expect(table.out).toMatch(/z  fit/);
+    expect(table.out).toMatch(/ quadratic /);
+    const bad = run('compare', ...common, '--fit', 'cubic');
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/fit must be 'auto', 'linear' or 'quadratic'/);
+  });
+
   test('report (the job of npm start) prints theory next to extrapolated ensembles', () => {
     const r = run('report', '--samples', '300', '--workers', '1', '--json');
     expect(r.code, r.err).toBe(0);

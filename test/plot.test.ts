@@ -167,6 +167,9 @@ describe('comparePlot', () => {
     z: (X - 0.48) / 0.01,
     slope: c,
     chi2dof: 0,
+    fit,
+    curvature: NaN,
+    curvatureStderr: NaN,
     points: widths.map((n, i) => ({ n, value: X + c / n + (fit === 'quadratic' ? d / (n * n) : 0), stderr: 0.01 * (1 + i) })),
   });
 

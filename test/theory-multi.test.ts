@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init, theory, InvalidParameterError, type MultiInputNetworkSpec, type TheoryMultiLayer } from '../ts/node.js';
 import { DNTK_NAMES, sampleTwoLayerDntk } from './fixtures/two-layer-dntk.js';
+import { validationHook } from '../ts/twin/theory/multi/tables.js';
 
 beforeAll(async () => {
   await init();
@@ -227,6 +228,43 @@ describe('sampled two-layer networks (independent sampler, test/fixtures/two-lay
       expect(zwrong, `${name} with slots ${wrong[name]}`).toBeGreaterThan(8);
     }
   }, 300_000);
+});
+
+describe('the internal validation hook of the twin (a wrong variant for bench/validation-multi and its test)', () => {
+  const withHook = <T>(v: 'diagonal' | 'full', f: () => T): T => {
+    validationHook.inverseKernel = v;
+    try {
+      return f();
+    } finally {
+      validationHook.inverseKernel = null;
+    }
+  };
+  for (const activation of ['tanh', 'relu', 'gelu'] as const) {
+    test(`${activation}: 'full' (the generic Stein polynomials with the exact inverse) equals the theory; 'diagonal' differs only where samples mix, from layer 3`, () => {
+      const spec = base({ activation });
+      const ref = theory(spec, { backend: 'wasm' });
+      const full = withHook('full', () => theory(spec, { backend: 'js' }));
+      const diag = withHook('diagonal', () => theory(spec, { backend: 'js' }));
+      // rounding only: the generic form sums the Hermite polynomials in another order, and for the nearly collinear
+      // pair x₀, x₂ (cosine 0.998) the fourth-order terms cancel strongly (measured ≤ 6e-11)
+      full.layers.forEach((l, i) => expect(worst(l, ref.layers[i]), `layer ${i + 1}`).toBeLessThan(1e-9));
+      // layers 1, 2: no O(1/n) tensor feeds a derivative term yet, so the mistake is invisible there
+      expect(worst(diag.layers[1], ref.layers[1])).toBe(0);
+      // from layer 3 it is large: G1 off by more than K's scale at layer 4 (max over the tensor)
+      expect(worst(diag.layers[3], ref.layers[3])).toBeGreaterThan(0.1);
+      // a single sample is exact: the all-equal entries agree
+      for (let a = 0; a < 3; a++) expect(Math.abs(diag.layers[3].G1[a * 3 + a] - ref.layers[3].G1[a * 3 + a])).toBeLessThanOrEqual(1e-12 * ref.layers[3].K[a * 3 + a]);
+      // and the hook is off again: the twin is bit-identical to Rust
+      const after = theory(spec, { backend: 'js' });
+      after.layers.forEach((l, i) => expect(worst(l, ref.layers[i])).toBe(0));
+    });
+  }
+  test('N = 1: the diagonal inverse is the inverse, nothing changes', () => {
+    const spec = base({ input: { X: [[0.7, -1.2, 0.4]] } });
+    const ref = theory(spec, { backend: 'js' });
+    const diag = withHook('diagonal', () => theory(spec, { backend: 'js' }));
+    diag.layers.forEach((l, i) => expect(worst(l, ref.layers[i])).toBe(0));
+  });
 });
 
 describe('bad input', () => {

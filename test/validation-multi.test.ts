@@ -3,12 +3,14 @@
  * theory(spec with input { X }) against ensembles at two widths, extrapolated linearly in 1/n by compare(),
  * for N = 3 inputs (x₀, x₁ a correlated pair, cosine 0.965; x₂ far from both). Layer 3 carries the inherited
  * terms (r = n₂/n₁ = 1) of every tensor G1, H1, V, A, B, D, F, P, Q, R, S, T, U. Fixed seeds; every component within 4σ;
- * and the same extrapolated values reject deliberately wrong sample-index structures and a last layer without its
- * inherited terms (the theory on widths (3, 2^20, n), where r = n/2^20 multiplies them).
+ * and the same extrapolated values reject deliberately wrong sample-index structures, a last layer without its
+ * inherited terms (the theory on widths (3, 2^20, n), where r = n/2^20 multiplies them), and a diagonal inverse
+ * kernel (K⁻¹ → diag(K)⁻¹ in the Stein forms of the derivative terms: the twin's internal validation hook).
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import { compare, ensemble, init, theory } from '../ts/node.js';
 import type { CompareMultiRow, TheoryMultiResult } from '../ts/index.js';
+import { validationHook } from '../ts/twin/theory/multi/tables.js';
 
 beforeAll(async () => {
   await init();
@@ -60,6 +62,21 @@ describe('many-input theory vs ensembles at depth 3 (inherited terms), N = 3 wit
       wrong['layer 3 without inherited terms'] = worst(l3, (r) =>
         r.quantity === 'G1' || r.quantity === 'H1' ? drop.layers[2][r.quantity][r.index[0] * 3 + r.index[1]] : drop.layers[2][r.quantity].get(r.index[0], r.index[1], r.index[2], r.index[3]),
       );
+      // K⁻¹ replaced by diag(K)⁻¹ in the derivative terms (exact for one sample: layer 2 and the all-equal entries
+      // are unchanged, so only layer 3's mixed-sample components can reject it)
+      validationHook.inverseKernel = 'diagonal';
+      let diag: TheoryMultiResult;
+      try {
+        diag = theory(spec(act, [3, 8, 8], 8), { backend: 'js' }) as TheoryMultiResult;
+      } finally {
+        validationHook.inverseKernel = null;
+      }
+      wrong['diagonal inverse kernel'] = worst(l3, (r) =>
+        r.quantity === 'G1' || r.quantity === 'H1' ? diag.layers[2][r.quantity][r.index[0] * 3 + r.index[1]] : diag.layers[2][r.quantity].get(r.index[0], r.index[1], r.index[2], r.index[3]),
+      );
+      // the hook is off again: the twin is the theory
+      const again = theory(spec(act, [3, 8, 8], 8), { backend: 'js' }) as TheoryMultiResult;
+      expect(Array.from(again.layers[2].G1)).toEqual(Array.from(th.layers[2].G1));
       console.log(`${act}: max |z| ${c.maxAbsZ.toFixed(2)} over ${rows.length} components; wrong: ${Object.entries(wrong).map(([k, w]) => `${k} ${w.z.toFixed(1)} (${w.at})`).join('; ')}`);
       for (const [k, w] of Object.entries(wrong)) expect(w.z, k).toBeGreaterThan(6);
     }, 120_000);

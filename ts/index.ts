@@ -15,7 +15,7 @@ export type { EnsembleOptions, EnsembleResult, EnsembleLayer, EnsembleState, Ens
 export type { EnsembleMultiResult, EnsembleMultiLayer, EnsembleMultiState, MatrixEstimate, TensorEstimate, MultiTensorKey } from './api/ensemble-multi.js';
 export type { Estimate } from './stats/estimator.js';
 export { compare, extrapolate } from './api/compare.js';
-export type { CompareResult, CompareRow, ComparePoint, CompareOptions } from './api/compare.js';
+export type { CompareResult, CompareRow, ComparePoint, CompareOptions, CompareFit, FitUsed, Extrapolation } from './api/compare.js';
 export { compareMulti } from './api/compare-multi.js';
 export type { CompareMultiResult, CompareMultiRow } from './api/compare-multi.js';
 export { kernels } from './api/kernels.js';

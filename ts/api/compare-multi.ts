@@ -3,13 +3,13 @@
  * against multi-input ensembles at one or several widths, component by component with z-scores.
  *
  * Each component is extrapolated in 1/n exactly as in the single-input `compare` (weighted least squares
- * X(n) = X∞ + c/n (+ d/n²)): G1_{δ1δ2} ≈ n(G − K), H1_{δ1δ2} ≈ n(H − Θ) (G the conditional estimator
+ * X(n) = X∞ + c/n (+ d/n²), the same `fit` rule: 'auto' is quadratic with ≥ 4 widths): G1_{δ1δ2} ≈ n(G − K), H1_{δ1δ2} ≈ n(H − Θ) (G the conditional estimator
  * E[K̂]), and every tensor component once per orbit of its packing class (the ensemble's packing; the
  * theory side is read through `SampleTensor.get`, so it may pack differently). Tensors present on one
  * side only are listed in `missing`, not compared.
  */
 import { InvalidParameterError, MismatchError } from './errors.js';
-import { extrapolate, type ComparePoint, type CompareOptions } from './compare.js';
+import { autoFit, checkFit, extrapolate, linearRisk, riskWarning, type ComparePoint, type CompareOptions, type FitUsed } from './compare.js';
 import { MULTI_SYMMETRY, MULTI_TENSORS, multiStateFields, type EnsembleMultiResult, type MultiTensorKey } from './ensemble-multi.js';
 import { SYMMETRY_GROUPS, type SampleTensor, type TheoryMultiResult } from './multi.js';
 import { orbitIndex } from '../twin/theory/multi/packing.js';
@@ -29,6 +29,11 @@ export interface CompareMultiRow {
   z: number;
   slope: number;
   chi2dof: number;
+  /** The fit used: 'quadratic', 'linear' or 'mean' (one width). */
+  fit: FitUsed;
+  /** d of the quadratic fit and its standard error (NaN otherwise). */
+  curvature: number;
+  curvatureStderr: number;
   exact?: boolean;
   points: ComparePoint[];
 }
@@ -73,8 +78,7 @@ function checkSame(theory: TheoryMultiResult, e: EnsembleMultiResult, name: stri
 
 /** The multi-input `compare` (called by `compare` when the theory has sample indices). */
 export function compareMulti(theory: TheoryMultiResult, ensembles: readonly EnsembleMultiResult[], options: CompareOptions = {}): CompareMultiResult {
-  const fit = options.fit ?? 'linear';
-  if (fit !== 'linear' && fit !== 'quadratic') throw new InvalidParameterError('fit', fit, "'linear' or 'quadratic'");
+  const fit = checkFit(options.fit);
   const L = theory.layers.length;
   ensembles.forEach((e, i) => {
     if (!e || typeof e !== 'object' || !Array.isArray(e.layers) || !e.state || typeof e.inputs !== 'number') throw new InvalidParameterError(`ensembles[${i}]`, e, 'a result of ensemble() with input { X }');
@@ -83,7 +87,10 @@ export function compareMulti(theory: TheoryMultiResult, ensembles: readonly Ense
   });
   const N = theory.inputs;
   const widths = new Set(ensembles.map((e) => e.layers[L - 1].n)).size;
-  if (fit === 'quadratic' && L >= 2 && widths < 4) throw new InvalidParameterError('fit', fit, `'linear' with ${widths} distinct widths (the quadratic fit needs ≥ 4)`);
+  if (fit === 'quadratic' && L >= 2 && widths < 4) throw new InvalidParameterError('fit', fit, `'auto' or 'linear' with ${widths} distinct widths (the quadratic fit needs ≥ 4)`);
+  const use = fit === 'auto' ? autoFit(widths) : fit;
+  const risks: Array<{ label: string; poorChi2: boolean; biasEstimate: number }> = [];
+  let fittedRows = 0;
   const warnings: string[] = [];
   if (L >= 3 && widths < 2) warnings.push('one width only: no extrapolation in 1/n (depth ≥ 3 is not exact at finite width; use ≥ 2 widths)');
   const missing = new Set<string>();
@@ -94,11 +101,16 @@ export function compareMulti(theory: TheoryMultiResult, ensembles: readonly Ense
     const scale = 1e-9 * Math.max(...ensembles.map((e) => e.layers[l].n)) * (1 + kMax + tMax) ** 2;
     const push = (quantity: ComparedMultiKey, index: number[], theoryValue: number, points: ComparePoint[]) => {
       if (points.length === 0) return;
-      const f = extrapolate(points, fit);
+      const f = extrapolate(points, use);
       const diff = f.value - theoryValue;
       const exact = l === 0 || !(f.stderr > 0);
       const z = exact ? (Math.abs(diff) <= Math.max(scale, 1e-9 * Math.abs(theoryValue)) ? 0 : Math.sign(diff) * Infinity) : diff / f.stderr;
-      rows.push({ layer: l + 1, quantity, index, theory: theoryValue, extrapolated: f.value, stderr: f.stderr, z, slope: f.slope, chi2dof: f.chi2dof, exact, points });
+      rows.push({ layer: l + 1, quantity, index, theory: theoryValue, extrapolated: f.value, stderr: f.stderr, z, slope: f.slope, chi2dof: f.chi2dof, fit: f.fit, curvature: f.curvature, curvatureStderr: f.curvatureStderr, exact, points });
+      if (!exact && f.fit === 'linear') {
+        fittedRows++;
+        const r = linearRisk(points, f, l + 1);
+        if (r.poorChi2 || r.biasEstimate > 1) risks.push({ label: `${quantity}[${index}] at layer ${l + 1}`, ...r });
+      }
     };
     for (const [q, est, base] of [['G1', 'G', th.K], ['H1', 'H', th.Theta]] as const) {
       for (let a = 0; a < N; a++) {
@@ -140,6 +152,7 @@ export function compareMulti(theory: TheoryMultiResult, ensembles: readonly Ense
       }
     }
   }
+  if (use === 'linear' && widths <= 3) warnings.push(...riskWarning(risks, fittedRows, widths));
   const maxAbsZ = rows.reduce((m, r) => Math.max(m, Number.isNaN(r.z) ? Infinity : Math.abs(r.z)), 0);
   if (maxAbsZ === Infinity) warnings.push('some component disagrees beyond round-off where the theory is exact (z = ±Infinity)');
   return { rows, maxAbsZ, warnings, missing: [...missing] };

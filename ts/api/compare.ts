@@ -2,12 +2,16 @@
  * `compare(theory, ensembles)`: theory and experiment side by side.
  *
  * Ensembles at several widths are extrapolated in 1/n (n = n_{ℓ−1}) by weighted least squares,
- * X(n) = X∞ + c/n (+ d/n² with `fit: 'quadratic'`), because O(1/n²) effects are large at small
- * width and large depth (validation.md: n·E[T] exceeds T by 38–70 % at n = 16) — a single width is
- * not a test. G and H are first turned into their 1/n coefficients, G1 ≈ n(E[z²] − K) and
- * H1 ≈ n(E[Ĥ] − Θ), from the ensembles' G and H: the conditional estimators with control variates
- * (docs/theory/ensembles.md §2.1), whose errors on G1 and H1 are 35–165× smaller than those of the direct
- * averages `Gdirect`, `Hdirect` at the same number of networks (bench/conditional.md).
+ * X(n) = X∞ + c/n (+ d/n²), because O(1/n²) effects are large at small width and large depth
+ * (validation.md: n·E[T] exceeds T by 38–70 % at n = 16) — a single width is not a test. The default
+ * `fit: 'auto'` fits X∞ + c/n + d/n² whenever ≥ 4 distinct widths exist and X∞ + c/n otherwise, with
+ * warnings when 2–3 widths cannot exclude an O(1/n²) bias; why no test on the data can safely choose
+ * the linear fit instead: docs/theory/ensembles.md §4 ("Which 1/n fit").
+ *
+ * G and H are first turned into their 1/n coefficients, G1 ≈ n(E[z²] − K) and H1 ≈ n(E[Ĥ] − Θ), from
+ * the ensembles' G and H: the conditional estimators with control variates (docs/theory/ensembles.md
+ * §2.1), whose errors on G1 and H1 are 35–165× smaller than those of the direct averages `Gdirect`,
+ * `Hdirect` at the same number of networks (bench/conditional.md).
  */
 import { InvalidParameterError, MismatchError } from './errors.js';
 import { stateSpec, type EnsembleResult } from './ensemble.js';
@@ -15,6 +19,7 @@ import type { TheoryResult } from './theory.js';
 import type { TheoryMultiResult } from './multi.js';
 import type { EnsembleMultiResult } from './ensemble-multi.js';
 import { compareMulti, type CompareMultiResult } from './compare-multi.js';
+import { chi2Tail } from '../stats/chi2.js';
 
 export const COMPARED = ['G1', 'H1', 'V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U'] as const;
 export type ComparedKey = (typeof COMPARED)[number];
@@ -39,6 +44,11 @@ export interface CompareRow {
   slope: number;
   /** χ² of the fit per degree of freedom (NaN when there is none). */
   chi2dof: number;
+  /** The fit used for this row: 'quadratic' (X∞ + c/n + d/n²), 'linear' (X∞ + c/n) or 'mean' (one width). */
+  fit: FitUsed;
+  /** d of the quadratic fit and its standard error (NaN for the other fits). */
+  curvature: number;
+  curvatureStderr: number;
   /**
    * True for layer 1, where every statistic is deterministic (z⁽¹⁾ Gaussian, Ĥ⁽¹⁾ fixed), and for any
    * row whose standard error is round-off (below 1e-12 of the natural scale n·(1 + K + Θ)²): G1 and H1
@@ -50,9 +60,19 @@ export interface CompareRow {
   points: ComparePoint[];
 }
 
+/** The fit a row used (`CompareRow.fit`): 'mean' when all its ensembles have one width (e.g. layer 1). */
+export type FitUsed = 'linear' | 'quadratic' | 'mean';
+
+/** The extrapolation in 1/n that `compare()` is asked for. */
+export type CompareFit = 'auto' | 'linear' | 'quadratic';
+
 export interface CompareOptions {
-  /** 'linear' (default): X∞ + c/n; 'quadratic': X∞ + c/n + d/n² (needs ≥ 4 widths). */
-  fit?: 'linear' | 'quadratic';
+  /**
+   * 'auto' (default): X∞ + c/n + d/n² with ≥ 4 distinct widths, X∞ + c/n with 2–3 (warning when the
+   * O(1/n²) terms could bias it); 'linear': X∞ + c/n always (smaller error, biased by O(1/n²) terms —
+   * only when they are known to be negligible); 'quadratic': X∞ + c/n + d/n² (needs ≥ 4 widths).
+   */
+  fit?: CompareFit;
 }
 
 export interface CompareResult {
@@ -108,9 +128,57 @@ export function compare(theory: TheoryResult | TheoryMultiResult, ensembles: rea
   return compareSingle(theory as TheoryResult, ensembles as readonly EnsembleResult[], options);
 }
 
+/** Validates `options.fit` (default 'auto'). */
+export function checkFit(fit: unknown): CompareFit {
+  const f = fit ?? 'auto';
+  if (f !== 'auto' && f !== 'linear' && f !== 'quadratic') throw new InvalidParameterError('fit', fit, "'auto', 'linear' or 'quadratic'");
+  return f;
+}
+
+/**
+ * The fit 'auto' uses for `widths` distinct widths: quadratic with ≥ 4, else linear. Not chosen per row
+ * from the data: a data-driven choice (|d|/σ_d, the linear χ², information criteria) keeps the linear fit
+ * exactly where its O(1/n²) bias — several linear σ — is hidden by the quadratic fit's larger error
+ * (docs/theory/ensembles.md §4; measured in bench/validation-multi-refit.md).
+ */
+export function autoFit(widths: number): 'linear' | 'quadratic' {
+  return widths >= 4 ? 'quadratic' : 'linear';
+}
+
+/**
+ * Whether a linear fit over 2–3 widths could be biased by O(1/n²) terms, for the warnings: with 3 widths,
+ * the linear χ² (1 dof) p-value below 0.05 sees them; with 2 or 3, the bias d·β of the intercept (β: the
+ * linear fit's intercept for data 1/n², exact from the design) is estimated with the order of magnitude
+ * |d| ≈ ℓ·|c| (PDLT's expansion parameter is ℓ/n: each order in 1/n brings a factor ~ℓ; measured on
+ * bench/validation-multi data, docs/theory/ensembles.md §4), |c| taken at its lower 2σ bound so that a slope
+ * that is only noise raises no warning, and flagged when it exceeds the intercept's σ.
+ */
+export function linearRisk(points: readonly ComparePoint[], f: Extrapolation, layer: number): { poorChi2: boolean; biasEstimate: number } {
+  if (f.fit !== 'linear' || !(f.stderr > 0)) return { poorChi2: false, biasEstimate: 0 };
+  const poorChi2 = f.dof >= 1 && chi2Tail(f.chi2dof * f.dof, f.dof) < 0.05;
+  const beta = extrapolate(points.map((p) => ({ n: p.n, value: 1 / (p.n * p.n), stderr: p.stderr })), 'linear').value;
+  const c = Math.max(Math.abs(f.slope) - 2 * (Number.isFinite(f.slopeStderr) ? f.slopeStderr : 0), 0);
+  return { poorChi2, biasEstimate: (layer * c * Math.abs(beta)) / f.stderr };
+}
+
+/** The warning for rows whose linear fit over 2–3 widths may be biased by O(1/n²) terms (none if there are none). */
+export function riskWarning(flagged: Array<{ label: string; poorChi2: boolean; biasEstimate: number }>, total: number, widths: number): string[] {
+  const chi = flagged.filter((f) => f.poorChi2);
+  const big = flagged.filter((f) => !f.poorChi2 && f.biasEstimate > 1);
+  const out: string[] = [];
+  const list = (a: typeof flagged, v: (f: (typeof flagged)[number]) => string) => a.slice(0, 3).map(v).join(', ') + (a.length > 3 ? ', …' : '');
+  if (chi.length) {
+    out.push(`the linear fit in 1/n is poor (χ² p < 0.05) for ${chi.length} of ${total} quantities (${list(chi, (f) => f.label)}): O(1/n²) terms (or an outlying ensemble); use ≥ 4 widths (fit 'auto' then fits X∞ + c/n + d/n²)`);
+  }
+  if (big.length) {
+    big.sort((a, b) => b.biasEstimate - a.biasEstimate);
+    out.push(`only ${widths} widths: the O(1/n²) bias of the linear intercept, estimated with |d| ≈ ℓ·|c|, may exceed its error for ${big.length} of ${total} quantities (${list(big, (f) => `${f.label}: ~${f.biasEstimate.toFixed(1)}σ`)}); use ≥ 4 widths or larger ones`);
+  }
+  return out;
+}
+
 function compareSingle(theory: TheoryResult, ensembles: readonly EnsembleResult[], options: CompareOptions): CompareResult {
-  const fit = options.fit ?? 'linear';
-  if (fit !== 'linear' && fit !== 'quadratic') throw new InvalidParameterError('fit', fit, "'linear' or 'quadratic'");
+  const fit = checkFit(options.fit);
   if (!theory || typeof theory !== 'object' || !Array.isArray(theory.layers) || !theory.spec) throw new InvalidParameterError('theory', theory, 'a result of theory()');
   if (!Array.isArray(ensembles) || ensembles.length === 0) throw new InvalidParameterError('ensembles', ensembles, 'a non-empty array of ensemble results');
   const L = theory.layers.length;
@@ -121,10 +189,13 @@ function compareSingle(theory: TheoryResult, ensembles: readonly EnsembleResult[
   });
   const widths = new Set(ensembles.map((e) => e.layers[L - 1].n)).size;
   if (fit === 'quadratic' && L >= 2 && widths < 4) {
-    throw new InvalidParameterError('fit', fit, `'linear' with ${widths} distinct widths (the quadratic fit X∞ + c/n + d/n² needs ≥ 4)`);
+    throw new InvalidParameterError('fit', fit, `'auto' or 'linear' with ${widths} distinct widths (the quadratic fit X∞ + c/n + d/n² needs ≥ 4)`);
   }
+  const use = fit === 'auto' ? autoFit(widths) : fit;
   const warnings: string[] = [];
   if (L >= 3 && widths < 2) warnings.push('one width only: no extrapolation in 1/n (depth ≥ 3 is not exact at finite width; use ≥ 2 widths, ≥ 4 with the quadratic fit)');
+  const risks: Array<{ label: string; poorChi2: boolean; biasEstimate: number }> = [];
+  let fittedRows = 0;
   const rows: CompareRow[] = [];
   for (let l = 0; l < L; l++) {
     const th = theory.layers[l];
@@ -143,7 +214,7 @@ function compareSingle(theory: TheoryResult, ensembles: readonly EnsembleResult[
         }
       }
       if (points.length === 0) continue;
-      const f = extrapolate(points, fit);
+      const f = extrapolate(points, use);
       const theoryValue = th[q];
       const diff = f.value - theoryValue;
       // Layer 1 is deterministic: its "errors" are round-off, and a z-score of round-off is noise. So is
@@ -153,21 +224,47 @@ function compareSingle(theory: TheoryResult, ensembles: readonly EnsembleResult[
       // (round-off errors are ~1e-12 of that scale; a statistical error just below it still gets a z-score)
       const exact = l === 0 || !(f.stderr > 1e-3 * scale);
       const z = exact ? (Math.abs(diff) <= Math.max(scale, 1e-9 * Math.abs(theoryValue)) ? 0 : Math.sign(diff) * Infinity) : diff / f.stderr;
-      rows.push({ layer: l + 1, quantity: q, theory: theoryValue, extrapolated: f.value, stderr: f.stderr, z, slope: f.slope, chi2dof: f.chi2dof, exact, points });
+      rows.push({ layer: l + 1, quantity: q, theory: theoryValue, extrapolated: f.value, stderr: f.stderr, z, slope: f.slope, chi2dof: f.chi2dof, fit: f.fit, curvature: f.curvature, curvatureStderr: f.curvatureStderr, exact, points });
+      if (!exact && f.fit === 'linear') {
+        fittedRows++;
+        const r = linearRisk(points, f, l + 1);
+        if (r.poorChi2 || r.biasEstimate > 1) risks.push({ label: `${q} at layer ${l + 1}`, ...r });
+      }
     }
   }
+  if (use === 'linear' && widths <= 3) warnings.push(...riskWarning(risks, fittedRows, widths));
   const maxAbsZ = rows.reduce((m, r) => Math.max(m, Number.isNaN(r.z) ? Infinity : Math.abs(r.z)), 0);
   if (maxAbsZ === Infinity) warnings.push('some quantity disagrees beyond round-off where the theory is exact (z = ±Infinity)');
   return { rows, maxAbsZ, warnings };
+}
+
+/** One weighted least-squares fit of value(n) in powers of 1/n. */
+export interface Extrapolation {
+  /** X∞, the intercept at 1/n = 0. */
+  value: number;
+  stderr: number;
+  /** Coefficient c of 1/n (0 for 'mean'), and its standard error (NaN for 'mean'). */
+  slope: number;
+  slopeStderr: number;
+  /** χ² per degree of freedom (NaN when there is none). */
+  chi2dof: number;
+  /** Degrees of freedom of the fit (points − parameters). */
+  dof: number;
+  /** What was fitted: X∞ + c/n ('linear'), + d/n² ('quadratic'), or the weighted mean ('mean': one width). */
+  fit: FitUsed;
+  /** d, the coefficient of 1/n², and its standard error (quadratic fits only, else NaN). */
+  curvature: number;
+  curvatureStderr: number;
 }
 
 /**
  * Weighted least squares of value(n) on powers of 1/n; returns the intercept, its standard error
  * from the weights (the points are independent ensembles), the 1/n slope and χ²/dof.
  * Points with zero error (exact quantities, e.g. layer 1) are given the smallest positive error
- * among the points so that the fit stays defined.
+ * among the points so that the fit stays defined. With fewer distinct widths than the fit needs
+ * (2 for 'linear', 4 for 'quadratic') it falls back to the linear fit (≥ 2 widths) or the mean.
  */
-export function extrapolate(points: readonly ComparePoint[], fit: 'linear' | 'quadratic' = 'linear'): { value: number; stderr: number; slope: number; chi2dof: number } {
+export function extrapolate(points: readonly ComparePoint[], fit: 'linear' | 'quadratic' = 'linear'): Extrapolation {
   const distinct = new Set(points.map((p) => p.n)).size;
   const deg = distinct >= (fit === 'quadratic' ? 4 : 2) ? (fit === 'quadratic' ? 2 : 1) : distinct >= 2 ? 1 : 0;
   const positive = points.map((p) => p.stderr).filter((s) => s > 0 && Number.isFinite(s));
@@ -203,7 +300,12 @@ export function extrapolate(points: readonly ComparePoint[], fit: 'linear' | 'qu
     value: beta[0],
     stderr: exact ? 0 : Math.sqrt(Math.max(cov[0][0], 0)),
     slope: deg >= 1 ? beta[1] * nMin : 0,
+    slopeStderr: deg >= 1 && !exact ? Math.sqrt(Math.max(cov[1][1], 0)) * nMin : NaN,
     chi2dof: dof > 0 ? chi2 / dof : NaN,
+    dof,
+    fit: deg === 2 ? 'quadratic' : deg === 1 ? 'linear' : 'mean',
+    curvature: deg === 2 ? beta[2] * nMin * nMin : NaN,
+    curvatureStderr: deg === 2 && !exact ? Math.sqrt(Math.max(cov[2][2], 0)) * nMin * nMin : NaN,
   };
 }
 

@@ -17,7 +17,7 @@ export type SweepOptions = Pick<EnsembleOptions, 'samples' | 'seed' | 'workers' 
  *
  * @example
  * const ens = await runWidths(spec, [16, 32, 64], { samples: 4000, seed: 1 });
- * compare(theory(spec), ens, { fit: 'linear' });
+ * compare(theory(spec), ens); // 3 widths: fit 'auto' is X∞ + c/n (≥ 4 widths: + d/n²)
  */
 export async function runWidths(spec: NetworkSpec, hiddenWidths: number[], o: SweepOptions): Promise<EnsembleResult[]> {
   const out: EnsembleResult[] = [];

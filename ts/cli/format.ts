@@ -165,22 +165,23 @@ export function jsonNumber(_k: string, v: unknown): unknown {
 
 export function compareTable(c: CompareResult | CompareMultiResult): string {
   if ('missing' in c) return compareMultiTable(c);
-  const lines = ['layer  qty        theory   extrapolated     ± stderr        z   per-width n·E[…] (n: value ± err)'];
+  const lines = ['layer  qty        theory   extrapolated     ± stderr        z  fit        per-width n·E[…] (n: value ± err)'];
   for (const r of c.rows) {
     const pts = r.points.map((p) => `${p.n}: ${fmt(p.value, 0)}±${fmt(p.stderr, 0)}`).join('  ');
     const z = Number.isFinite(r.z) ? r.z.toFixed(2) : String(r.z);
-    lines.push(`${String(r.layer).padStart(5)}  ${r.quantity.padEnd(5)}${fmt(r.theory)}${fmt(r.extrapolated, 15)} ±${fmt(r.stderr, 11)} ${z.padStart(8)}   ${pts}`);
+    lines.push(`${String(r.layer).padStart(5)}  ${r.quantity.padEnd(5)}${fmt(r.theory)}${fmt(r.extrapolated, 15)} ±${fmt(r.stderr, 11)} ${z.padStart(8)}  ${(r.fit ?? '').padEnd(10)} ${pts}`);
   }
   lines.push(`max |z| = ${c.maxAbsZ.toFixed(2)} over ${c.rows.length} comparisons`);
+  for (const w of c.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
 }
 
 /** compare() with sample indices: one line per component (the orbit's first index). */
 export function compareMultiTable(c: CompareMultiResult): string {
-  const lines = ['layer  qty  index          theory   extrapolated     ± stderr        z'];
+  const lines = ['layer  qty  index          theory   extrapolated     ± stderr        z  fit'];
   for (const r of c.rows) {
     const z = Number.isFinite(r.z) ? r.z.toFixed(2) : String(r.z);
-    lines.push(`${String(r.layer).padStart(5)}  ${r.quantity.padEnd(4)} ${r.index.join(',').padEnd(8)}${fmt(r.theory)}${fmt(r.extrapolated, 15)} ±${fmt(r.stderr, 11)} ${z.padStart(8)}`);
+    lines.push(`${String(r.layer).padStart(5)}  ${r.quantity.padEnd(4)} ${r.index.join(',').padEnd(8)}${fmt(r.theory)}${fmt(r.extrapolated, 15)} ±${fmt(r.stderr, 11)} ${z.padStart(8)}  ${r.fit ?? ''}`);
   }
   lines.push(`max |z| = ${c.maxAbsZ.toFixed(2)} over ${c.rows.length} comparisons`);
   for (const m of c.missing) lines.push(`not compared: ${m}`);

@@ -13,7 +13,10 @@ export interface ComparePlotOptions extends FigureOptions {
   layers?: readonly number[];
   /** Quantities to show (default: every quantity compared). */
   quantities?: ReadonlyArray<CompareRow['quantity']>;
-  /** The fit `compare()` used (default 'linear'); 'quadratic' draws X∞ + c/n + d/n². */
+  /**
+   * For rows without `fit` (results built by hand or by an older `compare()`): the fit to draw (default
+   * 'linear'); 'quadratic' draws X∞ + c/n + d/n². Each row's own `fit` takes precedence.
+   */
   fit?: 'linear' | 'quadratic';
 }
 
@@ -58,11 +61,12 @@ export function comparePlot(c: CompareResult, options: ComparePlotOptions = {}):
   const width = options.width ?? 1040;
   const panelWidth = Math.floor((width - 32) / columns);
   const panelHeight = Math.round(Math.min(240, Math.max(170, panelWidth * 0.72)));
-  const fit = options.fit ?? 'linear';
+  const fitOf = (row: CompareRow) => (row.fit === 'quadratic' || row.fit === 'linear' ? row.fit : row.fit === 'mean' ? 'linear' : options.fit ?? 'linear');
+  const fits = new Set(rows.map(fitOf));
   const panels: Panel[] = rows.map((row) => {
     const pts = row.points.map((p) => ({ ...p, inv: 1 / p.n }));
     const xmax = Math.max(...pts.map((p) => p.inv)) * 1.08;
-    const d = fit === 'quadratic' ? curvature(row) : 0;
+    const d = fitOf(row) === 'quadratic' ? curvature(row) : 0;
     const curve = Array.from({ length: 41 }, (_, i) => {
       const x = (xmax * i) / 40;
       return { x, y: row.extrapolated + row.slope * x + d * x * x };
@@ -110,7 +114,7 @@ export function comparePlot(c: CompareResult, options: ComparePlotOptions = {}):
   });
   const legend: LegendEntry[] = [
     { label: 'ensemble at width n (± 1 s.e.)', color: C_POINT, kind: 'errorbar' },
-    { label: fit === 'quadratic' ? 'fit X∞ + c/n + d/n²' : 'fit X∞ + c/n', color: C_FIT },
+    { label: fits.size > 1 ? 'fit X∞ + c/n (+ d/n²)' : fits.has('quadratic') ? 'fit X∞ + c/n + d/n²' : 'fit X∞ + c/n', color: C_FIT },
     { label: 'extrapolated X∞ ± s.e.', color: C_FIT, kind: 'diamond' },
     { label: 'theory (n = ∞ recursion)', color: C_THEORY, kind: 'dash' },
   ];

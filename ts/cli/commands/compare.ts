@@ -19,7 +19,7 @@ const options = {
   'hidden-widths': { type: 'list', description: 'run one ensemble per hidden width (e.g. 16,32,64); the input and output widths stay fixed' },
   inputs: { type: 'string', description: 'N inputs (a JSON file [[x…], …] or a CSV file, one input per row): compare every tensor with sample indices (n₀ = the row length)' },
   order: { type: 'string', description: 'z | ntk | dntk | ddntk (default ddntk): the highest order the ensembles measure (the rest is not compared)' },
-  fit: { type: 'string', description: 'linear (X∞ + c/n, default) or quadratic (+ d/n², needs ≥ 4 widths)' },
+  fit: { type: 'string', description: "auto (default: X∞ + c/n + d/n² with ≥ 4 widths, X∞ + c/n with 2–3), linear (X∞ + c/n) or quadratic (+ d/n², needs ≥ 4 widths)" },
   ...plotOption,
   help: { type: 'boolean', description: 'this help' },
 } as const;
@@ -89,7 +89,7 @@ export const command: Command = {
         ensembles = await runWidths(single, hw, o);
       }
     }
-    const fit = args.fit as 'linear' | 'quadratic' | undefined;
+    const fit = args.fit as 'auto' | 'linear' | 'quadratic' | undefined;
     if ('X' in ((spec.input ?? {}) as object)) {
       const c = compare(theory(spec as MultiInputNetworkSpec, { backend }), ensembles as EnsembleMultiResult[], { fit });
       if (plot) throw new ConflictingOptionsError('--plot', 'given with multi-input ensembles', 'used for single-input comparisons');
@@ -98,7 +98,7 @@ export const command: Command = {
     }
     const c = compare(theory(spec as NetworkSpec, { backend }), ensembles as EnsembleResult[], { fit });
     io.out(args.json ? JSON.stringify(c, jsonNumber) : compareTable(c));
-    if (plot) await writePlot(plot, (await loadPlot()).comparePlot(c, { fit }), args.json ? io.err : io.out);
+    if (plot) await writePlot(plot, (await loadPlot()).comparePlot(c), args.json ? io.err : io.out);
     return 0;
   },
 };

@@ -265,6 +265,72 @@ function he4(mm: Float64Array, off: number, i: number, j: number, k: number, l: 
   );
 }
 
+/**
+ * Validation hook, internal (not part of the public API, not in the Rust core): a deliberately wrong variant of
+ * the theory for bench/validation-multi.mjs and test/validation-multi.test.ts, which must be rejected by the
+ * ensembles. `inverseKernel`:
+ * - null (default): the pair's Stein derivatives with its exact (pseudo-)inverse kernel — identical to Rust;
+ * - 'diagonal': K⁻¹ replaced by diag(K)⁻¹ in the Stein forms, ẑ^p = z_p/K_pp and K^{pq} → δ_pq/K_pp, i.e.
+ *   ⟨∂_p f⟩ → ⟨f z_p⟩/K_pp, ⟨∂_p∂_q f⟩ → ⟨f(z_pz_q/(K_ppK_qq) − δ_pq/K_pp)⟩, and the fourth-order Hermite form
+ *   likewise (docs/theory/multi.md §3). Exact for a single sample, wrong for every pair of distinct samples;
+ * - 'full': the same generic polynomial forms with the exact inverse (ẑ = K⁻¹z) — equal to the default to
+ *   rounding; it exists so that a test can check the code path of 'diagonal' with the right inverse.
+ * Set it, run `theory(…, { backend: 'js' })`, and reset it (it is module state).
+ */
+export const validationHook: { inverseKernel: null | 'diagonal' | 'full' } = { inverseKernel: null };
+
+/**
+ * The Stein derivatives of `pairData` from the moments ⟨f xⁱ⟩ (z = L x) with ẑ_p = Σ_i m[i][p] x_i and the
+ * contraction matrix lam in place of K^{pq}: m = L⁺, lam = K⁻¹ is the exact form; m[i][p] = L_pi/K_pp,
+ * lam = diag(1/K_pp) is the diagonal-inverse mistake.
+ */
+function steinWith(acc: Float64Array, r: number, m: number[][], lam: number[][], pd: PairData): void {
+  const z1 = (off: number, p: number) => {
+    let s = 0;
+    for (let i = 0; i < r; i++) s += m[i][p] * xmom(acc, off, [i]);
+    return s;
+  };
+  const z2 = (off: number, p: number, q: number) => {
+    let s = 0;
+    for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) s += m[i][p] * m[j][q] * xmom(acc, off, [i, j]);
+    return s;
+  };
+  const z4 = (off: number, p: number[]) => {
+    let s = 0;
+    for (let c = 0; c < 16; c++) {
+      const ix = [(c >> 3) & 1, (c >> 2) & 1, (c >> 1) & 1, c & 1];
+      if (ix.some((i) => i >= r)) continue;
+      s += m[ix[0]][p[0]] * m[ix[1]][p[1]] * m[ix[2]][p[2]] * m[ix[3]][p[3]] * xmom(acc, off, ix);
+    }
+    return s;
+  };
+  for (let p = 0; p < 2; p++) {
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = 0; i < r; i++) s1 += m[i][p] * acc[76 + i];
+    for (let i = 0; i < r; i++) s2 += m[i][p] * acc[79 + i];
+    pd.d2d[p] = s1;
+    pd.dd2[p] = s2;
+    pd.dds[p] = z1(30, p);
+    pd.dsd[p] = z1(45, p);
+    for (let q = 0; q < 2; q++) {
+      pd.dss[2 * p + q] = z2(0, p, q) - lam[p][q] * acc[0];
+      pd.ddd[2 * p + q] = z2(15, p, q) - lam[p][q] * acc[15];
+    }
+  }
+  // H_pqrs(ẑ) = ẑẑẑẑ − Σ₆ λ_pq ẑ_rẑ_s + Σ₃ λ_pqλ_rs
+  const pairings: Array<[number, number, number, number]> = [[0, 1, 2, 3], [0, 2, 1, 3], [0, 3, 1, 2], [1, 2, 0, 3], [1, 3, 0, 2], [2, 3, 0, 1]];
+  for (let pc = 0; pc < 16; pc++) {
+    const q = [(pc >> 3) & 1, (pc >> 2) & 1, (pc >> 1) & 1, pc & 1];
+    for (const [off, out] of [[0, pd.qss], [15, pd.qdd]] as const) {
+      let h = z4(off, q);
+      for (const [a, b, c, d] of pairings) h -= lam[q[a]][q[b]] * z2(off, q[c], q[d]);
+      h += (lam[q[0]][q[1]] * lam[q[2]][q[3]] + lam[q[0]][q[2]] * lam[q[1]][q[3]] + lam[q[0]][q[3]] * lam[q[1]][q[2]]) * acc[off];
+      out[pc] = h;
+    }
+  }
+}
+
 export function pairData(rule: MultiRule, k11: number, k12: number, k22: number, a: number, b: number): PairData {
   const k = new Float64Array(16);
   k[0] = k11;
@@ -383,6 +449,19 @@ export function pairData(rule: MultiRule, k11: number, k12: number, k22: number,
     }
     pd.qss[pc] = s;
     pd.qdd[pc] = dd;
+  }
+  if (validationHook.inverseKernel !== null) {
+    const l = [
+      [sub.l[0], sub.l[1]],
+      [sub.l[4], sub.l[5]],
+    ];
+    const kk = [k11, k22];
+    if (validationHook.inverseKernel === 'diagonal') {
+      steinWith(acc, r, [0, 1].map((i) => [0, 1].map((p) => l[p][i] / kk[p])), [[1 / k11, 0], [0, 1 / k22]], pd);
+    } else {
+      const lam = [0, 1].map((p) => [0, 1].map((q) => pinv[0][p] * pinv[0][q] + pinv[1][p] * pinv[1][q]));
+      steinWith(acc, r, pinv, lam, pd);
+    }
   }
   return pd;
 }
