@@ -10,8 +10,13 @@ them, so inputs are exact up to that rounding (≤ 1 ulp of c, which moves S by 
 Cost: 20–90 s per value on one core.
 
   python3 bench/reference/kernel_pairs_smooth.py > test/fixtures/kernel-pairs-smooth.json
+
+The fixture was made in two runs (the second, for the points at |c| ≥ 0.97, after the breakpoint fix
+below); the first run's values at |c| ≤ 0.9 come from the same integrals, the breakpoint lying inside
+the bulk there.
 """
 import json
+import sys
 
 import mpmath as mp
 
@@ -43,12 +48,22 @@ def pair(f, k11, c, k22):
     l21 = c * mp.sqrt(k22)
     l22 = mp.sqrt(k22) * mp.sqrt(1 - c * c)
     phi = lambda x: mp.e ** (-x * x / 2) / mp.sqrt(2 * mp.pi)
-    inner = lambda x1: mp.quad(lambda x2: phi(x2) * f(l21 * x1 + l22 * x2), [-mp.inf, -l21 * x1 / l22, mp.inf])
+    # Split the inner integral where z₂ = 0 (σ's steepest point) when that lies in the Gaussian's bulk; a
+    # far-out breakpoint (nearly parallel pairs: l22 → 0) spoils tanh-sinh on the half-infinite pieces
+    # (it returned −0.0068 for −0.1973 at c = −0.99999 in a first version).
+    def inner(x1):
+        root = -l21 * x1 / l22
+        pts = [-mp.inf, root, mp.inf] if abs(root) < 8 else [-mp.inf, 0, mp.inf]
+        return mp.quad(lambda x2: phi(x2) * f(l21 * x1 + l22 * x2), pts)
     return mp.quad(lambda x1: phi(x1) * f(l11 * x1) * inner(x1), [-mp.inf, 0, mp.inf])
 
 
+# `python3 kernel_pairs_smooth.py 0 3 5` recomputes only those points (indices into POINTS).
+only = [int(a) for a in sys.argv[1:]]
 cases = []
-for name, k11, c, k22 in POINTS:
+for i, (name, k11, c, k22) in enumerate(POINTS):
+    if only and i not in only:
+        continue
     f, df = ACTS[name]
     cases.append({'act': name, 'k11': k11, 'c': c, 'k22': k22,
                   'S': mp.nstr(pair(f, k11, c, k22), 20), 'D': mp.nstr(pair(df, k11, c, k22), 20)})

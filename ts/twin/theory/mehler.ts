@@ -125,7 +125,8 @@ export class MehlerRule {
     let m = Math.max(sa.m, sb.m);
     const ac = Math.abs(c);
     if (ac < this.cCut[Math.min(m, M_CAP)]) {
-      const kc = ac > 0 ? C_EXP / -Math.log(ac) : 1;
+      // −ln x ≥ 2(1−x)/(1+x): a k at least as large, without a logarithm (as mehler.rs).
+      const kc = (0.5 * C_EXP * (1 + ac)) / (1 - ac);
       if (kc < m) m = Math.ceil(kc);
     }
     const x = this.odd ? c * c : c;
