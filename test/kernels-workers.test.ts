@@ -2,13 +2,17 @@
  * kernels({ workers }): each layer's rows are shared among threads; the result must be the
  * single-thread result bit for bit, for any worker count and both backends (issue 9 item 6).
  */
-import { beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { init, kernels, AbortError, InvalidParameterError, type KernelsSpec } from '../ts/node.js';
-import { useSharedMemoryForKernels } from '../ts/api/kernels.js';
+import { kernelsThreadingForTests } from '../ts/api/kernels.js';
 
 beforeAll(async () => {
   await init();
+  // tanh and sigmoid (Mehler series) go to the workers only from N = 1024 on; these 23 inputs must too.
+  kernelsThreadingForTests({ seriesThreads: 1 });
 });
+
+afterAll(() => kernelsThreadingForTests());
 
 /** 23 inputs in R^5 (deterministic, mixed norms and signs): enough rows for uneven blocks. */
 const X = Array.from({ length: 23 }, (_, a) => Array.from({ length: 5 }, (_, i) => Math.sin(1.3 * a + 0.7 * i * i + 0.2) * (0.4 + (a % 4) * 0.3)));
@@ -35,7 +39,7 @@ describe('kernels({ workers }): identical to the single-thread result', () => {
   }
 
   test('without shared memory (a page that is not cross-origin isolated): the same bits, both backends', async () => {
-    useSharedMemoryForKernels(false);
+    kernelsThreadingForTests({ shared: false, seriesThreads: 1 });
     try {
       for (const backend of ['wasm', 'js'] as const) {
         const ref = kernels(spec('tanh'), { backend, degree: 24 });
@@ -48,7 +52,7 @@ describe('kernels({ workers }): identical to the single-thread result', () => {
         }
       }
     } finally {
-      useSharedMemoryForKernels(true);
+      kernelsThreadingForTests({ seriesThreads: 1 });
     }
   });
 

@@ -16,7 +16,7 @@ import { checkWorkers } from './shards.js';
 import { runChunks, workerFactory, type ChunkTask } from '../parallel/workers.js';
 import { fromRaw } from '../twin/numerics/activation.js';
 import { quadrature } from '../twin/numerics/quadrature/expect.js';
-import { hasClosedPair, kernelRows, mirrorUpper, rowsLen, runKernelMatrix } from '../twin/theory/kernel_matrix.js';
+import { hasClosedPair, hasSeries, kernelRows, mirrorUpper, rowsLen, runKernelMatrix } from '../twin/theory/kernel_matrix.js';
 import { resolveSpec, twinHyper, type NetworkSpec, type PerLayer } from './spec.js';
 import { statusMessage } from '../../bindings/core.js';
 import { kernelConfig, kernelLayer, kernelOutput } from '../../bindings/layout.js';
@@ -50,7 +50,8 @@ export interface KernelsParallelOptions extends KernelsOptions {
   /**
    * Threads (Node worker_threads, Web Workers) that share each layer's rows, 1 … 256; 1 computes on the
    * calling thread, and so do the closed-form σ (relu, leaky relu, erf, gelu, sin, linear), whose
-   * pairs cost less than moving K to a thread. The result is identical, bit for bit, for every count: each
+   * pairs cost less than moving K to a thread, and below N = 1024 the σ with Mehler series (tanh,
+   * sigmoid, softplus, swish, scaled tanh). The result is identical, bit for bit, for every count: each
    * pair is computed by the same code whichever thread holds its row. Builtin activations only.
    */
   workers: number;
@@ -105,7 +106,10 @@ export function kernels(spec: KernelsSpec, options: KernelsOptions & { workers?:
       const p = prepare(spec, opts);
       // A closed-form pair costs ~0.2 µs, less than moving its share of K to a thread and back
       // (erf, N = 2048, L = 10: 3.3 s on the calling thread, 7.2 s on 2 workers; bench/RESULTS.md).
-      if (workers === 1 || hasClosedPair(p.r.activation)) return compute(p);
+      // A Mehler-series pair costs ~0.1 µs: threads pay from about N = 1024 on (tanh, L = 10: N = 512
+      // 0.28 s on the calling thread, 0.55 s on 2 workers; N = 2048 2.8 s and 1.7 s).
+      if (workers > 1 && p.r.activation.kind < 0) throw new InvalidParameterError('workers', workers, '1 for a custom activation (functions cannot be sent to workers)');
+      if (workers === 1 || hasClosedPair(p.r.activation) || (p.n < SERIES_THREADS && hasSeries(p.r.activation))) return compute(p);
       return computeParallel(p, workers, opts.signal);
     })();
   }
@@ -280,13 +284,21 @@ async function computeParallel(p: Prepared, workers: number, signal?: AbortSigna
   return result(p, out, false);
 }
 
+/** Below this N, σ with Mehler series run on the calling thread whatever `workers` says. */
+let SERIES_THREADS = 1024;
+
 /** True where a SharedArrayBuffer can be posted to workers (Node, cross-origin isolated pages). */
 const CAN_SHARE = typeof SharedArrayBuffer === 'function' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
 let SHARED = CAN_SHARE;
 
-/** Tests only (not exported by the package): run the workers without shared memory, as in a page that is not cross-origin isolated. */
-export function useSharedMemoryForKernels(on: boolean): void {
-  SHARED = on && CAN_SHARE;
+/**
+ * Tests only (not exported by the package): `shared: false` runs the workers without shared memory, as
+ * in a page that is not cross-origin isolated; `seriesThreads` moves the N from which Mehler-series σ
+ * use the workers (so that small test sets exercise them). Omitted fields return to the defaults.
+ */
+export function kernelsThreadingForTests(o: { shared?: boolean; seriesThreads?: number } = {}): void {
+  SHARED = (o.shared ?? true) && CAN_SHARE;
+  SERIES_THREADS = o.seriesThreads ?? 1024;
 }
 
 /**

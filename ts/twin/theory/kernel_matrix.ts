@@ -120,6 +120,11 @@ export function hasClosedPair(act: Activation): boolean {
   }
 }
 
+/** True when σ's pairs are Mehler series (smooth σ without a closed form: tanh, sigmoid, softplus, swish, scaled tanh, custom). */
+export function hasSeries(act: Activation): boolean {
+  return !act.isPolynomial && !act.hasKink && act.halfwidth !== null && !hasClosedPair(act);
+}
+
 /** The closed form of ⟨σσ⟩, ⟨σ′σ′⟩ for σ when there is one (relu, leaky relu, linear, erf, gelu, sin), else null. */
 export function closedPair(act: Activation, k11: number, k12: number, k22: number): [number, number] | null {
   switch (act.kind) {

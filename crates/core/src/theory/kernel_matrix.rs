@@ -675,16 +675,19 @@ mod tests {
     /// The kernel matrices of real recursions — 40 inputs of norms 0.05 … 2.3 over 8 layers (tanh at
     /// C_W = 1.5; sigmoid and swish at C_W = 3, whose K grow to ~20) — give every layer's pairs: each
     /// (⟨σσ⟩, ⟨σ′σ′⟩) from the series against the 2-D rule at the same K. (Whole recursions compared entry by
-    /// entry differ more, up to 4e-12 at layer 8 for swish: the 2-D rule's 2e-13 pair errors, see
-    /// `mehler_series_agree_with_the_2d_rule`, grow through 7 layers at χ > 1.)
+    /// entry differ more, up to 4e-12 at layer 8 for swish: the 2-D rule's pair errors grow through the
+    /// layers at χ > 1.)
     #[test]
     fn series_and_2d_rule_agree_on_the_pairs_of_real_recursions() {
         let q = Quadrature::new(DEFAULT_DEGREE).unwrap();
         let (n, n0, depth) = (40, 3, 8);
         let x: Vec<f64> = (0..n * n0).map(|i| ((i as f64) * 0.737).sin() * (0.05 + 2.25 * ((i / n0) as f64) / n as f64)).collect();
-        let mut worst: f64 = 0.0;
         let mut with_series = 0;
-        for (kind, cw) in [(3u32, 1.5), (5, 3.0), (8, 3.0)] {
+        // Bounds per σ. Where they differ most the 2-D rule is the less accurate side (25-digit mpmath,
+        // ⟨σ′σ′⟩: tanh K = (0.105, 0.135), c = 0.937: series 5e-16, 2-D rule 2.1e-13 off; swish K = (0.53,
+        // 0.53), c = 0.990: series 2e-16, 2-D rule 4.4e-12 off).
+        for (kind, cw, bound) in [(3u32, 1.5, 5e-13), (5, 3.0, 5e-13), (8, 3.0, 1e-11)] {
+            let mut worst: f64 = 0.0;
             let h = vec![LayerHyper { cb: 0.1, cw, lambda_b: 0.2, lambda_w: 1.0 }; depth];
             let mut o = vec![0.0; 2 * depth * n * n];
             run_kernel_matrix(&q, act(kind, 0.0), &h, &x, n, n0, &mut o);
@@ -703,13 +706,13 @@ mod tests {
                         let (s2, d2) = rule.pair(k11, k12, k22, None, None);
                         let e = ((s - s2).abs() / s2.abs().max(1e-2)).max((d - d2).abs() / d2.abs());
                         worst = worst.max(e);
-                        assert!(e < 3e-13, "kind {kind} layer {} ({a},{b}) K ({k11:e}, {:e}, {k22:e}): {s} {d} vs {s2} {d2}", l + 2, k12 / (k11.sqrt() * k22.sqrt()));
+                        assert!(e < bound, "kind {kind} layer {} ({a},{b}) K ({k11:e}, {:e}, {k22:e}): {s} {d} vs {s2} {d2}", l + 2, k12 / (k11.sqrt() * k22.sqrt()));
                     }
                 }
             }
+            eprintln!("kind {kind}: series vs 2-D rule on the pairs of a real recursion: worst {worst:e}");
         }
         assert!(with_series > 10_000, "{with_series}");
-        eprintln!("series vs 2-D rule on {with_series} pairs of real recursions: worst {worst:e}");
     }
 
     #[test]
