@@ -62,7 +62,10 @@ export interface KernelsParallelOptions extends KernelsOptions {
 export interface KernelLayer {
   /** ℓ, from 1. */
   layer: number;
-  /** K⁽ℓ⁾, N × N row-major: K⁽ℓ⁾_αβ = K[α·N + β]. */
+  /**
+   * K⁽ℓ⁾, N × N row-major: K⁽ℓ⁾_αβ = K[α·N + β]. On the js backend and with workers the layers are views
+   * of one buffer holding them all (with workers in Node, a SharedArrayBuffer), not separate copies.
+   */
   K: Float64Array;
   /** Θ⁽ℓ⁾, N × N row-major. */
   Theta: Float64Array;
