@@ -39,7 +39,11 @@ export interface KernelsSpec {
 }
 
 export interface KernelsOptions {
-  /** Quadrature degree, as for `theory()` (default 64). */
+  /**
+   * Quadrature degree, as for `theory()` (default 64). Off the diagonal it sets only the 2-D rules (elu,
+   * monomials, custom σ without series, and inputs whose Mehler series would pass 2048 orders); closed
+   * forms and Mehler series do not depend on it.
+   */
   degree?: number;
   /** `'wasm'` (default once `init()` resolved) or `'js'`. */
   backend?: Backend;
