@@ -111,7 +111,7 @@ describe('per network: the conditional values have the means of the direct ones'
     const pairs = [['gcv', 'zz'], ['g2', 'zzc'], ['gcv', 'zzc'], ['hc1', 'h'], ['h2', 'hc1'], ['hcv', 'hc1']] as const;
     for (const name of ['tanh', 'gelu', 'relu']) {
       const c = cfg(name, [4, 6, 6, 6, 3], X3, 1, 5);
-      const n = 6000;
+      const n = 3000;
       const z = pairedStats((i) => multiWasm(c, i, 1), c, pairs, n);
       let worst = 0;
       for (let l = 1; l < 4; l++) {
@@ -128,8 +128,8 @@ describe('per network: the conditional values have the means of the direct ones'
 
   test('the Z term of h is what makes h unbiased off the diagonal: without it, E[Y₃ − h₂] ≠ 0 (js, tanh, narrow layer 2)', () => {
     const X = [[1.0, 0.3, -0.5], [-0.6, 0.9, 0.4]];
-    const c = cfg('tanh', [3, 3, 3, 2], X, 1, 11, { CW: [2.2, 2.2, 2.2], Cb: [0.05, 0.05, 0.05] });
-    const n = 8000;
+    const c = cfg('tanh', [3, 2, 3, 2], X, 1, 11, { CW: [2.2, 2.2, 2.2], Cb: [0.05, 0.05, 0.05], neurons: [2, 3, 2] });
+    const n = 2000;
     const pairs = [['h2', 'hc1']] as const;
     const run = () => pairedStats((i) => multiJs(c, i, 1), c, pairs, n);
     const good = run();
@@ -146,7 +146,10 @@ describe('per network: the conditional values have the means of the direct ones'
       expect(Math.abs(g.z), `with Z: layer 3 [${e >> 1},${e & 1}] h2 − hc1 = ${g.m} ± ${g.se}`).toBeLessThan(4);
       worstBad = Math.max(worstBad, Math.abs(b.z));
     }
+    console.log(`Z test: without Z ${[0, 1, 2, 3].map((e) => bad(2, 0, e).z.toFixed(2)).join(', ')}; with Z ${[0, 1, 2, 3].map((e) => good(2, 0, e).z.toFixed(2)).join(', ')}`);
     expect(worstBad, 'without Z some component is off by > 6σ').toBeGreaterThan(6);
+    // the off-diagonal one by itself: the two-dimensional Z (the split of the shared row along span(s_0, s_1))
+    expect(Math.abs(bad(2, 0, 1).z), 'without Z, h2 − hc1 off the diagonal').toBeGreaterThan(5);
   }, 120_000);
 });
 
