@@ -197,3 +197,14 @@ describe('G1 and H1 with sample indices against theory at the CI budget', () => 
     for (const r of h) console.log(`H1[${r.index}] theory ${r.theory.toFixed(4)} ensemble ${r.extrapolated.toFixed(4)} ± ${r.stderr.toFixed(4)}`);
   }, 120_000);
 });
+
+describe('state format', () => {
+  test('states of version 1 (before gcv, hcv) are refused with a typed error naming the version', async () => {
+    const { mergeEnsembles, InvalidParameterError } = await import('../ts/node.js');
+    const e = await ensemble({ activation: 'tanh', depth: 2, widths: [2, 4], outputWidth: 2, Cb: 0.1, CW: 1.5, lambdaB: 0.5, lambdaW: 1, input: { X: [[1, 0], [0, 1]] } }, { samples: 64, seed: 1, neurons: 2, order: 'z' });
+    expect(e.state.format).toBe('wideflow-ensemble-multi/2');
+    const old = { ...e.state, format: 'wideflow-ensemble-multi/1' };
+    expect(() => mergeEnsembles([old as never])).toThrow(InvalidParameterError);
+    expect(() => mergeEnsembles([old as never])).toThrow(/version 1/);
+  });
+});
