@@ -55,6 +55,51 @@ function hermitePair(q: Quadrature, act: Activation, k11: number, k12: number, k
   return [l11, l21, l22];
 }
 
+/** Radius of the disc of Cholesky variables the Z-moment trapezoid covers (`R_Z`). */
+const R_Z = 7.0;
+const ODD_KINDS = new Set([3, 4, 9, 11]); // tanh, erf, sin, scaled tanh: σ′σ′ even in x
+
+/** The three Z moments of an off-diagonal pair and (l11, l21, l22), or null (`z_moments`): smooth σ by the disc-limited trapezoid, else expect2. */
+function zMoments(q: Quadrature, act: Activation, k11: number, k12: number, k22: number, out: Float64Array, d: Float64Array): [number, number, number] | null {
+  const rho = act.halfwidth;
+  if (rho === null || act.hasKink || act.isPolynomial || !(Math.max(k11, k22) > 0)) return hermitePair(q, act, k11, k12, k22, [1], out);
+  const finite = Number.isFinite(k11) && Number.isFinite(k12) && Number.isFinite(k22);
+  if (!(finite && k11 >= 0 && k22 >= 0 && k12 * k12 <= k11 * k22 * (1 + 1e-12))) return null;
+  const l11 = Math.sqrt(k11);
+  const l21 = l11 > 0 ? k12 / l11 : 0;
+  const l22 = Math.sqrt(Math.max(k22 - l21 * l21, 0));
+  if (!(l11 > 0 && l22 > 0)) return null;
+  const odd = ODD_KINDS.has(act.kind);
+  const rule = q.trapezoid(q.trapezoidLevel(rho, Math.max(k11, k22)));
+  const xs = rule.nodes, ws = rule.weights;
+  const half = Math.floor(xs.length / 2);
+  const h = xs.length >= 3 ? xs[half + 1] : 0;
+  out[0] = 0; out[1] = 0; out[2] = 0;
+  for (let i = odd ? half : 0; i < xs.length; i++) {
+    const x1 = xs[i];
+    const lim = R_Z * R_Z - x1 * x1;
+    if (lim < 0) continue;
+    const r = h > 0 ? Math.min(Math.floor(Math.sqrt(lim) / h), half) : 0;
+    act.eval(l11 * x1, d);
+    const d1 = d[1];
+    const y = l21 * x1;
+    let s0 = 0, s1 = 0, s2 = 0;
+    for (let j = half - r; j < half + r + 1; j++) {
+      const x2 = xs[j];
+      act.eval(y + l22 * x2, d);
+      const w = ws[j] * d[1];
+      s0 += w;
+      s1 += w * x2;
+      s2 += w * (x2 * x2 - 1);
+    }
+    const w = (odd && i !== half ? 2 * ws[i] : ws[i]) * d1;
+    out[0] += w * (x1 * x1 - 1) * s0;
+    out[1] += w * x1 * s1;
+    out[2] += w * s2;
+  }
+  return [l11, l21, l22];
+}
+
 function sweepWidths(w: readonly number[], order: number): [number, number] {
   const L = w.length - 1;
   const nh = L >= 3 && order >= 1 ? Math.max(...w.slice(1, L - 1)) : 0;
@@ -230,7 +275,7 @@ export function conditionalMulti(ws: MultiForwardState, cfg: MultiConfig): void 
   const ntk = cfg.order >= 1;
   const cpair = (m: number, a: number, b: number) => cfg.lambdaB[m - 1] + ws.mu[m] * ws.ssg[m - 1][a * nin + b];
   if (ntk) for (let p = 0; p < np; p++) cd.y[np + p] = cpair(1, pairs[p][0], pairs[p][1]);
-  const zm = f64(3);
+  const zm = f64(3), dev = f64(4);
   const dropZ = conditionalSwitches.dropZ;
   for (let m = 1; m < L; m++) {
     for (let p = 0; p < np; p++) {
@@ -275,7 +320,7 @@ export function conditionalMulti(ws: MultiForwardState, cfg: MultiConfig): void 
           }
         } else {
           const kaa = cd.x[m * np + pairIndex(nin, a, a)], kbb = cd.x[m * np + pairIndex(nin, b, b)];
-          const l = hermitePair(cd.quadZ, cfg.act, kaa, xm, kbb, [1], zm);
+          const l = zMoments(cd.quadZ, cfg.act, kaa, xm, kbb, zm, dev);
           if (l) {
             const [l11, l21, l22] = l;
             const r = cd.r, vw = cd.vw;
