@@ -25,6 +25,8 @@ const acts = arg('acts', 'tanh,relu,gelu').split(',');
 const depths = arg('depths', '3,4').split(',').map(Number);
 const widths = arg('widths', '16,32,64').split(',').map(Number);
 const neurons = Number(arg('neurons', 4));
+const fit = arg('fit', 'linear');
+const tag = arg('tag', '');
 const HYPER = { tanh: [0.1, 1.5], relu: [0.1, 1.8], gelu: [0.1, 1.6] };
 // N = 2 at cosine ≈ 0.3; N = 3 with inputs 0, 1 at cosine 0.97 and input 2 apart
 const SETS = {
@@ -110,7 +112,7 @@ for (const act of acts) {
         for (let a = 0; a < N; a++) {
           for (let b = a; b < N; b++) {
             const e = a * N + b;
-            const fitOf = (key, base) => extrapolate(ens.map((x) => ({ n: x.layers[l].n, value: x.layers[l].n * (x.layers[l][key].value[e] - base[e]), stderr: x.layers[l].n * x.layers[l][key].stderr[e] })), 'linear');
+            const fitOf = (key, base) => extrapolate(ens.map((x) => ({ n: x.layers[l].n, value: x.layers[l].n * (x.layers[l][key].value[e] - base[e]), stderr: x.layers[l].n * x.layers[l][key].stderr[e] })), fit);
             const g = fitOf('G', th.layers[l].K), gd = fitOf('Gdirect', th.layers[l].K), gr = fitOf('Graw', th.layers[l].K);
             const h = fitOf('H', th.layers[l].Theta), hd = fitOf('Hdirect', th.layers[l].Theta);
             const G1 = th.layers[l].G1[e], H1 = th.layers[l].H1[e];
@@ -145,10 +147,10 @@ const commit = (() => {
   }
 })();
 let md = `# Conditional estimators of G and H with sample indices: measured gain\n\n`;
-md += `\`node bench/conditional-multi.mjs --samples ${samples} --workers ${workers} --neurons ${neurons}\` (commit ${commit}, ${os.cpus()[0]?.model ?? '?'}, ${total.toFixed(0)} s).\n`;
+md += `\`node bench/conditional-multi.mjs ${argv.join(' ')}\` (commit ${commit}, ${os.cpus()[0]?.model ?? '?'}, ${total.toFixed(0)} s).\n`;
 md += `${samples} networks per width, widths ${widths.join('/')}, order 'ntk', k = ${neurons} neurons per layer, n₀ = 4, C_b, C_W = ${JSON.stringify(HYPER)}, λ_b = 0.5, λ_W = 1.5.\n`;
 md += `Inputs: N2 = two inputs at cosine ${cosine(SETS.N2[0], SETS.N2[1]).toFixed(2)}; N3 = three inputs, 0 and 1 at cosine ${cosine(SETS.N3[0], SETS.N3[1]).toFixed(3)}, input 2 at ${cosine(SETS.N3[0], SETS.N3[2]).toFixed(2)} and ${cosine(SETS.N3[1], SETS.N3[2]).toFixed(2)}.\n`;
-md += `G1_ab, H1_ab from the linear fit n·(estimate − K) = G1 + c/n over the widths (compare()'s fit); σ its standard error (32-group jackknife per width);\n`;
+md += `G1_ab, H1_ab from the ${fit} fit n·(estimate − K) = G1 + c/n${fit === 'quadratic' ? ' + d/n²' : ''} over the widths (compare()'s fit); σ its standard error (32-group jackknife per width);\n`;
 md += `gain = (σ_direct/σ_conditional)² on the same networks (direct: Gdirect = E[K̂_ab], the previous G; Hdirect = mean_i Ĥ_{ii;ab}, the previous H; Graw = mean_i z_{i;a}z_{i;b}). Layer 2 is exact for the conditional estimators (not listed).\n\n`;
 md += `| σ | L | inputs | layer | ab | cos | G1 theory | G1 conditional | G1 direct | gain | gain vs Graw | z | H1 theory | H1 conditional | H1 direct | gain | z |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`;
 const gain = (v) => (Number.isFinite(v) ? v.toFixed(0) : 'exact');
@@ -162,6 +164,6 @@ md += `\nMedian gain, G1: diagonal components ${median(fin(diagRows.map((r) => r
 md += `H1: diagonal ${median(fin(diagRows.map((r) => r.gainH))).toFixed(0)}, off-diagonal ${median(fin(offRows.map((r) => r.gainH))).toFixed(0)} (relu diagonals are exact: gain ∞, left out).\n`;
 md += `Max |z| against theory, conditional estimators: G1 ${Math.max(...fin(rows.map((r) => Math.abs(r.zG)))).toFixed(2)}, H1 ${Math.max(...fin(rows.map((r) => Math.abs(r.zH)))).toFixed(2)} (${rows.length} components each; the exact rows, relu diagonals, excluded: there the estimate equals the theory to ${Math.max(0, ...rows.filter((r) => !Number.isFinite(r.zG)).map((r) => Math.abs(r.g[0] - r.G1))).toExponential(1)} in G1 and ${Math.max(0, ...rows.filter((r) => !Number.isFinite(r.zH)).map((r) => Math.abs(r.h[0] - r.H1))).toExponential(1)} in H1).\nMax |z| by activation (G1, H1): ${acts.map((a) => `${a} ${Math.max(0, ...fin(rows.filter((r) => r.act === a).map((r) => Math.abs(r.zG)))).toFixed(2)}, ${Math.max(0, ...fin(rows.filter((r) => r.act === a).map((r) => Math.abs(r.zH)))).toFixed(2)}`).join('; ')}.\n\n\n`;
 md += `Time per configuration (all widths, one thread, wasm): ${timing.map((t) => `${t.act} L=${t.depth} ${t.set} ${t.seconds.toFixed(0)} s (${t.msPerNetwork.toFixed(2)} ms/network)`).join('; ')}.\n`;
-await writeFile(new URL('./conditional-multi.md', import.meta.url), md);
-await writeFile(new URL('./conditional-multi.json', import.meta.url), JSON.stringify({ samples, widths, neurons, total, rows, timing }, null, 1));
+await writeFile(new URL(`./conditional-multi${tag ? '-' + tag : ''}.md`, import.meta.url), md);
+await writeFile(new URL(`./conditional-multi${tag ? '-' + tag : ''}.json`, import.meta.url), JSON.stringify({ samples, widths, neurons, total, rows, timing }, null, 1));
 console.log(md);

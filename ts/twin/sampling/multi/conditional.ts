@@ -59,10 +59,10 @@ function hermitePair(q: Quadrature, act: Activation, k11: number, k12: number, k
 const R_Z = 7.0;
 const ODD_KINDS = new Set([3, 4, 9, 11]); // tanh, erf, sin, scaled tanh: σ′σ′ even in x
 
-/** The three Z moments of an off-diagonal pair and (l11, l21, l22), or null (`z_moments`): smooth σ by the disc-limited trapezoid, else expect2. */
-function zMoments(q: Quadrature, act: Activation, k11: number, k12: number, k22: number, out: Float64Array, d: Float64Array): [number, number, number] | null {
+/** The Hermite moments of σ⁽ᵏ⁾(z_a)σ⁽ᵏ⁾(z_b), k ∈ `which`, of an off-diagonal pair and (l11, l21, l22), or null (`z_moments`): smooth σ by the disc-limited trapezoid, else expect2. */
+function zMoments(q: Quadrature, act: Activation, k11: number, k12: number, k22: number, which: readonly number[], out: Float64Array, d: Float64Array): [number, number, number] | null {
   const rho = act.halfwidth;
-  if (rho === null || act.hasKink || act.isPolynomial || !(Math.max(k11, k22) > 0)) return hermitePair(q, act, k11, k12, k22, [1], out);
+  if (rho === null || act.hasKink || act.isPolynomial || !(Math.max(k11, k22) > 0)) return hermitePair(q, act, k11, k12, k22, which, out);
   const finite = Number.isFinite(k11) && Number.isFinite(k12) && Number.isFinite(k22);
   if (!(finite && k11 >= 0 && k22 >= 0 && k12 * k12 <= k11 * k22 * (1 + 1e-12))) return null;
   const l11 = Math.sqrt(k11);
@@ -74,28 +74,32 @@ function zMoments(q: Quadrature, act: Activation, k11: number, k12: number, k22:
   const xs = rule.nodes, ws = rule.weights;
   const half = Math.floor(xs.length / 2);
   const h = xs.length >= 3 ? xs[half + 1] : 0;
-  out[0] = 0; out[1] = 0; out[2] = 0;
+  out.fill(0, 0, 3 * which.length);
+  const d1 = new Float64Array(4);
   for (let i = odd ? half : 0; i < xs.length; i++) {
     const x1 = xs[i];
     const lim = R_Z * R_Z - x1 * x1;
     if (lim < 0) continue;
     const r = h > 0 ? Math.min(Math.floor(Math.sqrt(lim) / h), half) : 0;
-    act.eval(l11 * x1, d);
-    const d1 = d[1];
+    act.eval(l11 * x1, d1);
     const y = l21 * x1;
-    let s0 = 0, s1 = 0, s2 = 0;
-    for (let j = half - r; j < half + r + 1; j++) {
-      const x2 = xs[j];
-      act.eval(y + l22 * x2, d);
-      const w = ws[j] * d[1];
-      s0 += w;
-      s1 += w * x2;
-      s2 += w * (x2 * x2 - 1);
+    const wi = odd && i !== half ? 2 * ws[i] : ws[i];
+    for (let t = 0; t < which.length; t++) {
+      const k = which[t];
+      let s0 = 0, s1 = 0, s2 = 0;
+      for (let j = half - r; j < half + r + 1; j++) {
+        const x2 = xs[j];
+        act.eval(y + l22 * x2, d);
+        const w = ws[j] * d[k];
+        s0 += w;
+        s1 += w * x2;
+        s2 += w * (x2 * x2 - 1);
+      }
+      const w = wi * d1[k];
+      out[3 * t] += w * (x1 * x1 - 1) * s0;
+      out[3 * t + 1] += w * x1 * s1;
+      out[3 * t + 2] += w * s2;
     }
-    const w = (odd && i !== half ? 2 * ws[i] : ws[i]) * d1;
-    out[0] += w * (x1 * x1 - 1) * s0;
-    out[1] += w * x1 * s1;
-    out[2] += w * s2;
   }
   return [l11, l21, l22];
 }
@@ -122,6 +126,7 @@ export class MultiCond {
   readonly n: number;
   readonly np: number;
   readonly pairs: Array<[number, number]> = [];
+  private key: number[] = [];
   readonly fp: Float64Array; // 3 per (m, p)
   readonly hx: Float64Array;
   readonly hy: Float64Array;
@@ -180,8 +185,11 @@ export class MultiCond {
     this.out = f64((L + 1) * 5 * n * n);
   }
 
-  /** The Jacobian rows F′_m, Hx_m, Hy_m at the infinite-width kernel matrices of `cfg` (`Cond::prepare`). */
+  /** The Jacobian rows F′_m, Hx_m, Hy_m at the infinite-width kernel matrices of `cfg` (`Cond::prepare`; skipped when the hyperparameters, σ and inputs are those of the last call). */
   prepare(cfg: MultiConfig): void {
+    const key = [cfg.act.kind, cfg.act.a, ...cfg.cb, ...cfg.cw, ...cfg.lambdaB, ...cfg.lambdaW, ...cfg.X, conditionalSwitches.jacobianDiagonal ? 1 : 0];
+    if (key.length === this.key.length && key.every((v, i) => v === this.key[i])) return;
+    this.key = key;
     const L = cfg.widths.length - 1;
     const n = this.n, np = this.np;
     const n0 = cfg.widths[0];
@@ -195,7 +203,7 @@ export class MultiCond {
       }
     }
     const diagOnly = conditionalSwitches.jacobianDiagonal;
-    const herm = f64(6);
+    const herm = f64(6), dev = f64(4);
     for (let m = 1; m < L; m++) {
       kernelRows(this.quad, cfg.act, k, n, 0, n, this.kr);
       for (let p = 0; p < np; p++) {
@@ -213,7 +221,7 @@ export class MultiCond {
         }
         this.hy[i] = fin(cfg.cw[m] * this.kr[2 * p + 1]);
         const kaa = k[a * n + a], kbb = k[b * n + b];
-        const l = hermitePair(this.quad, cfg.act, kaa, kab, kbb, [0, 1], herm);
+        const l = zMoments(this.quadZ, cfg.act, kaa, kab, kbb, [0, 1], herm, dev);
         if (l) {
           const [l11, l21, l22] = l;
           const i11 = 1 / l11, i21 = -l21 / (l11 * l22), i22 = 1 / l22;
@@ -320,7 +328,7 @@ export function conditionalMulti(ws: MultiForwardState, cfg: MultiConfig): void 
           }
         } else {
           const kaa = cd.x[m * np + pairIndex(nin, a, a)], kbb = cd.x[m * np + pairIndex(nin, b, b)];
-          const l = zMoments(cd.quadZ, cfg.act, kaa, xm, kbb, zm, dev);
+          const l = zMoments(cd.quadZ, cfg.act, kaa, xm, kbb, [1], zm, dev);
           if (l) {
             const [l11, l21, l22] = l;
             const r = cd.r, vw = cd.vw;

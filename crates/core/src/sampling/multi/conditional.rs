@@ -89,15 +89,16 @@ fn hermite_pair(q: &Quadrature, act: &Activation, k11: f64, k12: f64, k22: f64, 
 /// weighted by the moments' x², is ~R²e^{−R²/2} ≈ 1e-9.
 const R_Z: f64 = 7.0;
 
-/// The three Z moments ⟨σ′_aσ′_b (x₁² − 1)⟩, ⟨σ′_aσ′_b x₁x₂⟩, ⟨σ′_aσ′_b (x₂² − 1)⟩ of an off-diagonal pair, and
+/// The three Hermite moments ⟨g (x₁² − 1)⟩, ⟨g x₁x₂⟩, ⟨g (x₂² − 1)⟩ of g = σ⁽ᵏ⁾(z_a)σ⁽ᵏ⁾(z_b) for each k of
+/// `which` (k = 1: the Z moments; k = 0, 1: the Jacobians) of an off-diagonal pair into out[3t …], and
 /// (l11, l21, l22); None when degenerate. Smooth σ: the tensor trapezoid of `expect2` at the level of
 /// max(K11, K22), restricted to the disc |x| ≤ R_Z, with σ′(z₁) once per outer node and, for odd σ (σ′σ′
 /// even in x), the half plane x₁ ≥ 0 counted twice — 4–5× fewer evaluations than `expect2`'s square, for
 /// the same step; kinked and polynomial σ: `expect2` itself.
-fn z_moments(q: &Quadrature, act: &Activation, k11: f64, k12: f64, k22: f64, out: &mut [f64; 3]) -> Option<(f64, f64, f64)> {
+fn z_moments(q: &Quadrature, act: &Activation, k11: f64, k12: f64, k22: f64, which: &[usize], out: &mut [f64]) -> Option<(f64, f64, f64)> {
     let rho = match act.analytic_halfwidth() {
         Some(r) if !act.has_kink() && !act.is_polynomial() && k11.max(k22) > 0.0 => r,
-        _ => return hermite_pair(q, act, k11, k12, k22, &[1], out),
+        _ => return hermite_pair(q, act, k11, k12, k22, which, out),
     };
     let finite = k11.is_finite() && k12.is_finite() && k22.is_finite();
     if !(finite && k11 >= 0.0 && k22 >= 0.0 && k12 * k12 <= k11 * k22 * (1.0 + 1e-12)) {
@@ -109,12 +110,13 @@ fn z_moments(q: &Quadrature, act: &Activation, k11: f64, k12: f64, k22: f64, out
     if !(l11 > 0.0 && l22 > 0.0) {
         return None;
     }
+    // σ odd: σσ and σ′σ′ (and the moments' factors) are even in x
     let odd = matches!(act.kind, Kind::Tanh | Kind::Erf | Kind::Sin | Kind::ScaledTanh);
     let rule = q.trapezoid(q.trapezoid_level(rho, k11.max(k22)));
     let (xs, ws) = (&rule.nodes, &rule.weights);
     let half = xs.len() / 2;
     let h = if xs.len() >= 3 { xs[half + 1] } else { 0.0 };
-    *out = [0.0; 3];
+    out.fill(0.0);
     for i in if odd { half } else { 0 }..xs.len() {
         let x1 = xs[i];
         let lim = R_Z * R_Z - x1 * x1;
@@ -122,20 +124,23 @@ fn z_moments(q: &Quadrature, act: &Activation, k11: f64, k12: f64, k22: f64, out
             continue;
         }
         let r = if h > 0.0 { ((lim.sqrt() / h) as usize).min(half) } else { 0 };
-        let d1 = act.eval(l11 * x1)[1];
+        let d1 = act.eval(l11 * x1);
         let y = l21 * x1;
-        let (mut s0, mut s1, mut s2) = (0.0, 0.0, 0.0);
-        for j in half - r..half + r + 1 {
-            let x2 = xs[j];
-            let w = ws[j] * act.eval(y + l22 * x2)[1];
-            s0 += w;
-            s1 += w * x2;
-            s2 += w * (x2 * x2 - 1.0);
+        let wi = if odd && i != half { 2.0 * ws[i] } else { ws[i] };
+        for (t, &k) in which.iter().enumerate() {
+            let (mut s0, mut s1, mut s2) = (0.0, 0.0, 0.0);
+            for j in half - r..half + r + 1 {
+                let x2 = xs[j];
+                let w = ws[j] * act.eval(y + l22 * x2)[k];
+                s0 += w;
+                s1 += w * x2;
+                s2 += w * (x2 * x2 - 1.0);
+            }
+            let w = wi * d1[k];
+            out[3 * t] += w * (x1 * x1 - 1.0) * s0;
+            out[3 * t + 1] += w * x1 * s1;
+            out[3 * t + 2] += w * s2;
         }
-        let w = if odd && i != half { 2.0 * ws[i] } else { ws[i] } * d1;
-        out[0] += w * (x1 * x1 - 1.0) * s0;
-        out[1] += w * x1 * s1;
-        out[2] += w * s2;
     }
     Some((l11, l21, l22))
 }
@@ -152,6 +157,8 @@ pub(super) struct Cond {
     fp: Vec<[f64; 3]>,
     hx: Vec<[f64; 3]>,
     hy: Vec<f64>,
+    /// hyperparameters, σ and inputs of the last `prepare`
+    key: Vec<f64>,
     // per network, per layer m = 1 … L and pair p
     x: Vec<f64>,
     y: Vec<f64>,
@@ -206,6 +213,7 @@ impl Cond {
             n,
             np,
             pairs,
+            key: vec![],
             fp: vec![[0.0; 3]; (l + 1) * np],
             hx: vec![[0.0; 3]; (l + 1) * np],
             hy: zeros((l + 1) * np)?,
@@ -240,10 +248,20 @@ impl Cond {
         11 * (l + 1) * np + n * n + 2 * np + n + 2 * np * nh * nh + n * nh1 * nh + nh1 * nh + 9 * nh1 + 3 * np + (l + 1) * 5 * n * n
     }
 
-    /// Rows of F′_m, Hx_m and Hy_m for every layer (once per chunk): the infinite-width kernel matrices
-    /// K⁽ᵐ⁾, Θ⁽ᵐ⁾ of `cfg`'s inputs and the derivatives of one step at them. Non-finite entries become 0
-    /// (the estimators stay unbiased), as does every off-diagonal row of a degenerate pair.
+    /// Rows of F′_m, Hx_m and Hy_m for every layer: the infinite-width kernel matrices K⁽ᵐ⁾, Θ⁽ᵐ⁾ of
+    /// `cfg`'s inputs and the derivatives of one step at them (their Hermite moments at degree Z_DEGREE:
+    /// any coefficients keep the estimators unbiased, accuracy only tunes the variance). Non-finite
+    /// entries become 0, as does every off-diagonal row of a degenerate pair. Skipped when the
+    /// hyperparameters, σ and inputs are those of the previous call (the chunks of one run).
     pub(super) fn prepare(&mut self, cfg: &Config) {
+        let mut key = vec![cfg.act.kind as u32 as f64, cfg.act.a];
+        for v in [&cfg.cb, &cfg.cw, &cfg.lambda_b, &cfg.lambda_w, &cfg.x] {
+            key.extend_from_slice(v);
+        }
+        if key.len() == self.key.len() && key.iter().zip(self.key.iter()).all(|(a, b)| a.to_bits() == b.to_bits()) {
+            return;
+        }
+        self.key = key;
         let l = cfg.depth();
         let (n, np) = (self.n, self.np);
         let n0 = cfg.widths[0];
@@ -274,7 +292,7 @@ impl Cond {
                 self.fp[i] = [0.0; 3];
                 self.hx[i] = [0.0; 3];
                 let (kaa, kbb) = (k[a * n + a], k[b * n + b]);
-                if let Some((l11, l21, l22)) = hermite_pair(&self.quad, &cfg.act, kaa, kab, kbb, &[0, 1], &mut herm) {
+                if let Some((l11, l21, l22)) = z_moments(&self.quad_z, &cfg.act, kaa, kab, kbb, &[0, 1], &mut herm) {
                     // H_aa, H_ab, H_bb from the Cholesky moments m_ef: K⁻¹ = L⁻ᵀL⁻¹, L⁻¹ = [[1/l11, 0], [−l21/(l11 l22), 1/l22]]
                     let (i11, i21, i22) = (1.0 / l11, -l21 / (l11 * l22), 1.0 / l22);
                     let d = |mm: &[f64]| -> [f64; 3] {
@@ -377,7 +395,7 @@ impl Workspace {
                         }
                     } else {
                         let (kaa, kbb) = (cd.x[m * np + pair_index(nin, a, a)], cd.x[m * np + pair_index(nin, b, b)]);
-                        if let Some((l11, l21, l22)) = z_moments(&cd.quad_z, &cfg.act, kaa, xm, kbb, &mut zm) {
+                        if let Some((l11, l21, l22)) = z_moments(&cd.quad_z, &cfg.act, kaa, xm, kbb, &[1], &mut zm) {
                             // r₁ = s_a/l11, r₂ = (s_b − l21 r₁)/l22; v_e = s′_a ⊙ r_e, w_f = s′_b ⊙ r_f
                             let (r1, rest) = cd.r.split_at_mut(npv);
                             let r2 = &mut rest[..npv];
@@ -539,7 +557,7 @@ mod tests {
             for (k11, c, k22) in [(0.3, 0.3, 0.5), (1.0, 0.97, 1.2), (2.5, -0.6, 1.7), (0.8, 0.999, 0.8), (6.0, 0.5, 9.0)] {
                 let k12 = c * f64::sqrt(k11 * k22);
                 let (mut x, mut y) = ([0.0; 3], [0.0; 3]);
-                z_moments(&lo, &act, k11, k12, k22, &mut x).unwrap();
+                z_moments(&lo, &act, k11, k12, k22, &[1], &mut x).unwrap();
                 hermite_pair(&hi, &act, k11, k12, k22, &[1], &mut y).unwrap();
                 let scale = y.iter().fold(0.0f64, |s, v| s.max(v.abs())).max(1e-3);
                 for i in 0..3 {
