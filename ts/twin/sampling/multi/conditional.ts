@@ -61,6 +61,7 @@ const ODD_KINDS = new Set([3, 4, 9, 11]); // tanh, erf, sin, scaled tanh: σ′�
 
 /** The Hermite moments of σ⁽ᵏ⁾(z_a)σ⁽ᵏ⁾(z_b), k ∈ `which`, of an off-diagonal pair and (l11, l21, l22), or null (`z_moments`): smooth σ by the disc-limited trapezoid, else expect2. */
 function zMoments(q: Quadrature, act: Activation, k11: number, k12: number, k22: number, which: readonly number[], out: Float64Array, d: Float64Array): [number, number, number] | null {
+  if (which.length === 1 && which[0] === 1 && (act.kind === 1 || act.kind === 2)) return reluZMoments(act, k11, k12, k22, out);
   const rho = act.halfwidth;
   if (rho === null || act.hasKink || act.isPolynomial || !(Math.max(k11, k22) > 0)) return hermitePair(q, act, k11, k12, k22, which, out);
   const finite = Number.isFinite(k11) && Number.isFinite(k12) && Number.isFinite(k22);
@@ -101,6 +102,24 @@ function zMoments(q: Quadrature, act: Activation, k11: number, k12: number, k22:
       out[3 * t + 2] += w * s2;
     }
   }
+  return [l11, l21, l22];
+}
+
+/** The Z moments of relu and leaky relu in closed form (`relu_z_moments`): (1−a)²/2π × (cs, s², −cs), (c, s) = (l21, l22)/|·|. */
+function reluZMoments(act: Activation, k11: number, k12: number, k22: number, out: Float64Array): [number, number, number] | null {
+  const finite = Number.isFinite(k11) && Number.isFinite(k12) && Number.isFinite(k22);
+  if (!(finite && k11 >= 0 && k22 >= 0 && k12 * k12 <= k11 * k22 * (1 + 1e-12))) return null;
+  const l11 = Math.sqrt(k11);
+  const l21 = l11 > 0 ? k12 / l11 : 0;
+  const l22 = Math.sqrt(Math.max(k22 - l21 * l21, 0));
+  if (!(l11 > 0 && l22 > 0)) return null;
+  const norm = Math.hypot(l21, l22);
+  const c = l21 / norm, s = l22 / norm;
+  const slope = act.kind === 2 ? act.a : 0;
+  const f = ((1 - slope) * (1 - slope)) / (2 * Math.PI);
+  out[0] = f * c * s;
+  out[1] = f * s * s;
+  out[2] = -f * c * s;
   return [l11, l21, l22];
 }
 

@@ -96,6 +96,9 @@ const R_Z: f64 = 7.0;
 /// even in x), the half plane x₁ ≥ 0 counted twice — 4–5× fewer evaluations than `expect2`'s square, for
 /// the same step; kinked and polynomial σ: `expect2` itself.
 fn z_moments(q: &Quadrature, act: &Activation, k11: f64, k12: f64, k22: f64, which: &[usize], out: &mut [f64]) -> Option<(f64, f64, f64)> {
+    if which == [1] && matches!(act.kind, Kind::Relu | Kind::LeakyRelu) {
+        return relu_z_moments(act, k11, k12, k22, out);
+    }
     let rho = match act.analytic_halfwidth() {
         Some(r) if !act.has_kink() && !act.is_polynomial() && k11.max(k22) > 0.0 => r,
         _ => return hermite_pair(q, act, k11, k12, k22, which, out),
@@ -142,6 +145,31 @@ fn z_moments(q: &Quadrature, act: &Activation, k11: f64, k12: f64, k22: f64, whi
             out[3 * t + 2] += w * s2;
         }
     }
+    Some((l11, l21, l22))
+}
+
+/// The Z moments of relu and leaky relu in closed form: σ′ = a + (1 − a)θ, and the constant and
+/// half-plane parts have zero Hermite moments, so with û = (l21, l22)/|·| = (c, s) the wedge
+/// W = {x₁ > 0, û·x > 0} (angles φ − π/2 … π/2, cos φ = c) gives, from E[1_W x_e x_f] = (1/π)∫_W (angle factors),
+/// ⟨σ′σ′(x₁² − 1)⟩ = (1−a)² cs/2π, ⟨σ′σ′x₁x₂⟩ = (1−a)² s²/2π, ⟨σ′σ′(x₂² − 1)⟩ = −(1−a)² cs/2π.
+fn relu_z_moments(act: &Activation, k11: f64, k12: f64, k22: f64, out: &mut [f64]) -> Option<(f64, f64, f64)> {
+    let finite = k11.is_finite() && k12.is_finite() && k22.is_finite();
+    if !(finite && k11 >= 0.0 && k22 >= 0.0 && k12 * k12 <= k11 * k22 * (1.0 + 1e-12)) {
+        return None;
+    }
+    let l11 = k11.sqrt();
+    let l21 = if l11 > 0.0 { k12 / l11 } else { 0.0 };
+    let l22 = (k22 - l21 * l21).max(0.0).sqrt();
+    if !(l11 > 0.0 && l22 > 0.0) {
+        return None;
+    }
+    let norm = l21.hypot(l22);
+    let (c, s) = (l21 / norm, l22 / norm);
+    let slope = if act.kind == Kind::LeakyRelu { act.a } else { 0.0 };
+    let f = (1.0 - slope) * (1.0 - slope) / (2.0 * std::f64::consts::PI);
+    out[0] = f * c * s;
+    out[1] = f * s * s;
+    out[2] = -f * c * s;
     Some((l11, l21, l22))
 }
 
