@@ -135,7 +135,7 @@ export function condDoubles(w: readonly number[], N: number, order: number): num
   const l = w.length - 1;
   const [nh, nh1] = sweepWidths(w, order);
   const np = (N * (N + 1)) / 2;
-  return 11 * (l + 1) * np + N * N + 2 * np + N + 2 * np * nh * nh + N * nh1 * nh + nh1 * nh + 9 * nh1 + 3 * np + (l + 1) * 5 * N * N;
+  return 11 * (l + 1) * np + N * N + (l + 1) * (2 * np + N) + 2 * nh * nh + 3 * nh1 * nh + 9 * nh1 + 3 * np + (l + 1) * 5 * N * N;
 }
 
 /** Buffers and per-chunk constants (`Cond` in Rust). */
@@ -156,9 +156,10 @@ export class MultiCond {
   readonly km: Float64Array;
   readonly kr: Float64Array;
   readonly dz: Float64Array;
-  hf: Float64Array;
+  hf: Float64Array; // Ĥ_ba of the current pair
   hg: Float64Array;
-  readonly am: Float64Array;
+  readonly aa: Float64Array; // A_a, A_b of the current pair
+  readonly ab: Float64Array;
   readonly tm: Float64Array;
   readonly hd: Float64Array;
   readonly r: Float64Array;
@@ -188,11 +189,12 @@ export class MultiCond {
     this.fg = f64((L + 1) * np);
     this.fh = f64((L + 1) * np);
     this.km = f64(n * n);
-    this.kr = f64(2 * np);
-    this.dz = f64(n);
-    this.hf = f64(np * nh * nh);
-    this.hg = f64(np * nh * nh);
-    this.am = f64(n * nh1 * nh);
+    this.kr = f64((L + 1) * 2 * np);
+    this.dz = f64((L + 1) * n);
+    this.hf = f64(nh * nh);
+    this.hg = f64(nh * nh);
+    this.aa = f64(nh1 * nh);
+    this.ab = f64(nh1 * nh);
     this.tm = f64(nh1 * nh);
     this.hd = f64(nh1);
     this.r = f64(2 * nh1);
@@ -304,6 +306,7 @@ export function conditionalMulti(ws: MultiForwardState, cfg: MultiConfig): void 
   if (ntk) for (let p = 0; p < np; p++) cd.y[np + p] = cpair(1, pairs[p][0], pairs[p][1]);
   const zm = f64(3), dev = f64(4);
   const dropZ = conditionalSwitches.dropZ;
+  // per layer: the Gaussian averages of every pair at X_m (kr, dz of layer m at offsets m·2P, m·N)
   for (let m = 1; m < L; m++) {
     for (let p = 0; p < np; p++) {
       const [a, b] = pairs[p];
@@ -311,20 +314,23 @@ export function conditionalMulti(ws: MultiForwardState, cfg: MultiConfig): void 
       cd.km[a * nin + b] = v;
       cd.km[b * nin + a] = v;
     }
-    kernelRows(cd.quad, cfg.act, cd.km, nin, 0, nin, cd.kr);
+    const kr = cd.kr.subarray(m * 2 * np, (m + 1) * 2 * np);
+    kernelRows(cd.quad, cfg.act, cd.km, nin, 0, nin, kr);
     for (let a = 0; a < nin && ntk; a++) {
       const p = pairIndex(nin, a, a);
       const mo = computeMoments(cd.quad, cfg.act, cd.x[m * np + p]);
-      cd.kr[2 * p] = mo.s2;
-      cd.kr[2 * p + 1] = mo.d2;
-      cd.dz[a] = mo.d2he2;
+      kr[2 * p] = mo.s2;
+      kr[2 * p + 1] = mo.d2;
+      cd.dz[m * nin + a] = mo.d2he2;
     }
-    for (let p = 0; p < np; p++) cd.fg[m * np + p] = cfg.cb[m] + cfg.cw[m] * cd.kr[2 * p];
-    if (!ntk) continue;
-    const n = wd[m];
-    for (let p = 0; p < np; p++) {
-      const [a, b] = pairs[p];
-      const ss = cd.kr[2 * p], dd = cd.kr[2 * p + 1];
+    for (let p = 0; p < np; p++) cd.fg[m * np + p] = cfg.cb[m] + cfg.cw[m] * kr[2 * p];
+  }
+  // per pair, layer by layer: h_m (Z_m from this pair's Ĥ⁽ᵐ⁻¹⁾), the sweep and Y_{m+1}; one pair's Ĥ at a time
+  for (let p = 0; p < np && ntk; p++) {
+    const [a, b] = pairs[p];
+    for (let m = 1; m < L; m++) {
+      const n = wd[m];
+      const ss = cd.kr[m * 2 * np + 2 * p], dd = cd.kr[m * 2 * np + 2 * p + 1];
       const xm = cd.x[m * np + p];
       let z = 0;
       if (m >= 2) {
@@ -332,7 +338,6 @@ export function conditionalMulti(ws: MultiForwardState, cfg: MultiConfig): void 
         const s0 = ws.s0[m - 1], s1 = ws.s1[m - 1];
         const sw = cfg.cw[m - 1] / npv;
         const c1 = cpair(1, a, b);
-        const ho = p * npv * npv;
         if (a === b) {
           if (xm > 0) {
             const u = cd.r;
@@ -340,10 +345,10 @@ export function conditionalMulti(ws: MultiForwardState, cfg: MultiConfig): void 
             let q: number;
             if (m === 2) q = c1 * dot(u, 0, u, 0, npv);
             else {
-              gemv(npv, npv, cd.hf, ho, npv, u, 0, cd.hv, 0);
+              gemv(npv, npv, cd.hf, 0, npv, u, 0, cd.hv, 0);
               q = dot(u, 0, cd.hv, 0, npv);
             }
-            z = ((sw * sw * q) / xm) * cd.dz[a];
+            z = ((sw * sw * q) / xm) * cd.dz[m * nin + a];
           }
         } else {
           const kaa = cd.x[m * np + pairIndex(nin, a, a)], kbb = cd.x[m * np + pairIndex(nin, b, b)];
@@ -367,7 +372,7 @@ export function conditionalMulti(ws: MultiForwardState, cfg: MultiConfig): void 
               if (m === 2) {
                 for (let f = 0; f < 2; f++) mef[2 * e + f] = c1 * dot(vw, e * npv, vw, (2 + f) * npv, npv);
               } else {
-                gemv(npv, npv, cd.hf, ho, npv, vw, e * npv, cd.hv, 0);
+                gemv(npv, npv, cd.hf, 0, npv, vw, e * npv, cd.hv, 0);
                 for (let f = 0; f < 2; f++) mef[2 * e + f] = dot(vw, (2 + f) * npv, cd.hv, 0, npv);
               }
             }
@@ -377,46 +382,43 @@ export function conditionalMulti(ws: MultiForwardState, cfg: MultiConfig): void 
       }
       if (dropZ) z = 0;
       cd.fh[m * np + p] = cfg.lambdaB[m] + cfg.lambdaW[m] * ss + cfg.cw[m] * (dd * cd.y[m * np + p] + z);
-    }
-    const full = m + 1 < L;
-    if (m >= 2) {
-      const npv = wd[m - 1];
-      const wm = ws.w[m], s1 = ws.s1[m - 1];
-      for (let a = 0; a < nin; a++) for (let i = 0; i < n; i++) for (let j = 0; j < npv; j++) cd.am[(a * n + i) * npv + j] = wm[i * npv + j] * s1[a * npv + j];
-    }
-    for (let p = 0; p < np; p++) {
-      const [a, b] = pairs[p];
+      const full = m + 1 < L;
       if (m >= 2) {
         const npv = wd[m - 1];
-        const ao = a * n * npv, bo = b * n * npv;
+        const wm = ws.w[m], s1 = ws.s1[m - 1];
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < npv; j++) {
+            cd.aa[i * npv + j] = wm[i * npv + j] * s1[a * npv + j];
+            cd.ab[i * npv + j] = wm[i * npv + j] * s1[b * npv + j];
+          }
+        }
         if (m === 2) {
           const c1 = cpair(1, a, b);
-          for (let i = 0; i < n * npv; i++) cd.tm[i] = c1 * cd.am[ao + i];
+          for (let i = 0; i < n * npv; i++) cd.tm[i] = c1 * cd.aa[i];
         } else {
-          gemmNT(n, npv, npv, cd.am, ao, npv, cd.hf, p * npv * npv, npv, cd.tm, 0, npv);
+          gemmNT(n, npv, npv, cd.aa, 0, npv, cd.hf, 0, npv, cd.tm, 0, npv);
         }
         const cm = cpair(m, a, b);
         if (full) {
-          const ho = p * n * n;
-          gemmNT(n, n, npv, cd.am, bo, npv, cd.tm, 0, npv, cd.hg, ho, n);
-          for (let i = 0; i < n; i++) cd.hg[ho + i * n + i] += cm;
+          gemmNT(n, n, npv, cd.ab, 0, npv, cd.tm, 0, npv, cd.hg, 0, n);
+          for (let i = 0; i < n; i++) cd.hg[i * n + i] += cm;
         } else {
-          for (let i = 0; i < n; i++) cd.hd[i] = cm + dot(cd.tm, i * npv, cd.am, bo + i * npv, npv);
+          for (let i = 0; i < n; i++) cd.hd[i] = cm + dot(cd.tm, i * npv, cd.ab, i * npv, npv);
         }
       }
       const s1 = ws.s1[m];
       const c1 = cpair(1, a, b);
       let tr = 0;
       for (let j = 0; j < n; j++) {
-        const d = m === 1 ? c1 : full ? cd.hg[p * n * n + j * n + j] : cd.hd[j];
+        const d = m === 1 ? c1 : full ? cd.hg[j * n + j] : cd.hd[j];
         tr += s1[a * n + j] * s1[b * n + j] * d;
       }
       cd.y[(m + 1) * np + p] = cpair(m + 1, a, b) + (cfg.cw[m] / n) * tr;
-    }
-    if (m >= 2 && full) {
-      const t = cd.hf;
-      cd.hf = cd.hg;
-      cd.hg = t;
+      if (m >= 2 && full) {
+        const t = cd.hf;
+        cd.hf = cd.hg;
+        cd.hg = t;
+      }
     }
   }
   cd.ex.fill(0);

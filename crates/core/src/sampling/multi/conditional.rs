@@ -192,17 +192,17 @@ pub(super) struct Cond {
     y: Vec<f64>,
     fg: Vec<f64>,
     fh: Vec<f64>,
-    // N × N matrix of X_m and the kernel_rows output (2P)
+    // N × N matrix of X_m; per layer the kernel_rows output (2P) and d2he2 of the diagonal (per input)
     km: Vec<f64>,
     kr: Vec<f64>,
-    // d2he2 of the diagonal, per input
     dz: Vec<f64>,
-    /// Ĥ⁽ᵐ⁾_{ba} = (Ĥ⁽ᵐ⁾_{ab})ᵀ of every pair (n × n each), while a layer above still needs it in full
+    /// Ĥ⁽ᵐ⁾_{ba} = (Ĥ⁽ᵐ⁾_{ab})ᵀ of the current pair (n × n), while a layer above still needs it in full
     hf: Vec<f64>,
     /// the next layer's Ĥ while hf is still being read
     hg: Vec<f64>,
-    /// A_a = W⁽ᵐ⁾ diag(s′⁽ᵐ⁻¹⁾_a) per input, T = A_a Ĥ_ab
-    am: Vec<f64>,
+    /// A_a, A_b = W⁽ᵐ⁾ diag(s′⁽ᵐ⁻¹⁾_·) of the current pair, T = A_a Ĥ_ab
+    aa: Vec<f64>,
+    ab: Vec<f64>,
     tm: Vec<f64>,
     hd: Vec<f64>,
     r: Vec<f64>,
@@ -250,11 +250,12 @@ impl Cond {
             fg: zeros((l + 1) * np)?,
             fh: zeros((l + 1) * np)?,
             km: zeros(n * n)?,
-            kr: zeros(2 * np)?,
-            dz: zeros(n)?,
-            hf: zeros(np * nh * nh)?,
-            hg: zeros(np * nh * nh)?,
-            am: zeros(n * nh1 * nh)?,
+            kr: zeros((l + 1) * 2 * np)?,
+            dz: zeros((l + 1) * n)?,
+            hf: zeros(nh * nh)?,
+            hg: zeros(nh * nh)?,
+            aa: zeros(nh1 * nh)?,
+            ab: zeros(nh1 * nh)?,
             tm: zeros(nh1 * nh)?,
             hd: zeros(nh1)?,
             r: zeros(2 * nh1)?,
@@ -273,7 +274,7 @@ impl Cond {
         let (nh, nh1) = sweep_widths(w, order);
         let (nh, nh1, n) = (nh as u128, nh1 as u128, nin as u128);
         let np = n * (n + 1) / 2;
-        11 * (l + 1) * np + n * n + 2 * np + n + 2 * np * nh * nh + n * nh1 * nh + nh1 * nh + 9 * nh1 + 3 * np + (l + 1) * 5 * n * n
+        11 * (l + 1) * np + n * n + (l + 1) * (2 * np + n) + 2 * nh * nh + 3 * nh1 * nh + 9 * nh1 + 3 * np + (l + 1) * 5 * n * n
     }
 
     /// Rows of F′_m, Hx_m and Hy_m for every layer: the infinite-width kernel matrices K⁽ᵐ⁾, Θ⁽ᵐ⁾ of
@@ -371,32 +372,35 @@ impl Workspace {
                 cd.y[np + p] = cpair(1, a, b);
             }
         }
-        let mut zm = [0.0; 3];
+        // per layer: the Gaussian averages of every pair at X_m (kr, dz for layer m at offsets m·2P, m·N)
         for m in 1..l {
             for (p, &(a, b)) in cd.pairs.iter().enumerate() {
                 let v = cd.x[m * np + p];
                 cd.km[a * nin + b] = v;
                 cd.km[b * nin + a] = v;
             }
-            kernel_rows(&cd.quad, cfg.act, &cd.km, nin, 0, nin, &mut cd.kr);
+            let kr = &mut cd.kr[m * 2 * np..(m + 1) * 2 * np];
+            kernel_rows(&cd.quad, cfg.act, &cd.km, nin, 0, nin, kr);
             // the diagonal exactly as for one input (kernel_rows' ⟨σ²⟩ is the same moment, to ≤ 1e-15, when
             // only f is needed)
             for a in (0..nin).filter(|_| ntk) {
                 let p = pair_index(nin, a, a);
                 let mo = compute_moments(&cd.quad, &cfg.act, cd.x[m * np + p]);
-                cd.kr[2 * p] = mo.s2;
-                cd.kr[2 * p + 1] = mo.d2;
-                cd.dz[a] = mo.d2he2;
+                kr[2 * p] = mo.s2;
+                kr[2 * p + 1] = mo.d2;
+                cd.dz[m * nin + a] = mo.d2he2;
             }
             for p in 0..np {
-                cd.fg[m * np + p] = cfg.cb[m] + cfg.cw[m] * cd.kr[2 * p];
+                cd.fg[m * np + p] = cfg.cb[m] + cfg.cw[m] * kr[2 * p];
             }
-            if !ntk {
-                continue;
-            }
-            let n = wd[m];
-            for (p, &(a, b)) in cd.pairs.iter().enumerate() {
-                let (ss, dd) = (cd.kr[2 * p], cd.kr[2 * p + 1]);
+        }
+        // per pair, layer by layer: h_m (with Z_m from Ĥ⁽ᵐ⁻¹⁾ of this pair), the sweep Ĥ⁽ᵐ⁾_ab and Y_{m+1}; one
+        // pair's Ĥ at a time, so the memory does not grow with the number of pairs
+        let mut zm = [0.0; 3];
+        for (p, &(a, b)) in cd.pairs.iter().enumerate().filter(|_| ntk) {
+            for m in 1..l {
+                let n = wd[m];
+                let (ss, dd) = (cd.kr[m * 2 * np + 2 * p], cd.kr[m * 2 * np + 2 * p + 1]);
                 let xm = cd.x[m * np + p];
                 // Z_m^{ab} from Ĥ⁽ᵐ⁻¹⁾ (full in hf for m ≥ 3; Ĥ⁽¹⁾ = c_1 1; Z_1 = 0)
                 let mut z = 0.0;
@@ -405,7 +409,7 @@ impl Workspace {
                     let (s0, s1) = (&self.s0[m - 1], &self.s1[m - 1]);
                     let sw = cfg.cw[m - 1] / npv as f64;
                     let c1 = cpair(1, a, b);
-                    let hm = &cd.hf[p * npv * npv..(p + 1) * npv * npv];
+                    let hm = &cd.hf[..npv * npv];
                     if a == b {
                         // X_m = 0 (every neuron below dead) means s = 0, u = 0: Z_m = 0, not 0/0
                         if xm > 0.0 {
@@ -419,7 +423,7 @@ impl Workspace {
                                 gemv(npv, npv, hm, npv, u, &mut cd.hv[..npv]);
                                 dot(u, &cd.hv[..npv])
                             };
-                            z = sw * sw * q / xm * cd.dz[a];
+                            z = sw * sw * q / xm * cd.dz[m * nin + a];
                         }
                     } else {
                         let (kaa, kbb) = (cd.x[m * np + pair_index(nin, a, a)], cd.x[m * np + pair_index(nin, b, b)]);
@@ -459,37 +463,32 @@ impl Workspace {
                     }
                 }
                 cd.fh[m * np + p] = cfg.lambda_b[m] + cfg.lambda_w[m] * ss + cfg.cw[m] * (dd * cd.y[m * np + p] + z);
-            }
-            // Ĥ⁽ᵐ⁾_ab = c_m^{ab} 1 + A_a Ĥ⁽ᵐ⁻¹⁾_ab A_bᵀ: stored as Ĥ_ba = A_b Tᵀ + c 1, T = A_a Ĥ_ab, in full into hf while
-            // layer m+1 < L still needs it for Z_{m+1}, else only its diagonal; then Y_{m+1}
-            let full = m + 1 < l;
-            if m >= 2 {
-                let npv = wd[m - 1];
-                let (wm, s1) = (&self.w[m], &self.s1[m - 1]);
-                for a in 0..nin {
-                    for i in 0..n {
-                        for j in 0..npv {
-                            cd.am[(a * n + i) * npv + j] = wm[i * npv + j] * s1[a * npv + j];
-                        }
-                    }
-                }
-            }
-            for (p, &(a, b)) in cd.pairs.iter().enumerate() {
+                // Ĥ⁽ᵐ⁾_ab = c_m^{ab} 1 + A_a Ĥ⁽ᵐ⁻¹⁾_ab A_bᵀ (A_a = W⁽ᵐ⁾ diag(s′⁽ᵐ⁻¹⁾_a)): stored as Ĥ_ba = A_b Tᵀ + c 1,
+                // T = A_a Ĥ_ab, in full into hg while layer m+1 < L still needs it for Z_{m+1}, else only its
+                // diagonal; then Y_{m+1}
+                let full = m + 1 < l;
                 if m >= 2 {
                     let npv = wd[m - 1];
-                    let aa = &cd.am[a * n * npv..(a + 1) * n * npv];
-                    let ab = &cd.am[b * n * npv..(b + 1) * n * npv];
+                    let (wm, s1) = (&self.w[m], &self.s1[m - 1]);
+                    for (buf, c) in [(&mut cd.aa, a), (&mut cd.ab, b)] {
+                        for i in 0..n {
+                            for j in 0..npv {
+                                buf[i * npv + j] = wm[i * npv + j] * s1[c * npv + j];
+                            }
+                        }
+                    }
+                    let (aa, ab) = (&cd.aa[..n * npv], &cd.ab[..n * npv]);
                     if m == 2 {
                         let c1 = cpair(1, a, b);
                         for i in 0..n * npv {
                             cd.tm[i] = c1 * aa[i];
                         }
                     } else {
-                        gemm_nt(n, npv, npv, aa, npv, &cd.hf[p * npv * npv..(p + 1) * npv * npv], npv, &mut cd.tm, npv);
+                        gemm_nt(n, npv, npv, aa, npv, &cd.hf[..npv * npv], npv, &mut cd.tm, npv);
                     }
                     let cm = cpair(m, a, b);
                     if full {
-                        let h = &mut cd.hg[p * n * n..(p + 1) * n * n];
+                        let h = &mut cd.hg[..n * n];
                         gemm_nt(n, n, npv, ab, npv, &cd.tm, npv, h, n);
                         for i in 0..n {
                             h[i * n + i] += cm;
@@ -504,13 +503,13 @@ impl Workspace {
                 let c1 = cpair(1, a, b);
                 let mut tr = 0.0;
                 for j in 0..n {
-                    let d = if m == 1 { c1 } else if full { cd.hg[p * n * n + j * n + j] } else { cd.hd[j] };
+                    let d = if m == 1 { c1 } else if full { cd.hg[j * n + j] } else { cd.hd[j] };
                     tr += s1a[j] * s1b[j] * d;
                 }
                 cd.y[(m + 1) * np + p] = cpair(m + 1, a, b) + (cfg.cw[m] / n as f64) * tr;
-            }
-            if m >= 2 && full {
-                std::mem::swap(&mut cd.hf, &mut cd.hg);
+                if m >= 2 && full {
+                    std::mem::swap(&mut cd.hf, &mut cd.hg);
+                }
             }
         }
         // the control variates by the forward recursion of the linearized deviations
