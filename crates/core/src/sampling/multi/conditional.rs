@@ -480,8 +480,8 @@ impl Workspace {
                     let (aa, ab) = (&cd.aa[..n * npv], &cd.ab[..n * npv]);
                     if m == 2 {
                         let c1 = cpair(1, a, b);
-                        for i in 0..n * npv {
-                            cd.tm[i] = c1 * aa[i];
+                        for (t, &v) in cd.tm[..n * npv].iter_mut().zip(aa) {
+                            *t = c1 * v;
                         }
                     } else {
                         gemm_nt(n, npv, npv, aa, npv, &cd.hf[..npv * npv], npv, &mut cd.tm, npv);
