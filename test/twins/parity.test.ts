@@ -501,7 +501,9 @@ PARITY['sampling/multi/conditional'] = () => {
   // Z moments of smooth and kinked σ, order 0 (no Ĥ), and a pair of identical inputs (degenerate Z)
   ensembleMultiCase('tanh 4 layers, N = 3, order 1', multiConfig([3, 7, 6, 5, 3], [2, 3, 2, 2], 3, 0, 3, 6, 1));
   ensembleMultiCase('relu 4 layers, N = 2, order 1', multiConfig([4, 6, 8, 5, 2], [2, 2, 2, 2], 1, 0, 2, 8, 1));
-  ensembleMultiCase('elu 3 layers, N = 3, order 0', multiConfig([3, 6, 5, 3], [2, 2, 2], 10, 0.7, 3, 2, 0));
+  ensembleMultiCase('elu 4 layers, N = 3, order 1 (Z moments by the kinked rule)', multiConfig([3, 6, 5, 4, 3], [2, 2, 2, 2], 10, 0.7, 3, 2, 1));
+  ensembleMultiCase('leaky relu 3 layers, N = 3, order 0', multiConfig([3, 6, 5, 3], [2, 2, 2], 2, 0.1, 3, 2, 0));
+  ensembleMultiCase('sigmoid 4 layers, N = 2, order 1 (Z moments on the disc, σ not odd)', multiConfig([3, 6, 5, 4, 3], [2, 2, 2, 2], 5, 0, 2, 7, 1));
   ensembleMultiCase('gelu 3 layers, N = 2, order 2', multiConfig([2, 5, 6, 3], [2, 2, 2], 7, 0, 2, 3, 2));
   test('identical inputs (a degenerate pair): finite, and js = wasm', () => {
     const c = multiConfig([3, 5, 4, 4, 2], [2, 2, 2, 2], 3, 0, 2, 4, 1);
