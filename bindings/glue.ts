@@ -65,7 +65,7 @@ export interface Glue {
   wf_ensemble_chunk(cfg: number, cfg_len: number, first: number, count: number, out: number): number;
   /**
    * Samples networks `first … first+count−1` on N inputs (network i is the one `wf_ensemble_chunk` samples
-   * for index i) and WRITES out[(ℓ−1)·len + q] = Σ over them of value q of layer ℓ, len = 3N² + 13N⁴
+   * for index i) and WRITES out[(ℓ−1)·len + q] = Σ over them of value q of layer ℓ, len = 8N² + 13N⁴
    * (`multiNetworkStats` of schema/layout.json). `cfg` is an `ensembleMultiConfig` buffer; `out` must hold
    * L·len values (`ensembleMultiOutput`). Returns 0 or a negative [`Status`] (nothing traps); the workspace
    * is cached per thread while the shape does not change, and refused (Alloc) beyond 2²⁹ doubles.
@@ -248,7 +248,7 @@ export function createGlue(): Glue {
 
   /**
    * Samples networks `first … first+count−1` on N inputs (network i is the one `wf_ensemble_chunk` samples
-   * for index i) and WRITES out[(ℓ−1)·len + q] = Σ over them of value q of layer ℓ, len = 3N² + 13N⁴
+   * for index i) and WRITES out[(ℓ−1)·len + q] = Σ over them of value q of layer ℓ, len = 8N² + 13N⁴
    * (`multiNetworkStats` of schema/layout.json). `cfg` is an `ensembleMultiConfig` buffer; `out` must hold
    * L·len values (`ensembleMultiOutput`). Returns 0 or a negative [`Status`] (nothing traps); the workspace
    * is cached per thread while the shape does not change, and refused (Alloc) beyond 2²⁹ doubles.

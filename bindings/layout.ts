@@ -242,37 +242,52 @@ export const multiNetworkStats = {
     zzc: (d: { N: number }) => d.N * d.N,
     /** mean_i Ĥ_{ii;01} */
     h: (d: { N: number }) => 2 * d.N * d.N,
+    /** f_{ℓ−1}^{01} = E[K̂_{01} | layers < ℓ−1] = C_b + C_W⟨σ_0σ_1⟩ at the Gaussian of K̂⁽ℓ⁻¹⁾ (two-level conditioning; K̂_{01} at ℓ = 1) */
+    g2: (d: { N: number }) => 3 * d.N * d.N,
+    /** K̂_{01} minus the telescoping control variates: the conditional estimator G of E[z_{i;0}z_{i;1}] (docs/theory/ensembles.md §5) */
+    gcv: (d: { N: number }) => 4 * d.N * d.N,
+    /** Y_ℓ^{01} = E[Ĥ_{ii;01} | layers < ℓ], from the NTK diagonal of every neuron of layer ℓ−1 (order ≥ 1, else 0) */
+    hc1: (d: { N: number }) => 5 * d.N * d.N,
+    /** h_{ℓ−1}^{01} = E[Y_ℓ^{01} | layers < ℓ−1] (two-level conditioning, with the Z term; Y_1 at ℓ = 1; order ≥ 1) */
+    h2: (d: { N: number }) => 6 * d.N * d.N,
+    /** Y_ℓ^{01} minus the telescoping control variates: the conditional estimator H of E[Ĥ_{ii;01}] (order ≥ 1) */
+    hcv: (d: { N: number }) => 7 * d.N * d.N,
     /** mean_{i≠j} z_{i;0} z_{i;1} z_{j;2} z_{j;3} */
-    zzzz: (d: { N: number }) => 3 * d.N * d.N,
+    zzzz: (d: { N: number }) => 8 * d.N * d.N,
     /** K̂_{01} K̂_{23} (= E[zzzz | layers < ℓ]) */
-    zzc2: (d: { N: number }) => 3 * d.N * d.N + d.N * d.N * d.N * d.N,
+    zzc2: (d: { N: number }) => 8 * d.N * d.N + d.N * d.N * d.N * d.N,
     /** mean_{i≠j} Ĥ_{ii;01} Ĥ_{jj;23} */
-    hh: (d: { N: number }) => 3 * d.N * d.N + 2 * d.N * d.N * d.N * d.N,
+    hh: (d: { N: number }) => 8 * d.N * d.N + 2 * d.N * d.N * d.N * d.N,
     /** mean_{i≠j} Ĥ_{ii;01} z_{j;2} z_{j;3} */
-    hzz: (d: { N: number }) => 3 * d.N * d.N + 3 * d.N * d.N * d.N * d.N,
+    hzz: (d: { N: number }) => 8 * d.N * d.N + 3 * d.N * d.N * d.N * d.N,
     /** (mean_i Ĥ_{ii;01}) K̂_{23} (same expectation as hzz) */
-    hzzc: (d: { N: number }) => 3 * d.N * d.N + 4 * d.N * d.N * d.N * d.N,
+    hzzc: (d: { N: number }) => 8 * d.N * d.N + 4 * d.N * d.N * d.N * d.N,
     /** mean_{i≠j} Ĥ_{ij;02} Ĥ_{ij;13} (→ B_{0123}) */
-    hab2: (d: { N: number }) => 3 * d.N * d.N + 5 * d.N * d.N * d.N * d.N,
+    hab2: (d: { N: number }) => 8 * d.N * d.N + 5 * d.N * d.N * d.N * d.N,
     /** mean_{i≠j} Ĥ_{ij;02} z_{i;1} z_{j;3} (→ F_{0123}) */
-    hzzab: (d: { N: number }) => 3 * d.N * d.N + 6 * d.N * d.N * d.N * d.N,
+    hzzab: (d: { N: number }) => 8 * d.N * d.N + 6 * d.N * d.N * d.N * d.N,
     /** mean_{i≠j} dĤ_{ijj;012} z_{i;3} */
-    P: (d: { N: number }) => 3 * d.N * d.N + 7 * d.N * d.N * d.N * d.N,
+    P: (d: { N: number }) => 8 * d.N * d.N + 7 * d.N * d.N * d.N * d.N,
     /** mean_{i≠j} dĤ_{iij;012} z_{j;3} */
-    Q: (d: { N: number }) => 3 * d.N * d.N + 8 * d.N * d.N * d.N * d.N,
+    Q: (d: { N: number }) => 8 * d.N * d.N + 8 * d.N * d.N * d.N * d.N,
     /** mean_{i≠j} dd_IĤ_{iijj;0123} */
-    R: (d: { N: number }) => 3 * d.N * d.N + 9 * d.N * d.N * d.N * d.N,
+    R: (d: { N: number }) => 8 * d.N * d.N + 9 * d.N * d.N * d.N * d.N,
     /** mean_{i≠j} dd_IIĤ_{iijj;0123} */
-    S: (d: { N: number }) => 3 * d.N * d.N + 10 * d.N * d.N * d.N * d.N,
+    S: (d: { N: number }) => 8 * d.N * d.N + 10 * d.N * d.N * d.N * d.N,
     /** mean_{i≠j} dd_IIĤ_{ijij;0123} */
-    T: (d: { N: number }) => 3 * d.N * d.N + 11 * d.N * d.N * d.N * d.N,
+    T: (d: { N: number }) => 8 * d.N * d.N + 11 * d.N * d.N * d.N * d.N,
     /** mean_{i≠j} dd_IIĤ_{ijji;0123} */
-    U: (d: { N: number }) => 3 * d.N * d.N + 12 * d.N * d.N * d.N * d.N,
+    U: (d: { N: number }) => 8 * d.N * d.N + 12 * d.N * d.N * d.N * d.N,
   },
   count: {
     zz: (d: { N: number }) => d.N * d.N,
     zzc: (d: { N: number }) => d.N * d.N,
     h: (d: { N: number }) => d.N * d.N,
+    g2: (d: { N: number }) => d.N * d.N,
+    gcv: (d: { N: number }) => d.N * d.N,
+    hc1: (d: { N: number }) => d.N * d.N,
+    h2: (d: { N: number }) => d.N * d.N,
+    hcv: (d: { N: number }) => d.N * d.N,
     zzzz: (d: { N: number }) => d.N * d.N * d.N * d.N,
     zzc2: (d: { N: number }) => d.N * d.N * d.N * d.N,
     hh: (d: { N: number }) => d.N * d.N * d.N * d.N,
@@ -290,7 +305,7 @@ export const multiNetworkStats = {
   of: {},
   defines: {},
   /** Length of the whole buffer (f64 values). */
-  len: (d: { N: number }) => 3 * d.N * d.N + 13 * d.N * d.N * d.N * d.N,
+  len: (d: { N: number }) => 8 * d.N * d.N + 13 * d.N * d.N * d.N * d.N,
 } as const;
 
 /** What wf_ensemble_multi_chunk writes: per layer, the sums of multiNetworkStats over the chunk's networks. */
@@ -306,7 +321,7 @@ export const ensembleMultiOutput = {
   of: { layers: multiNetworkStats },
   defines: {},
   /** Length of the whole buffer (f64 values). */
-  len: (d: { L: number; N: number }) => 3 * d.L * d.N * d.N + 13 * d.L * d.N * d.N * d.N * d.N,
+  len: (d: { L: number; N: number }) => 8 * d.L * d.N * d.N + 13 * d.L * d.N * d.N * d.N * d.N,
 } as const;
 
 /** Config of the single-input recursions (read by wf_theory). */

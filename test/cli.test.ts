@@ -122,7 +122,7 @@ describe('wideflow ensemble / compare --inputs (N inputs, sample indices)', () =
     expect(j.layers[2].V.shape).toEqual([3, 3, 3, 3]);
     const file = JSON.parse(readFileSync(e8, 'utf8'));
     expect(file.layers).toEqual(j.layers);
-    expect(file.state.format).toBe('wideflow-ensemble-multi/1');
+    expect(file.state.format).toBe('wideflow-ensemble-multi/2');
     const b = run('ensemble', ...tanh, '--width', '8', '--inputs', csv, ...sampling, '--json');
     expect(JSON.parse(b.out).layers).toEqual(j.layers);
     const t = run('ensemble', ...tanh, '--width', '8', '--inputs', csv, ...sampling);

@@ -279,9 +279,11 @@ describe('N = 1 through the API', () => {
     for (let l = 0; l < 3; l++) {
       const a = s.layers[l], b = m.layers[l];
       const pairs: Array<[string, number, number, number, number]> = [
-        // the many-input G, H are the direct estimators (the single-input G, H are conditional)
-        ['G', a.Gdirect!.mean, b.G!.value[0], a.Gdirect!.stderr, b.G!.stderr[0]],
-        ['H', a.Hdirect!.mean, b.H!.value[0], a.Hdirect!.stderr, b.H!.stderr[0]],
+        // G, H: the conditional estimators with control variates on both sides; Gdirect, Hdirect: the direct ones
+        ['G', a.G!.mean, b.G!.value[0], a.G!.stderr, b.G!.stderr[0]],
+        ['H', a.H!.mean, b.H!.value[0], a.H!.stderr, b.H!.stderr[0]],
+        ['Gdirect', a.Gdirect!.mean, b.Gdirect!.value[0], a.Gdirect!.stderr, b.Gdirect!.stderr[0]],
+        ['Hdirect', a.Hdirect!.mean, b.Hdirect!.value[0], a.Hdirect!.stderr, b.Hdirect!.stderr[0]],
       ];
       for (const k of ['V', 'A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U'] as const) pairs.push([k, a[k]!.mean, b[k]!.value.data[0], a[k]!.stderr, b[k]!.stderr.data[0]]);
       for (const [k, v1, v2, e1, e2] of pairs) {

@@ -523,6 +523,26 @@ PARITY['sampling/multi/hvp'] = () => {
   ensembleMultiCase('tanh 3 layers, N = 3', multiConfig([3, 8, 6, 4], [2, 2, 2], 3, 0, 3, 1));
 };
 
+PARITY['sampling/multi/conditional'] = () => {
+  // the conditional estimators (g2, gcv, hc1, h2, hcv): the full-NTK sweep with N² blocks (depth 4), the
+  // Z moments of smooth and kinked σ, order 0 (no Ĥ), and a pair of identical inputs (degenerate Z)
+  ensembleMultiCase('tanh 4 layers, N = 3, order 1', multiConfig([3, 7, 6, 5, 3], [2, 3, 2, 2], 3, 0, 3, 6, 1));
+  ensembleMultiCase('relu 4 layers, N = 2, order 1', multiConfig([4, 6, 8, 5, 2], [2, 2, 2, 2], 1, 0, 2, 8, 1));
+  ensembleMultiCase('elu 4 layers, N = 3, order 1 (Z moments by the kinked rule)', multiConfig([3, 6, 5, 4, 3], [2, 2, 2, 2], 10, 0.7, 3, 2, 1));
+  ensembleMultiCase('leaky relu 3 layers, N = 3, order 0', multiConfig([3, 6, 5, 3], [2, 2, 2], 2, 0.1, 3, 2, 0));
+  ensembleMultiCase('sigmoid 4 layers, N = 2, order 1 (Z moments on the disc, σ not odd)', multiConfig([3, 6, 5, 4, 3], [2, 2, 2, 2], 5, 0, 2, 7, 1));
+  ensembleMultiCase('gelu 3 layers, N = 2, order 2', multiConfig([2, 5, 6, 3], [2, 2, 2], 7, 0, 2, 3, 2));
+  test('identical inputs (a degenerate pair): finite, and js = wasm', () => {
+    const c = multiConfig([3, 5, 4, 4, 2], [2, 2, 2, 2], 3, 0, 2, 4, 1);
+    c.X = [0.4, -1, 0.7, 0.4, -1, 0.7];
+    const js = multiJs(c, 0, 2);
+    const w = multiWasm(packMultiConfig(c), 4, 2, 0, 2);
+    expect(w.status).toBe(0);
+    expect(js.every(Number.isFinite)).toBe(true);
+    expect(maxRel(js, w.out)).toBeLessThanOrEqual(1e-12);
+  });
+};
+
 PARITY['sampling/multi/stats'] = () => {
   test('each block of multiNetworkStats agrees to 1e-12 relative at every layer (elu, order 3)', () => {
     const c = multiConfig([3, 7, 6, 4], [3, 2, 2], 9, 0.7, 2, 11);

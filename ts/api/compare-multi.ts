@@ -3,8 +3,9 @@
  * against multi-input ensembles at one or several widths, component by component with z-scores.
  *
  * Each component is extrapolated in 1/n exactly as in the single-input `compare` (weighted least squares
- * X(n) = X∞ + c/n (+ d/n²), the same `fit` rule: 'auto' is quadratic with ≥ 4 widths): G1_{δ1δ2} ≈ n(G − K), H1_{δ1δ2} ≈ n(H − Θ) (G the conditional estimator
- * E[K̂]), and every tensor component once per orbit of its packing class (the ensemble's packing; the
+ * X(n) = X∞ + c/n (+ d/n²), the same `fit` rule: 'auto' is quadratic with ≥ 4 widths): G1_{δ1δ2} ≈ n(G − K),
+ * H1_{δ1δ2} ≈ n(H − Θ) (G, H the conditional estimators with control variates, docs/theory/ensembles.md
+ * §5), and every tensor component once per orbit of its packing class (the ensemble's packing; the
  * theory side is read through `SampleTensor.get`, so it may pack differently). Tensors present on one
  * side only are listed in `missing`, not compared.
  */
@@ -103,7 +104,9 @@ export function compareMulti(theory: TheoryMultiResult, ensembles: readonly Ense
       if (points.length === 0) return;
       const f = extrapolate(points, use);
       const diff = f.value - theoryValue;
-      const exact = l === 0 || !(f.stderr > 0);
+      // layer 1, and the conditional G, H at layer 2 and on the relu diagonal (they telescope to K and Θ
+      // exactly): an error below round-off means exact
+      const exact = l === 0 || !(f.stderr > 1e-3 * scale);
       const z = exact ? (Math.abs(diff) <= Math.max(scale, 1e-9 * Math.abs(theoryValue)) ? 0 : Math.sign(diff) * Infinity) : diff / f.stderr;
       rows.push({ layer: l + 1, quantity, index, theory: theoryValue, extrapolated: f.value, stderr: f.stderr, z, slope: f.slope, chi2dof: f.chi2dof, fit: f.fit, curvature: f.curvature, curvatureStderr: f.curvatureStderr, exact, points });
       if (!exact && f.fit === 'linear') {

@@ -6,9 +6,11 @@
  * docs/theory/ensembles.md §5) is estimated with jackknife errors.
  *
  * Estimators (n = n_{ℓ−1}; averages over ordered neuron pairs i ≠ j of the first k_ℓ neurons):
- *   G_{ab} = E[K̂_ab] (K̂_ab = C_b + C_W σ_a·σ_b/n of the layer below: E[z_{i;a}z_{i;b} | below]) → K + G1/n
- *   Graw_{ab} = E[z_{i;a} z_{i;b}] (the plain estimator, same expectation, larger variance)
- *   H_{ab} = E[Ĥ_{ii;ab}] → Θ + H1/n
+ *   G_{ab} = E[gcv_ab] → K + G1/n, H_{ab} = E[hcv_ab] → Θ + H1/n: the conditional estimators of E[z_{i;a}z_{i;b}]
+ *     and E[Ĥ_{ii;ab}] with telescoping control variates (per-network variance O(1/n²) instead of O(1/n):
+ *     sampling/multi/conditional.rs, docs/theory/ensembles.md §5), which make G1 and H1 measurable
+ *   Gdirect_{ab} = E[K̂_ab] (K̂_ab = C_b + C_W σ_a·σ_b/n of the layer below: E[z_{i;a}z_{i;b} | below])
+ *   Graw_{ab} = E[z_{i;a} z_{i;b}],  Hdirect_{ab} = E[Ĥ_{ii;ab}] (the plain estimators, same expectations, larger variance)
  *   V_{abcd} = n (E[K̂_ab K̂_cd] − G_ab G_cd)     A_{abcd} = n (E[Ĥ_{ii;ab}Ĥ_{jj;cd}] − H_ab H_cd)
  *   D_{abcd} = n (E[Ĥ_{ii;ab} K̂_cd] − H_ab G_cd)  B_{abcd} = n E[Ĥ_{ij;ac}Ĥ_{ij;bd}]   F_{abcd} = n E[Ĥ_{ij;ac} z_{i;b} z_{j;d}]
  *   P = n E[dĤ_{ijj;012} z_{i;3}]   Q = n E[dĤ_{iij;012} z_{j;3}]   R = n E[dd_IĤ_{iijj;0123}]
@@ -36,10 +38,10 @@ import { orbitIndex } from '../twin/theory/multi/packing.js';
 import { ChunkStatusError } from './network.js';
 
 /** The multi-input state layout (its own kind: the sums are per sample index). */
-export const MULTI_STATE_FORMAT = 'wideflow-ensemble-multi/1';
+export const MULTI_STATE_FORMAT = 'wideflow-ensemble-multi/2';
 const ORDERS: EnsembleOrder[] = ['z', 'ntk', 'dntk', 'ddntk'];
 const MAX_GROUPS = 32;
-/** Most doubles the group sums of a run may hold (groups × L × (3N² + 13N⁴)): 256 MiB. */
+/** Most doubles the group sums of a run may hold (groups × L × (8N² + 13N⁴)): 256 MiB. */
 export const MULTI_STATE_LIMIT = 2 ** 25;
 
 /** An N × N matrix estimate (row-major M[δ1·N + δ2]). */
@@ -59,6 +61,7 @@ export type MultiTensorKey = (typeof MULTI_TENSORS)[number];
 /** Packing class of each tensor (ts/api/multi.ts, COMMON conventions). */
 export const MULTI_SYMMETRY: Record<MultiTensorKey, TensorSymmetry> = { V: 'VA', A: 'VA', B: 'B', D: 'D', F: 'F', P: 'P', Q: 'Q', R: 'R', S: 'STU', T: 'STU', U: 'STU' };
 const GROUP_OF = SYMMETRY_GROUPS;
+const MATRIX_KEYS = new Set(['G', 'Gdirect', 'Graw', 'H', 'Hdirect']);
 
 export type EnsembleMultiLayer = {
   layer: number;
@@ -66,12 +69,19 @@ export type EnsembleMultiLayer = {
   n: number;
   width: number;
   neurons: number;
-  /** E[K̂] → K + G1/n: the conditional (Rao–Blackwellized) estimator of E[z_{i;δ1} z_{i;δ2}]. */
+  /**
+   * E[z_{i;δ1} z_{i;δ2}] → K + G1/n (PDLT §4.3 with sample indices), estimated by the conditional estimator
+   * with telescoping control variates (gcv, docs/theory/ensembles.md §5): per-network variance O(1/n²).
+   */
   G?: MatrixEstimate;
+  /** E[K̂_{δ1δ2}], K̂ = C_b + C_W σ_{δ1}·σ_{δ2}/n_{ℓ−1}: the one-level conditional estimator of the same expectation. */
+  Gdirect?: MatrixEstimate;
   /** The plain estimator mean_i z_{i;δ1} z_{i;δ2} of the same expectation (for comparison). */
   Graw?: MatrixEstimate;
-  /** E[Ĥ_{ii;δ1δ2}] → Θ + H1/n. */
+  /** E[Ĥ_{ii;δ1δ2}] → Θ + H1/n (PDLT §8.3 with sample indices), by the conditional estimator hcv with control variates. */
   H?: MatrixEstimate;
+  /** The plain estimator mean_i Ĥ_{ii;δ1δ2} of the same expectation. */
+  Hdirect?: MatrixEstimate;
 } & Partial<Record<MultiTensorKey, TensorEstimate>>;
 
 /** The mergeable raw state of a multi-input ensemble. */
@@ -89,7 +99,7 @@ export interface EnsembleMultiState {
   shardCount: number;
   shards: number[];
   counts: number[];
-  /** Group sums, index (g·L + ℓ)·len + q, len = 3N² + 13N⁴; each the sum over the group's chunks in chunk order. */
+  /** Group sums, index (g·L + ℓ)·len + q, len = 8N² + 13N⁴; each the sum over the group's chunks in chunk order. */
   sums: number[];
 }
 
@@ -209,7 +219,7 @@ export async function ensembleMulti(spec: NetworkSpec, options: EnsembleOptions)
   }
   const stateDoubles = p.groups * L * len;
   if (stateDoubles > MULTI_STATE_LIMIT) {
-    throw new ResourceLimitError('input.X', `${p.N} inputs`, `fewer inputs or layers: the group sums need ${stateDoubles} doubles (${p.groups} groups × ${L} layers × (3N² + 13N⁴)); the limit is ${MULTI_STATE_LIMIT}`, 8 * stateDoubles, 8 * MULTI_STATE_LIMIT);
+    throw new ResourceLimitError('input.X', `${p.N} inputs`, `fewer inputs or layers: the group sums need ${stateDoubles} doubles (${p.groups} groups × ${L} layers × (8N² + 13N⁴)); the limit is ${MULTI_STATE_LIMIT}`, 8 * stateDoubles, 8 * MULTI_STATE_LIMIT);
   }
   if (signal?.aborted) throw new AbortError();
   const sums = new Float64Array(stateDoubles);
@@ -290,8 +300,9 @@ function statistics(m: Float64Array, N: number, n: number, order: number): Recor
   const o = statOffsets(N);
   const N2 = N * N, N4 = N2 * N2;
   const blk = (q: number, size: number) => m.subarray(q, q + size);
+  // V, A, D are covariances of K̂ and Ĥ_ii: they take the means of those (Gdirect, Hdirect)
   const G = blk(o.zzc, N2), Graw = blk(o.zz, N2), H = blk(o.h, N2);
-  const out: Record<string, Float64Array> = { G: G.slice(), Graw: Graw.slice() };
+  const out: Record<string, Float64Array> = { G: blk(o.gcv, N2).slice(), Gdirect: G.slice(), Graw: Graw.slice() };
   const outer = (q: number, a: Float64Array, b: Float64Array) => {
     const t = new Float64Array(N4);
     for (let x = 0; x < N2; x++) for (let y = 0; y < N2; y++) t[x * N2 + y] = n * (m[q + x * N2 + y] - a[x] * b[y]);
@@ -304,7 +315,8 @@ function statistics(m: Float64Array, N: number, n: number, order: number): Recor
   };
   out.V = outer(o.zzc2, G, G);
   if (order >= 1) {
-    out.H = H.slice();
+    out.H = blk(o.hcv, N2).slice();
+    out.Hdirect = H.slice();
     out.A = outer(o.hh, H, H);
     out.D = outer(o.hzzc, H, G);
     out.B = scaled(o.hab2);
@@ -384,7 +396,7 @@ function finishMulti(state: EnsembleMultiState, backend: Backend | 'merged'): En
           se[x] = Math.sqrt(((Gn - 1) / Gn) * ss);
         }
         if (mean.some((v) => !Number.isFinite(v))) warnings.push(`layer ${l + 1} ${key}: some components are not finite (float64 overflow in the sampled networks)`);
-        if (key === 'G' || key === 'Graw' || key === 'H') (layer as Record<string, unknown>)[key] = { value: mean, stderr: se };
+        if (MATRIX_KEYS.has(key)) (layer as Record<string, unknown>)[key] = { value: mean, stderr: se };
         else {
           const k = key as MultiTensorKey;
           layer[k] = { value: packTensor(k, mean, N), stderr: packTensor(k, se, N) };
@@ -399,13 +411,17 @@ function finishMulti(state: EnsembleMultiState, backend: Backend | 'merged'): En
 /** True for a multi-input state or result. */
 export function isMultiState(s: unknown): boolean {
   const st = (s && typeof s === 'object' && 'state' in s ? (s as { state: unknown }).state : s) as { format?: unknown } | null;
-  return !!st && typeof st === 'object' && st.format === MULTI_STATE_FORMAT;
+  // any version, so that an old one reaches checkMultiState's error naming its version
+  return !!st && typeof st === 'object' && typeof st.format === 'string' && st.format.startsWith('wideflow-ensemble-multi/');
 }
 
 /** Checks a multi-input state read from outside (layout, checksum, counts, lengths). */
 export function checkMultiState(s: unknown, name = 'state'): EnsembleMultiState {
   if (typeof s !== 'object' || s === null || Array.isArray(s)) throw new InvalidParameterError(name, s, 'an ensemble state object');
   const st = s as EnsembleMultiState;
+  if ((st.format as string) === 'wideflow-ensemble-multi/1') {
+    throw new InvalidParameterError(`${name}.format`, st.format, `'${MULTI_STATE_FORMAT}': version 1 states lack the per-network conditional estimators (gcv, hcv) that G and H now average; rerun the ensemble`);
+  }
   if (st.format !== MULTI_STATE_FORMAT) throw new InvalidParameterError(`${name}.format`, st.format, `'${MULTI_STATE_FORMAT}'`);
   if (typeof st.checksum !== 'string' || checksum(st) !== st.checksum) throw new InvalidParameterError(`${name}.checksum`, st.checksum, 'the checksum of the content: the file was truncated or edited');
   const cfgArr = checkFiniteArray(`${name}.config`, st.config);

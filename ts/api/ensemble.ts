@@ -213,7 +213,8 @@ function plan(spec: NetworkSpec, o: EnsembleOptions): Plan {
  * Samples `samples` networks of `spec` and estimates G, H, V, A, B, D, F, P, Q, R, S, T, U per layer
  * (statistics of layer ℓ use k_ℓ of its n_ℓ neurons; see {@link EnsembleOptions.neurons}).
  * With `input: { X }` (N inputs, rows or a flat Float64Array with n0) every statistic carries sample
- * indices: G, Graw, H are N × N matrices and the tensors {@link SampleTensor}s, value and error
+ * indices: G, Gdirect, Graw, H, Hdirect are N × N matrices (G, H the conditional estimators with control variates)
+ * and the tensors {@link SampleTensor}s, value and error
  * (ts/api/ensemble-multi.ts, docs/theory/ensembles.md §5).
  * @example
  * const e = await ensemble({ activation: 'tanh', depth: 3, width: 32, inputWidth: 2, Cb: 0.1, CW: 1.5, lambdaB: 1, lambdaW: 1,

@@ -69,7 +69,7 @@ function isMulti(r: EnsembleResult | EnsembleMultiResult): r is EnsembleMultiRes
 }
 
 /**
- * `--json` of a multi-input ensemble: G, Graw, H as N × N { value, stderr } rows [δ1][δ2]; each 4-index
+ * `--json` of a multi-input ensemble: G, Gdirect, Graw, H, Hdirect as N × N { value, stderr } rows [δ1][δ2]; each 4-index
  * tensor as row-major N⁴ arrays in the order of its subscripts (the same layout as `wideflow theory --inputs --json`).
  */
 export function ensembleMultiJson(r: EnsembleMultiResult): object {
@@ -82,10 +82,10 @@ export function ensembleMultiJson(r: EnsembleMultiResult): object {
     order: r.order,
     backend: r.backend,
     warnings: r.warnings,
-    indexOrder: 'G, Graw, H: [δ1][δ2]; 4-index tensors: row-major N⁴ in the order of their subscripts (docs/theory/ensembles.md §5)',
+    indexOrder: 'G, Gdirect, Graw, H, Hdirect: [δ1][δ2]; 4-index tensors: row-major N⁴ in the order of their subscripts (docs/theory/ensembles.md §5)',
     layers: r.layers.map((l) => {
       const o: Record<string, unknown> = { layer: l.layer, n: l.n, width: l.width, neurons: l.neurons };
-      for (const k of ['G', 'Graw', 'H'] as const) if (l[k]) o[k] = { value: rows(l[k]!.value), stderr: rows(l[k]!.stderr) };
+      for (const k of ['G', 'Gdirect', 'Graw', 'H', 'Hdirect'] as const) if (l[k]) o[k] = { value: rows(l[k]!.value), stderr: rows(l[k]!.stderr) };
       for (const k of MULTI_TENSORS) {
         const t = l[k];
         if (t) o[k] = { symmetry: t.value.symmetry, shape: [N, N, N, N], value: Array.from(t.value.toArray()), stderr: Array.from(t.stderr.toArray()) };

@@ -1,7 +1,7 @@
 import { init } from '../../api/backend.js';
 import { compare } from '../../api/compare.js';
 import { ensemble, ensembleSpec, mergeEnsembles, type EnsembleOrder, type EnsembleResult, type EnsembleState } from '../../api/ensemble.js';
-import type { EnsembleMultiResult, EnsembleMultiState } from '../../api/ensemble-multi.js';
+import { isMultiState, type EnsembleMultiResult, type EnsembleMultiState } from '../../api/ensemble-multi.js';
 import type { MultiInputNetworkSpec } from '../../api/theory.js';
 import { readInputs } from '../csv.js';
 import { ConflictingOptionsError, InvalidParameterError } from '../../api/errors.js';
@@ -49,7 +49,7 @@ export const command: Command = {
       const stray = Object.keys(specOptions).concat(Object.keys(samplingOptions), ['hidden-widths', 'inputs', 'order']).filter((k) => k !== 'json' && k !== 'backend' && args[k] !== undefined);
       if (stray.length) throw new ConflictingOptionsError(`--${stray[0]}`, 'given with ensemble files', 'used only when compare runs the ensembles itself (the files fix the network)');
       const states = await Promise.all(args._.map((f) => readState(f)));
-      const multi = states.map((s) => s.format === 'wideflow-ensemble-multi/1');
+      const multi = states.map((s) => isMultiState(s));
       if (multi.some((m) => m !== multi[0])) throw new InvalidParameterError('files', args._.join(' '), 'ensemble files of one kind: all single-input or all multi-input (--inputs)');
       if (multi[0]) {
         ensembles = states.map((s) => mergeEnsembles([s as EnsembleMultiState]));

@@ -195,61 +195,81 @@ pub mod multi_network_stats {
     pub const fn h(n: usize) -> usize {
         2 * n * n
     }
+    /// `g2` (N * N values): f_{ℓ−1}^{01} = E[K̂_{01} | layers < ℓ−1] = C_b + C_W⟨σ_0σ_1⟩ at the Gaussian of K̂⁽ℓ⁻¹⁾ (two-level conditioning; K̂_{01} at ℓ = 1)
+    pub const fn g2(n: usize) -> usize {
+        3 * n * n
+    }
+    /// `gcv` (N * N values): K̂_{01} minus the telescoping control variates: the conditional estimator G of E[z_{i;0}z_{i;1}] (docs/theory/ensembles.md §5)
+    pub const fn gcv(n: usize) -> usize {
+        4 * n * n
+    }
+    /// `hc1` (N * N values): Y_ℓ^{01} = E[Ĥ_{ii;01} | layers < ℓ], from the NTK diagonal of every neuron of layer ℓ−1 (order ≥ 1, else 0)
+    pub const fn hc1(n: usize) -> usize {
+        5 * n * n
+    }
+    /// `h2` (N * N values): h_{ℓ−1}^{01} = E[Y_ℓ^{01} | layers < ℓ−1] (two-level conditioning, with the Z term; Y_1 at ℓ = 1; order ≥ 1)
+    pub const fn h2(n: usize) -> usize {
+        6 * n * n
+    }
+    /// `hcv` (N * N values): Y_ℓ^{01} minus the telescoping control variates: the conditional estimator H of E[Ĥ_{ii;01}] (order ≥ 1)
+    pub const fn hcv(n: usize) -> usize {
+        7 * n * n
+    }
     /// `zzzz` (N * N * N * N values): mean_{i≠j} z_{i;0} z_{i;1} z_{j;2} z_{j;3}
     pub const fn zzzz(n: usize) -> usize {
-        3 * n * n
+        8 * n * n
     }
     /// `zzc2` (N * N * N * N values): K̂_{01} K̂_{23} (= E[zzzz | layers < ℓ])
     pub const fn zzc2(n: usize) -> usize {
-        3 * n * n + n * n * n * n
+        8 * n * n + n * n * n * n
     }
     /// `hh` (N * N * N * N values): mean_{i≠j} Ĥ_{ii;01} Ĥ_{jj;23}
     pub const fn hh(n: usize) -> usize {
-        3 * n * n + 2 * n * n * n * n
+        8 * n * n + 2 * n * n * n * n
     }
     /// `hzz` (N * N * N * N values): mean_{i≠j} Ĥ_{ii;01} z_{j;2} z_{j;3}
     pub const fn hzz(n: usize) -> usize {
-        3 * n * n + 3 * n * n * n * n
+        8 * n * n + 3 * n * n * n * n
     }
     /// `hzzc` (N * N * N * N values): (mean_i Ĥ_{ii;01}) K̂_{23} (same expectation as hzz)
     pub const fn hzzc(n: usize) -> usize {
-        3 * n * n + 4 * n * n * n * n
+        8 * n * n + 4 * n * n * n * n
     }
     /// `hab2` (N * N * N * N values): mean_{i≠j} Ĥ_{ij;02} Ĥ_{ij;13} (→ B_{0123})
     pub const fn hab2(n: usize) -> usize {
-        3 * n * n + 5 * n * n * n * n
+        8 * n * n + 5 * n * n * n * n
     }
     /// `hzzab` (N * N * N * N values): mean_{i≠j} Ĥ_{ij;02} z_{i;1} z_{j;3} (→ F_{0123})
     pub const fn hzzab(n: usize) -> usize {
-        3 * n * n + 6 * n * n * n * n
+        8 * n * n + 6 * n * n * n * n
     }
     /// `P` (N * N * N * N values): mean_{i≠j} dĤ_{ijj;012} z_{i;3}
     pub const fn p(n: usize) -> usize {
-        3 * n * n + 7 * n * n * n * n
+        8 * n * n + 7 * n * n * n * n
     }
     /// `Q` (N * N * N * N values): mean_{i≠j} dĤ_{iij;012} z_{j;3}
     pub const fn q(n: usize) -> usize {
-        3 * n * n + 8 * n * n * n * n
+        8 * n * n + 8 * n * n * n * n
     }
     /// `R` (N * N * N * N values): mean_{i≠j} dd_IĤ_{iijj;0123}
     pub const fn r(n: usize) -> usize {
-        3 * n * n + 9 * n * n * n * n
+        8 * n * n + 9 * n * n * n * n
     }
     /// `S` (N * N * N * N values): mean_{i≠j} dd_IIĤ_{iijj;0123}
     pub const fn s(n: usize) -> usize {
-        3 * n * n + 10 * n * n * n * n
+        8 * n * n + 10 * n * n * n * n
     }
     /// `T` (N * N * N * N values): mean_{i≠j} dd_IIĤ_{ijij;0123}
     pub const fn t(n: usize) -> usize {
-        3 * n * n + 11 * n * n * n * n
+        8 * n * n + 11 * n * n * n * n
     }
     /// `U` (N * N * N * N values): mean_{i≠j} dd_IIĤ_{ijji;0123}
     pub const fn u(n: usize) -> usize {
-        3 * n * n + 12 * n * n * n * n
+        8 * n * n + 12 * n * n * n * n
     }
     /// Length of the whole buffer (f64 values).
     pub const fn len(n: usize) -> usize {
-        3 * n * n + 13 * n * n * n * n
+        8 * n * n + 13 * n * n * n * n
     }
 }
 
@@ -259,7 +279,7 @@ pub mod ensemble_multi_output {
     pub const LAYERS: usize = 0;
     /// Length of the whole buffer (f64 values).
     pub const fn len(l: usize, n: usize) -> usize {
-        3 * l * n * n + 13 * l * n * n * n * n
+        8 * l * n * n + 13 * l * n * n * n * n
     }
 }
 

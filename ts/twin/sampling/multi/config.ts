@@ -2,9 +2,11 @@
  * The multi-input ensemble config buffer — the TypeScript twin of
  * `crates/core/src/sampling/multi/config.rs`: `packMultiConfig` writes the flat Float64Array that
  * `wf_ensemble_multi_chunk` and `ensembleMultiChunk` read (layout `ensembleMultiConfig` of
- * schema/layout.json), `parseMultiConfig` decodes and validates it with the rules of the Rust export.
+ * schema/layout.json), `parseMultiConfig` decodes and validates it with the rules of the Rust export; the
+ * network fields by the single-input decoder (`decodeNetwork`), since the layouts differ only by N and the inputs.
  */
-import { ACTIVATIONS, activationName, fromRaw, type Activation } from '../../numerics/activation.js';
+import type { Activation } from '../../numerics/activation.js';
+import { decodeNetwork } from '../network/config.js';
 import { InvalidParameterError } from '../../../api/errors.js';
 import { ensembleMultiConfig as ec, hyper as hr, MAX_ENSEMBLE_DEPTH, MAX_ENSEMBLE_INPUTS, MAX_WIDTH } from '../../../../bindings/layout.js';
 
@@ -101,47 +103,8 @@ export function parseMultiConfig(cfg: Float64Array, activation?: Activation): Mu
   if (!isInt(n0, 1, MAX_WIDTH)) throw bad('n₀', n0, `an integer in 1 … ${MAX_WIDTH}`);
   const d = { L, N, n0 };
   if (cfg.length !== ec.len(d)) throw bad('length', cfg.length, `${ec.len(d)}`);
-  const widths = [n0];
-  for (let i = 1; i <= L; i++) {
-    const n = cfg[ec.at.widths + i];
-    if (!isInt(n, 1, MAX_WIDTH)) throw bad(`n_${i}`, n, `an integer in 1 … ${MAX_WIDTH}`);
-    widths.push(n);
-  }
-  const cb: number[] = [], cw: number[] = [], lambdaB: number[] = [], lambdaW: number[] = [];
-  for (let l = 0, o = ec.at.hyper(d); l < L; l++, o += hr.len) {
-    const [b, w, x, y] = [cfg[o + hr.at.Cb], cfg[o + hr.at.CW], cfg[o + hr.at.lambdaB], cfg[o + hr.at.lambdaW]];
-    if (!(Number.isFinite(b) && b >= 0 && Number.isFinite(w) && w >= 0 && Number.isFinite(x) && Number.isFinite(y))) {
-      throw bad(`hyperparameters of layer ${l + 1}`, [b, w, x, y], 'C_b, C_W finite ≥ 0 and finite learning rates');
-    }
-    cb.push(b); cw.push(w); lambdaB.push(x); lambdaW.push(y);
-  }
-  const kind = cfg[ec.at.kind(d)];
-  const a = cfg[ec.at.a(d)];
-  if (activation === undefined && !isInt(kind, 0, TWO32 - 1)) throw bad('activation kind', kind, 'a builtin kind code');
-  if (!Number.isFinite(a)) throw bad('activation parameter', a, 'a finite number');
-  const order = cfg[ec.at.order(d)];
-  if (!isInt(order, 0, 3)) throw bad('order', order, 'an integer in 0 … 3');
-  const lo = cfg[ec.at.seedLo(d)], hi = cfg[ec.at.seedHi(d)];
-  if (!isInt(lo, 0, TWO32 - 1) || !isInt(hi, 0, TWO32 - 1)) throw bad('seed', [lo, hi], 'two integers in 0 … 2^32 − 1');
-  const seed = lo + hi * TWO32;
-  if (seed > Number.MAX_SAFE_INTEGER) throw bad('seed', seed, 'below 2^53 for the js backend');
-  const neurons: number[] = [];
-  for (let l = 0; l < L; l++) {
-    const k = cfg[ec.at.neurons(d) + l];
-    if (!isInt(k, 2, widths[l + 1])) throw bad(`k_${l + 1}`, k, `an integer in 2 … n_${l + 1} = ${widths[l + 1]}`);
-    neurons.push(k);
-  }
+  const f = decodeNetwork(cfg, L, n0, { widths: ec.at.widths, hyper: ec.at.hyper(d), kind: ec.at.kind(d), a: ec.at.a(d), order: ec.at.order(d), seedLo: ec.at.seedLo(d), seedHi: ec.at.seedHi(d), neurons: ec.at.neurons(d) }, activation);
   const X = cfg.slice(ec.at.X(d), ec.at.X(d) + N * n0);
   for (let i = 0; i < X.length; i++) if (!Number.isFinite(X[i])) throw bad(`X[${Math.floor(i / n0)}][${i % n0}]`, X[i], 'a finite number');
-  const act = activation ?? builtin(kind, a);
-  return { widths, cb, cw, lambdaB, lambdaW, act, order, seed, neurons, inputs: N, X };
-}
-
-function builtin(kind: number, a: number): Activation {
-  const act = fromRaw(kind, a);
-  if (act) return act;
-  const name = activationName(kind);
-  const info = Object.prototype.hasOwnProperty.call(ACTIVATIONS, name) ? ACTIVATIONS[name] : undefined;
-  if (!info) throw bad('activation kind', kind, 'a builtin kind code (see ACTIVATIONS)');
-  throw bad(`activation ${name} ${info.parameter}`, a, info.range);
+  return { ...f, inputs: N, X };
 }

@@ -6,10 +6,12 @@
  *
  * Files (as in Rust): config (the buffer), workspace (the buffers), forward (draw, forward pass of
  * every input, back-propagation), jets (ż forward; dĤ by reverse accumulation), hvp (dd_IIĤ, and dd_IĤ from the same HVP rows),
- * stats (the per-network values, `multiNetworkStats`).
+ * stats (the per-network values, `multiNetworkStats`), conditional (the conditional estimators of G and H
+ * with control variates, over all neurons of the layers below).
  */
 import { InvalidParameterError } from '../../../api/errors.js';
 import type { Activation } from '../../numerics/activation.js';
+import { conditionalMulti } from './conditional.js';
 import { parseMultiConfig, TWO32, type MultiConfig } from './config.js';
 import { draw, forward } from './forward.js';
 import { layer, multiStatsLen } from './stats.js';
@@ -28,6 +30,7 @@ export function networkMulti(ws: Workspace, cfg: MultiConfig, index: number, out
   const len = multiStatsLen(cfg.inputs);
   draw(ws, cfg, index);
   forward(ws, cfg);
+  conditionalMulti(ws, cfg);
   for (let t = 1; t <= L; t++) {
     layer(ws, cfg, t);
     for (let i = 0; i < len; i++) out[(t - 1) * len + i] += ws.v[i];
@@ -36,7 +39,7 @@ export function networkMulti(ws: Workspace, cfg: MultiConfig, index: number, out
 
 /**
  * Samples networks first … first+count−1 and WRITES out[(ℓ−1)·len + q] = Σ over them of value q of
- * layer ℓ (len = 3N² + 13N⁴) — the twin of the wasm export `wf_ensemble_multi_chunk`.
+ * layer ℓ (len = 8N² + 13N⁴) — the twin of the wasm export `wf_ensemble_multi_chunk`.
  * @throws InvalidParameterError for a malformed config or chunk range
  */
 export function ensembleMultiChunk(cfg: Float64Array, first: number, count: number, out: Float64Array, activation?: Activation): void {
@@ -50,6 +53,7 @@ export function ensembleMultiChunk(cfg: Float64Array, first: number, count: numb
     cached = null;
     cached = new Workspace(d);
   }
+  cached.cond.prepare(d);
   out.fill(0, 0, L * len);
   for (let i = 0; i < count; i++) networkMulti(cached, d, first + i, out);
 }

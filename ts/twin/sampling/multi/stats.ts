@@ -9,7 +9,7 @@ import { ddII } from './hvp.js';
 import { dh, forwardJets } from './jets.js';
 import type { Workspace } from './workspace.js';
 
-/** Values per layer for N inputs: 3N² + 13N⁴. */
+/** Values per layer for N inputs: 8N² + 13N⁴. */
 export const multiStatsLen = (N: number) => ms.len({ N });
 
 /** Offsets of the blocks of `multiNetworkStats` for N inputs. */
@@ -29,6 +29,8 @@ export function layer(ws: Workspace, cfg: MultiConfig, l: number): void {
   const o = statOffsets(N);
   v.fill(0);
   const N2 = N * N, N3 = N2 * N;
+  // g2, gcv, hc1, h2, hcv: consecutive N² blocks, computed for the whole network by `conditionalMulti`
+  v.set(ws.cond.out.subarray(l * 5 * N2, (l + 1) * 5 * N2), o.g2);
   const n = ws.widths[l];
   const np = k * (k - 1);
   const z = ws.z[l];

@@ -7,6 +7,8 @@
  * (D = kN of them); a jet row r = d·N + α is a direction evaluated at input α (E = D·N rows); there
  * are no second-order rows (dĤ and dd_IĤ are reverse accumulations); an HVP row q = e·D + d is g_{e[d]} = Hess(z_e)·v_d with e = (a, α) read as a direction index.
  */
+import { multiNetworkStats } from '../../../../bindings/layout.js';
+import { condDoubles, MultiCond } from './conditional.js';
 import type { MultiConfig } from './config.js';
 
 export const f64 = (n: number) => new Float64Array(n);
@@ -29,7 +31,7 @@ export function multiWorkspaceDoubles(widths: readonly number[], neurons: readon
     }
     if (order >= 1) total += E * nm;
   }
-  total += widths[0] * N + k * k;
+  total += widths[0] * N + k * k + condDoubles(widths, N, order);
   if (order >= 3) total += 3 * D * D * nh + E * E + D * D * D + (3 * N + 2 * N * N) * nh + N * N * N + 4 * N * N * nh + 3 * N ** 4;
   return total;
 }
@@ -70,6 +72,7 @@ export class Workspace {
   readonly gr: Float64Array;
   readonly eye: Float64Array; // k × k identity: the δ⁽ℓ⁾ rows
   readonly v: Float64Array; // the per-network values of one layer
+  readonly cond: MultiCond; // the conditional estimators of G and H (conditional.ts)
 
   constructor(cfg: MultiConfig) {
     const w = cfg.widths;
@@ -118,7 +121,8 @@ export class Workspace {
     this.gath = f64(order >= 3 ? 4 * N * N * nh : 0);
     this.gr = f64(order >= 3 ? 3 * N ** 4 : 0);
     this.eye = f64(k * k);
-    this.v = f64(3 * N * N + 13 * N ** 4);
+    this.v = f64(multiNetworkStats.len({ N }));
+    this.cond = new MultiCond(cfg);
   }
 
   /** True when `cfg` has the shape this workspace was built for. */

@@ -127,7 +127,6 @@ export const bad = (what: string, v: unknown, allowed: string) => new InvalidPar
  * custom σ, which only the TS twin can evaluate (the buffer's kind may then be any number).
  */
 export function parseConfig(cfg: Float64Array, activation?: Activation): Config {
-  const customKind = activation !== undefined;
   if (!(cfg instanceof Float64Array)) throw new InvalidParameterError('config', cfg, 'a Float64Array from packConfig()');
   if (cfg.length < ec.at.widths + 1) throw bad('length', cfg.length, `at least ${ec.at.widths + 1}`);
   const L = cfg[ec.at.depth];
@@ -136,41 +135,63 @@ export function parseConfig(cfg: Float64Array, activation?: Activation): Config 
   if (!isInt(n0, 1, MAX_WIDTH)) throw bad('n₀', n0, `an integer in 1 … ${MAX_WIDTH}`);
   const d = { L, n0 };
   if (cfg.length !== ec.len(d)) throw bad('length', cfg.length, `7 + 6L + n₀ = ${ec.len(d)}`);
+  const f = decodeNetwork(cfg, L, n0, { widths: ec.at.widths, hyper: ec.at.hyper(d), kind: ec.at.kind(d), a: ec.at.a(d), order: ec.at.order(d), seedLo: ec.at.seedLo(d), seedHi: ec.at.seedHi(d), neurons: ec.at.neurons(d) }, activation);
+  const x = cfg.slice(ec.at.x(d), ec.at.x(d) + n0);
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw bad(`x[${i}]`, x[i], 'a finite number');
+  return { ...f, x };
+}
+
+/** Offsets of the network fields, shared in this order by the single- and many-input layouts (`NetworkOffsets`). */
+export interface NetworkOffsets {
+  widths: number;
+  hyper: number;
+  kind: number;
+  a: number;
+  order: number;
+  seedLo: number;
+  seedHi: number;
+  neurons: number;
+}
+
+/**
+ * Decodes and validates the network fields of a buffer whose depth L, n₀ and length are already checked
+ * (`decode_network`): widths n₁ … n_L, hyperparameters, σ (or the caller's override), order, seed, neurons.
+ * One decoder for `parseConfig` and `parseMultiConfig`.
+ */
+export function decodeNetwork(cfg: Float64Array, L: number, n0: number, at: NetworkOffsets, activation?: Activation): Omit<Config, 'x'> {
   const widths = [n0];
   for (let i = 1; i <= L; i++) {
-    const n = cfg[ec.at.widths + i];
+    const n = cfg[at.widths + i];
     if (!isInt(n, 1, MAX_WIDTH)) throw bad(`n_${i}`, n, `an integer in 1 … ${MAX_WIDTH}`);
     widths.push(n);
   }
   const cb: number[] = [], cw: number[] = [], lambdaB: number[] = [], lambdaW: number[] = [];
-  for (let l = 0, o = ec.at.hyper(d); l < L; l++, o += hr.len) {
+  for (let l = 0, o = at.hyper; l < L; l++, o += hr.len) {
     const [b, w, x, y] = [cfg[o + hr.at.Cb], cfg[o + hr.at.CW], cfg[o + hr.at.lambdaB], cfg[o + hr.at.lambdaW]];
     if (!(Number.isFinite(b) && b >= 0 && Number.isFinite(w) && w >= 0 && Number.isFinite(x) && Number.isFinite(y))) {
       throw bad(`hyperparameters of layer ${l + 1}`, [b, w, x, y], 'C_b, C_W finite ≥ 0 and finite learning rates');
     }
     cb.push(b); cw.push(w); lambdaB.push(x); lambdaW.push(y);
   }
-  const kind = cfg[ec.at.kind(d)];
-  const a = cfg[ec.at.a(d)];
-  if (!customKind && !isInt(kind, 0, TWO32 - 1)) throw bad('activation kind', kind, 'a builtin kind code');
+  const kind = cfg[at.kind];
+  const a = cfg[at.a];
+  if (activation === undefined && !isInt(kind, 0, TWO32 - 1)) throw bad('activation kind', kind, 'a builtin kind code');
   if (!Number.isFinite(a)) throw bad('activation parameter', a, 'a finite number');
-  const order = cfg[ec.at.order(d)];
+  const order = cfg[at.order];
   if (!isInt(order, 0, 3)) throw bad('order', order, 'an integer in 0 … 3');
-  const seedLo = cfg[ec.at.seedLo(d)], seedHi = cfg[ec.at.seedHi(d)];
+  const seedLo = cfg[at.seedLo], seedHi = cfg[at.seedHi];
   if (!isInt(seedLo, 0, TWO32 - 1) || !isInt(seedHi, 0, TWO32 - 1)) throw bad('seed', [seedLo, seedHi], 'two integers in 0 … 2^32 − 1');
-  const neurons: number[] = [];
-  for (let l = 0; l < L; l++) {
-    const k = cfg[ec.at.neurons(d) + l];
-    if (!isInt(k, 2, widths[l + 1])) throw bad(`k_${l + 1}`, k, `an integer in 2 … n_${l + 1} = ${widths[l + 1]}`);
-    neurons.push(k);
-  }
-  const x = cfg.slice(ec.at.x(d), ec.at.x(d) + n0);
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw bad(`x[${i}]`, x[i], 'a finite number');
   // the seed halves are < 2^32 each (checked); the TS RNG takes seeds below 2^53
   const seed = seedLo + seedHi * TWO32;
   if (seed > Number.MAX_SAFE_INTEGER) throw bad('seed', seed, 'below 2^53 for the js backend');
+  const neurons: number[] = [];
+  for (let l = 0; l < L; l++) {
+    const k = cfg[at.neurons + l];
+    if (!isInt(k, 2, widths[l + 1])) throw bad(`k_${l + 1}`, k, `an integer in 2 … n_${l + 1} = ${widths[l + 1]}`);
+    neurons.push(k);
+  }
   const act = activation ?? builtin(kind, a);
-  return { widths, cb, cw, lambdaB, lambdaW, act, order, seed, neurons, x };
+  return { widths, cb, cw, lambdaB, lambdaW, act, order, seed, neurons };
 }
 
 /** The builtin activation of a (kind, parameter) pair from a config. */

@@ -1,10 +1,13 @@
 //! The decoded multi-input ensemble config (the buffer `wf_ensemble_multi_chunk` receives), checked
-//! field by field; layout `ensembleMultiConfig` of schema/layout.json.
-use crate::ffi::decode::{activation, hyper_record, int, layer_hyper, MAX_ENSEMBLE_DEPTH, MAX_WIDTH};
+//! field by field; layout `ensembleMultiConfig` of schema/layout.json. The network fields are decoded by
+//! the single-input decoder (`sampling::network::config::decode_network`): the layouts differ only by N
+//! and the inputs.
+use crate::ffi::decode::{int, MAX_ENSEMBLE_DEPTH, MAX_WIDTH};
 use crate::ffi::layout::ensemble_multi_config as ec;
 use crate::ffi::layout::MAX_ENSEMBLE_INPUTS;
 use crate::ffi::status::Status;
 use crate::numerics::activation::Activation;
+use crate::sampling::network::config::{decode_network, NetworkOffsets};
 
 /// A decoded `ensembleMultiConfig` buffer:
 /// ```text
@@ -39,31 +42,22 @@ impl Config {
         if cfg.len() != ec::len(l, n0, n) {
             return Err(Status::Length);
         }
-        let mut widths = vec![n0];
-        for i in 1..=l {
-            widths.push(int(cfg[ec::WIDTHS + i], 1, MAX_WIDTH).ok_or(Status::Width)?);
-        }
-        let (mut cb, mut cw, mut lambda_b, mut lambda_w) = (vec![], vec![], vec![], vec![]);
-        for i in 0..l {
-            let h = layer_hyper(hyper_record(cfg, ec::hyper(l), i))?;
-            cb.push(h.cb);
-            cw.push(h.cw);
-            lambda_b.push(h.lambda_b);
-            lambda_w.push(h.lambda_w);
-        }
-        let act = activation(cfg[ec::kind(l)], cfg[ec::a(l)])?;
-        let order = int(cfg[ec::order(l)], 0, 3).ok_or(Status::Order)? as u32;
-        let lo = int(cfg[ec::seed_lo(l)], 0, u32::MAX as usize).ok_or(Status::Seed)? as u64;
-        let hi = int(cfg[ec::seed_hi(l)], 0, u32::MAX as usize).ok_or(Status::Seed)? as u64;
-        let mut neurons = vec![];
-        for i in 0..l {
-            neurons.push(int(cfg[ec::neurons(l) + i], 2, widths[i + 1]).ok_or(Status::Neurons)?);
-        }
+        let at = NetworkOffsets {
+            widths: ec::WIDTHS,
+            hyper: ec::hyper(l),
+            kind: ec::kind(l),
+            a: ec::a(l),
+            order: ec::order(l),
+            seed_lo: ec::seed_lo(l),
+            seed_hi: ec::seed_hi(l),
+            neurons: ec::neurons(l),
+        };
+        let f = decode_network(cfg, l, n0, &at)?;
         let x = cfg[ec::x(l)..ec::x(l) + n * n0].to_vec();
         if x.iter().any(|v| !v.is_finite()) {
             return Err(Status::Input);
         }
-        Ok(Config { widths, cb, cw, lambda_b, lambda_w, act, order, seed: lo | (hi << 32), neurons, inputs: n, x })
+        Ok(Config { widths: f.widths, cb: f.cb, cw: f.cw, lambda_b: f.lambda_b, lambda_w: f.lambda_w, act: f.act, order: f.order, seed: f.seed, neurons: f.neurons, inputs: n, x })
     }
 
     /// L

@@ -69,6 +69,7 @@
 //! # Reproducibility
 //! Fixed summation orders of `numerics::gemm`; the TS twin `ts/twin/sampling/multi/` performs the same
 //! floating-point operations in the same order.
+mod conditional;
 mod config;
 mod forward;
 mod hvp;
@@ -76,6 +77,7 @@ mod jets;
 mod stats;
 mod workspace;
 
+pub use conditional::Z_DEGREE;
 pub use config::Config;
 pub use workspace::{workspace_doubles, MAX_WORK};
 
@@ -91,6 +93,7 @@ impl Workspace {
         let len = ms::len(cfg.inputs);
         self.draw(cfg, index);
         self.forward(cfg);
+        self.conditional(cfg);
         for t in 1..=l {
             self.layer(cfg, t);
             for (o, x) in out[(t - 1) * len..t * len].iter_mut().zip(self.v.iter()) {
@@ -105,7 +108,7 @@ thread_local! {
 }
 
 /// Safe core of `wf_ensemble_multi_chunk`: out[(ℓ−1)·len + q] = Σ over networks first … first+count−1 of
-/// value q of layer ℓ (len = 3N² + 13N⁴, summed in index order from 0).
+/// value q of layer ℓ (len = 8N² + 13N⁴, summed in index order from 0).
 pub fn ensemble_multi_chunk(cfg: &[f64], first: f64, count: u32, out: &mut [f64]) -> Result<(), Status> {
     let cfg = Config::parse(cfg)?;
     let l = cfg.depth();
@@ -125,6 +128,7 @@ pub fn ensemble_multi_chunk(cfg: &[f64], first: f64, count: u32, out: &mut [f64]
             *slot = Some(Workspace::new(&cfg)?);
         }
         let work = slot.as_mut().unwrap();
+        work.cond.prepare(&cfg);
         let out = &mut out[..l * len];
         out.fill(0.0);
         for i in 0..count as u64 {

@@ -14,6 +14,9 @@ impl Workspace {
         let np = (k * (k - 1)) as f64;
         let mut v = std::mem::take(&mut self.v);
         v.fill(0.0);
+        // g2, gcv, hc1, h2, hcv: consecutive N² blocks, computed for the whole network by `conditional`
+        const _: () = assert!(ms::gcv(1) == ms::g2(1) + 1 && ms::hcv(1) == ms::g2(1) + 4);
+        v[ms::g2(nin)..ms::g2(nin) + 5 * n2].copy_from_slice(&self.cond.out[l * 5 * n2..(l + 1) * 5 * n2]);
         let (o_zz, o_zzc, o_h, o_zzzz, o_zzc2) = (ms::ZZ, ms::zzc(nin), ms::h(nin), ms::zzzz(nin), ms::zzc2(nin));
         {
             let z = &self.z[l];

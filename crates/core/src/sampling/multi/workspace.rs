@@ -1,5 +1,6 @@
 //! The per-shape workspace of the multi-input ensemble: every buffer one network needs, allocated
 //! once per shape (widths, k_ℓ, N, order). Index conventions are in the module docs of `sampling::multi`.
+use super::conditional::Cond;
 use super::config::Config;
 use crate::ffi::layout::multi_network_stats as ms;
 use crate::ffi::status::Status;
@@ -38,7 +39,7 @@ pub fn workspace_doubles(widths: &[usize], neurons: &[usize], nin: usize, order:
             total += e * nm;
         }
     }
-    total += widths[0] as u128 * nn + k * k;
+    total += widths[0] as u128 * nn + k * k + Cond::size(widths, nin, order);
     if order >= 3 {
         total += 3 * d * d * nh + e * e + d * d * d + (3 * nn + 2 * nn * nn) * nh + nn * nn * nn + 4 * nn * nn * nh + 3 * nn.pow(4);
     }
@@ -80,6 +81,8 @@ pub(super) struct Workspace {
     pub(super) gr: Vec<f64>, // δ̇_q·δ_e′ (D² × D)
     pub(super) eye: Vec<f64>,
     pub(super) v: Vec<f64>,
+    /// the conditional estimators of G and H (`conditional`)
+    pub(super) cond: Cond,
 }
 
 impl Workspace {
@@ -128,6 +131,7 @@ impl Workspace {
             gr: vec![],
             eye: zeros(k * k)?,
             v: zeros(ms::len(nin))?,
+            cond: Cond::new(cfg)?,
         };
         let mut nh = 1;
         for _ in 0..l {

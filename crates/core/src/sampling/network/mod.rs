@@ -50,7 +50,7 @@
 //! `conditional` (the Rao–Blackwellized G and H with control variates, over all neurons of the layers below);
 //! this file holds the per-thread workspace cache and [`ensemble_chunk`].
 mod conditional;
-mod config;
+pub(crate) mod config;
 mod forward;
 mod hvp;
 mod jets;
