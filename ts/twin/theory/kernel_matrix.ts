@@ -270,12 +270,13 @@ class PairRule {
   private readonly mehler: MehlerRule | null;
   private readonly o = new Float64Array(2);
 
-  constructor(private readonly q: Quadrature, private readonly act: Activation) {
+  /** `withSeries`: whether smooth σ may use Mehler series (else the 2-D rules only). */
+  constructor(private readonly q: Quadrature, private readonly act: Activation, withSeries = true) {
     this.odd = isOdd(act);
     // Custom σ (js only) takes the same tensor trapezoid and series, at its declared half-width.
     this.halfwidth = !act.isPolynomial && !act.hasKink && act.halfwidth !== null ? act.halfwidth * pairGain(act) : null;
     // Closed forms (erf, gelu, sin) need no series.
-    this.mehler = this.halfwidth !== null && closedPair(act, 1, 0.5, 1) === null ? new MehlerRule(this.halfwidth, this.odd) : null;
+    this.mehler = withSeries && this.halfwidth !== null && closedPair(act, 1, 0.5, 1) === null ? new MehlerRule(this.halfwidth, this.odd) : null;
   }
 
   /** The Mehler coefficients of an input of variance K (null: no series for σ, or none that converges). */
@@ -312,7 +313,16 @@ export function rowsLen(n: number, lo: number, hi: number): number {
  * (α = lo…hi−1, β = α…N−1), as `kernel_rows` in kernel_matrix.rs: the work unit of `kernels({ workers })`.
  */
 export function kernelRows(q: Quadrature, act: Activation, k: Float64Array, n: number, lo: number, hi: number, out: Float64Array): void {
-  const rule = new PairRule(q, act);
+  rows(q, act, k, n, lo, hi, out, true);
+}
+
+/** {@link kernelRows} by the 2-D rules alone (as `kernel_rows_direct`: a few inputs per call, where series cost more than pairs). */
+export function kernelRowsDirect(q: Quadrature, act: Activation, k: Float64Array, n: number, lo: number, hi: number, out: Float64Array): void {
+  rows(q, act, k, n, lo, hi, out, false);
+}
+
+function rows(q: Quadrature, act: Activation, k: Float64Array, n: number, lo: number, hi: number, out: Float64Array, withSeries: boolean): void {
+  const rule = new PairRule(q, act, withSeries);
   // The series of every input these rows pair with: the same numbers as in the whole recursion.
   const diag = new Float64Array(n - lo);
   const series: (Series | null)[] = [];

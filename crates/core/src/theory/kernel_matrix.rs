@@ -318,12 +318,13 @@ struct PairRule<'q> {
 }
 
 impl<'q> PairRule<'q> {
-    fn new(q: &'q Quadrature, act: Activation) -> PairRule<'q> {
+    /// `with_series`: whether smooth σ may use Mehler series (else the 2-D rules only).
+    fn new(q: &'q Quadrature, act: Activation, with_series: bool) -> PairRule<'q> {
         let halfwidth = if act.is_polynomial() || act.has_kink() { None } else { act.analytic_halfwidth().map(|r| r * pair_gain(&act)) };
         let odd = is_odd(&act);
         // Closed forms (erf, gelu, sin) need no series.
         let mehler = match halfwidth {
-            Some(rho) if closed_pair(&act, 1.0, 0.5, 1.0).is_none() => Some(MehlerRule::new(rho, odd)),
+            Some(rho) if with_series && closed_pair(&act, 1.0, 0.5, 1.0).is_none() => Some(MehlerRule::new(rho, odd)),
             _ => None,
         };
         PairRule { q, act, odd, halfwidth, mehler }
@@ -379,7 +380,19 @@ pub fn rows_len(n: usize, lo: usize, hi: usize) -> usize {
 /// `out[2i]`, `out[2i+1]` belong to the i-th pair (α, β) in the order α = lo…hi−1, β = α…N−1. The
 /// calls are those of [`run_kernel_matrix`], so both paths give the same bits.
 pub fn kernel_rows(q: &Quadrature, act: Activation, k: &[f64], n: usize, lo: usize, hi: usize, out: &mut [f64]) {
-    let mut rule = PairRule::new(q, act);
+    rows(q, act, k, n, lo, hi, out, true);
+}
+
+/// [`kernel_rows`] by the 2-D rules alone, without Mehler series: for a few inputs per call (the
+/// per-network conditional estimators of `sampling::multi`, N ≤ 32 inputs each network), where the
+/// coefficient sets (25–35 µs per input) and the tables of the series cost more than the pairs.
+pub fn kernel_rows_direct(q: &Quadrature, act: Activation, k: &[f64], n: usize, lo: usize, hi: usize, out: &mut [f64]) {
+    rows(q, act, k, n, lo, hi, out, false);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn rows(q: &Quadrature, act: Activation, k: &[f64], n: usize, lo: usize, hi: usize, out: &mut [f64], with_series: bool) {
+    let mut rule = PairRule::new(q, act, with_series);
     // The series of every input these rows pair with: the same bits as in the whole recursion.
     let diag: Vec<f64> = (lo..n).map(|b| k[b * n + b]).collect();
     let series: Vec<Option<Series>> = diag.iter().map(|&kbb| rule.series(kbb)).collect();
@@ -449,7 +462,7 @@ pub fn run_kernel_matrix(q: &Quadrature, act: Activation, hyper: &[LayerHyper], 
             }
         }
     }
-    let mut rule = PairRule::new(q, act);
+    let mut rule = PairRule::new(q, act, true);
     for l in 1..depth {
         let h = hyper[l];
         let (prev, cur) = out.split_at_mut(l * stride);
@@ -602,8 +615,8 @@ mod tests {
         let (mut worst_conv, mut worst_e2): (f64, f64) = (0.0, 0.0);
         for (kind, a) in [(3u32, 0.0), (5, 0.0), (6, 0.0), (8, 0.0), (11, 0.6)] {
             let ac = act(kind, a);
-            let mut rule = PairRule::new(&q, ac);
-            let mut rule_fine = PairRule::new(&fine, ac);
+            let mut rule = PairRule::new(&q, ac, true);
+            let mut rule_fine = PairRule::new(&fine, ac, true);
             for &(k11, k22) in &[(0.05, 0.08), (0.3, 0.3), (1.0, 2.0), (6.0, 4.0)] {
                 for c in [-0.99999, -0.97, -0.5, 0.0, 0.3, 0.9, 0.999, 0.99999] {
                     let k12 = c * (k11 * k22 as f64).sqrt();
@@ -638,7 +651,7 @@ mod tests {
         let mut used = 0;
         for (kind, a) in [(3u32, 0.0), (5, 0.0), (6, 0.0), (8, 0.0), (11, 0.6), (11, 2.0)] {
             let ac = act(kind, a);
-            let mut rule = PairRule::new(&q, ac);
+            let mut rule = PairRule::new(&q, ac, true);
             assert!(rule.mehler.is_some(), "kind {kind}");
             let mut worst_kind: f64 = 0.0;
             let mut at = (0.0, 0.0, 0.0);
@@ -667,7 +680,7 @@ mod tests {
         assert!(used >= 30, "{used}");
         eprintln!("Mehler series vs 2-D rule: worst {worst:e}");
         // Large variances give way to the 2-D rule.
-        let rule = PairRule::new(&q, act(3, 0.0));
+        let rule = PairRule::new(&q, act(3, 0.0), true);
         assert!(rule.series(50.0).is_none());
         assert!(rule.series(f64::NAN).is_none() && rule.series(0.0).is_none());
     }
@@ -691,7 +704,7 @@ mod tests {
             let h = vec![LayerHyper { cb: 0.1, cw, lambda_b: 0.2, lambda_w: 1.0 }; depth];
             let mut o = vec![0.0; 2 * depth * n * n];
             run_kernel_matrix(&q, act(kind, 0.0), &h, &x, n, n0, &mut o);
-            let mut rule = PairRule::new(&q, act(kind, 0.0));
+            let mut rule = PairRule::new(&q, act(kind, 0.0), true);
             for l in 0..depth - 1 {
                 let k = &o[2 * l * n * n..(2 * l + 1) * n * n];
                 let series: Vec<Option<Series>> = (0..n).map(|b| rule.series(k[b * n + b])).collect();

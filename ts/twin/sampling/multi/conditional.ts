@@ -11,7 +11,7 @@
 import { dot, gemmNT, gemv } from '../../numerics/gemm.js';
 import type { Activation } from '../../numerics/activation.js';
 import { DEFAULT_DEGREE, quadrature, type Quadrature } from '../../numerics/quadrature/expect.js';
-import { kernelRows } from '../../theory/kernel_matrix.js';
+import { kernelRowsDirect } from '../../theory/kernel_matrix.js';
 import { computeMoments } from '../../theory/moments.js';
 import type { MultiConfig } from './config.js';
 
@@ -226,7 +226,7 @@ export class MultiCond {
     const diagOnly = conditionalSwitches.jacobianDiagonal;
     const herm = f64(6), dev = f64(4);
     for (let m = 1; m < L; m++) {
-      kernelRows(this.quad, cfg.act, k, n, 0, n, this.kr);
+      kernelRowsDirect(this.quad, cfg.act, k, n, 0, n, this.kr);
       for (let p = 0; p < np; p++) {
         const [a, b] = this.pairs[p];
         const i = m * np + p;
@@ -315,7 +315,7 @@ export function conditionalMulti(ws: MultiForwardState, cfg: MultiConfig): void 
       cd.km[b * nin + a] = v;
     }
     const kr = cd.kr.subarray(m * 2 * np, (m + 1) * 2 * np);
-    kernelRows(cd.quad, cfg.act, cd.km, nin, 0, nin, kr);
+    kernelRowsDirect(cd.quad, cfg.act, cd.km, nin, 0, nin, kr);
     for (let a = 0; a < nin && ntk; a++) {
       const p = pairIndex(nin, a, a);
       const mo = computeMoments(cd.quad, cfg.act, cd.x[m * np + p]);

@@ -27,8 +27,8 @@
 //! O(L·N²) per network. (The "diagonal" variant, only the (p, p) entries, is a switch of the TS twin,
 //! `conditionalSwitches`, for the measurements of bench/conditional-multi.md.)
 //!
-//! Quadratures: ⟨σσ⟩, ⟨σ′σ′⟩ of the pairs by `theory::kernel_matrix::kernel_rows` (≤ 1e-14, the rules of
-//! the theory); the diagonals and their Stein moments by `compute_moments` (degree 64, 1e-12); the three
+//! Quadratures: ⟨σσ⟩, ⟨σ′σ′⟩ of the pairs by `theory::kernel_matrix::kernel_rows_direct` (the 2-D rules of
+//! `kernels()`, ≤ 5e-12 relative, docs/theory/kernels.md; no Mehler series for a few inputs); the diagonals and their Stein moments by `compute_moments` (degree 64, 1e-12); the three
 //! Z moments of an off-diagonal pair at degree [`Z_DEGREE`] = 32 ([`z_moments`]: `expect2`'s trapezoid
 //! restricted to a disc, half of it for odd σ; closed forms for relu and leaky relu, [`relu_z_moments`];
 //! `expect2` itself for elu and polynomials). Z is O(1/n) of h, and the
@@ -41,7 +41,7 @@ use crate::ffi::status::Status;
 use crate::numerics::activation::{Activation, Kind};
 use crate::numerics::gemm::{dot, gemm_nt, gemv};
 use crate::numerics::quadrature::{Quadrature, DEFAULT_DEGREE};
-use crate::theory::kernel_matrix::kernel_rows;
+use crate::theory::kernel_matrix::kernel_rows_direct;
 use crate::theory::moments::compute_moments;
 
 /// Degree of the rule for the Z moments of off-diagonal pairs.
@@ -307,7 +307,7 @@ impl Cond {
         }
         let mut herm = [0.0; 6];
         for m in 1..l {
-            kernel_rows(&self.quad, cfg.act, &k, n, 0, n, &mut self.kr);
+            kernel_rows_direct(&self.quad, cfg.act, &k, n, 0, n, &mut self.kr);
             for (p, &(a, b)) in self.pairs.iter().enumerate() {
                 let i = m * np + p;
                 let (kab, tab) = (k[a * n + b], th[a * n + b]);
@@ -381,7 +381,7 @@ impl Workspace {
                 cd.km[b * nin + a] = v;
             }
             let kr = &mut cd.kr[m * 2 * np..(m + 1) * 2 * np];
-            kernel_rows(&cd.quad, cfg.act, &cd.km, nin, 0, nin, kr);
+            kernel_rows_direct(&cd.quad, cfg.act, &cd.km, nin, 0, nin, kr);
             // the diagonal exactly as for one input (kernel_rows' ⟨σ²⟩ is the same moment, to ≤ 1e-15, when
             // only f is needed)
             for a in (0..nin).filter(|_| ntk) {
