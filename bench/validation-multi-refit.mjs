@@ -54,8 +54,10 @@ for (const c of data.configs) {
     const p = r.points.map(([n, value, stderr]) => ({ n, value, stderr }));
     const lin = extrapolate(p, 'linear');
     const quad = extrapolate(p, 'quadratic');
-    // exact rows (zero error: relu's P, R, U at layer 2 vanish in every network) carry no z-score
-    if (!(lin.stderr > 0)) {
+    // exact rows carry no z-score: zero error (relu's P, R, U at layer 2 vanish in every network) or an error
+    // at round-off (the conditional G, H telescope to K, Θ exactly at layer 2 and on relu's diagonal), where a
+    // z would only divide two round-offs (it read 7–2300 "σ" for the diagonal inverse kernel at layer 2)
+    if (!(lin.stderr > 1e-10 * (1 + Math.abs(lin.value)))) {
       exactRows++;
       continue;
     }
@@ -198,11 +200,10 @@ if (process.argv.includes('--patch')) {
         if (f2(zmax(q), 1) !== cells[col]) throw new Error(`${act} N=${N} layer ${layer}: ${q} variant ${f2(zmax(q), 1)} here, ${cells[col]} in validation-multi.md — not the same extrapolated values`);
       }
     }
-    if (!patched) {
-      const val = v ? f2(v.mixed, 1) : 'n/r';
-      cells.splice(iT + 2, 0, val);
-      lines[i] = '| ' + cells.slice(1, -1).join(' | ') + ' |';
-    }
+    const val = v ? f2(v.mixed, 1) : 'n/r';
+    if (!patched) cells.splice(iT + 2, 0, val);
+    else cells[cols.indexOf('diagonal inverse kernel')] = val; // a rerun wrote the column: rewrite it without exact rows
+    lines[i] = '| ' + cells.slice(1, -1).join(' | ') + ' |';
   }
   if (!patched) {
     cols.splice(iT + 2, 0, 'diagonal inverse kernel');
@@ -223,8 +224,13 @@ if (process.argv.includes('--patch')) {
       `. Stein's identity ⟨z_a f⟩ = K_aa⟨∂_a f⟩ + K_ab⟨∂_b f⟩ shows the mistake: ⟨f z_a⟩/K_aa adds (K_ab/K_aa)⟨∂_b f⟩ to ⟨∂_a f⟩, of relative size up to the correlation (0.97 for the correlated pair), so every χ, ω, ψ, φ and fourth derivative between distinct samples is wrong; ` +
       `B, S, U and layer 2 have no derivative terms and are unaffected. At the CI budget (test/validation-multi.test.ts: N = 3, depth 3, widths 8 and 16, 4000 networks each) it is rejected at 117.6σ (tanh, V[0,1,0,1]) and 133.0σ (relu, G1[0,1]), at layer 3.` + (end < 0 ? '' : doc.slice(end));
   }
+  if (patched) {
+    // the rows and the summary line of a rerun's column, recomputed without the exact rows
+    const best = variantRows.reduce((m, v) => (v.mixed > m.mixed ? v : m));
+    doc = lines.join('\n').split('\n').map((l) => (l.startsWith('| diagonal inverse kernel |') ? `| diagonal inverse kernel | ${f2(best.mixed, 1)} | ${best.act}, N = ${best.N}, layer ${best.layer}, at ${best.mixedAt} |` : l)).join('\n');
+  }
   writeFileSync(path, doc.endsWith('\n') ? doc : doc + '\n');
-  console.error(patched ? 'validation-multi.md already has the column: checked only' : 'validation-multi.md patched');
+  console.error(patched ? 'validation-multi.md: the column rewritten without exact rows' : 'validation-multi.md patched');
 }
 writeFileSync(here('./validation-multi-refit.md'), md);
 writeFileSync(here('./validation-multi-refit.json'), JSON.stringify({ rules: RULES.map(([name, sel]) => ({ name, ...stats(sel) })), diagonalInverseKernel: variantRows }, null, 1));

@@ -140,7 +140,8 @@ for (const { act, N, th, ens, samples } of configs) {
       const D = diag.layers[layer - 1];
       const val = (r) => (r.quantity === 'G1' || r.quantity === 'H1' ? D[r.quantity][r.index[0] * N + r.index[1]] : D[r.quantity].get(...r.index));
       let m = 0, at = null;
-      for (const r of chosen.filter((x) => x.layer === layer)) {
+      // exact rows (error at round-off: the conditional G, H at layer 2) would only divide two round-offs
+      for (const r of chosen.filter((x) => x.layer === layer && !x.exact)) {
         const z = (r.extrapolated - val(r)) / r.stderr;
         if (Math.abs(z) > Math.abs(m)) { m = z; at = `${r.quantity}[${r.index}]`; }
       }
