@@ -16,7 +16,7 @@ import { checkWorkers } from './shards.js';
 import { runChunks, workerFactory, type ChunkTask } from '../parallel/workers.js';
 import { fromRaw } from '../twin/numerics/activation.js';
 import { quadrature } from '../twin/numerics/quadrature/expect.js';
-import { hasClosedPair, hasSeries, kernelRows, mirrorUpper, rowsLen, runKernelMatrix } from '../twin/theory/kernel_matrix.js';
+import { gramLayer, hasClosedPair, hasSeries, kernelRows, mirrorUpper, rowsLen, runKernelMatrix } from '../twin/theory/kernel_matrix.js';
 import { resolveSpec, twinHyper, type NetworkSpec, type PerLayer } from './spec.js';
 import { statusMessage } from '../../bindings/core.js';
 import { kernelConfig, kernelLayer, kernelOutput } from '../../bindings/layout.js';
@@ -243,20 +243,7 @@ async function computeParallel(p: Prepared, workers: number, signal?: AbortSigna
   const out = all ? all.subarray(KR_HEADER) : new Float64Array(len);
   const stride = kernelLayer.len(dims), atTheta = kernelLayer.at.Theta(dims);
   const o0 = kernelOutput.at.layers + kernelLayer.at.K;
-  const h0 = r.hyper[0];
-  for (let a = 0; a < n; a++) {
-    for (let b = a; b < n; b++) {
-      let g = 0;
-      for (let i = 0; i < n0; i++) g += x[a * n0 + i] * x[b * n0 + i];
-      g /= n0;
-      const kv = h0.Cb + h0.CW * g;
-      const tv = h0.lambdaB + h0.lambdaW * g;
-      out[o0 + a * n + b] = kv;
-      out[o0 + b * n + a] = kv;
-      out[o0 + atTheta + a * n + b] = tv;
-      out[o0 + atTheta + b * n + a] = tv;
-    }
-  }
+  gramLayer(twinHyper(r.hyper)[0], x, n, n0, out, o0, o0 + atTheta);
   // One block per worker: every block computes the Mehler coefficients (smooth σ) of all the inputs its
   // rows pair with, so more blocks repeat more of them (4 blocks: 3.1·N sets per layer, 2 blocks: 1.7·N).
   const tasks = rowBlocks(n, Math.min(n, workers));
@@ -274,16 +261,7 @@ async function computeParallel(p: Prepared, workers: number, signal?: AbortSigna
     const cfg = new Float64Array(KR_HEADER + nn);
     cfg.set(header);
     cfg.set(out.subarray(pk, pk + nn), KR_HEADER);
-    const absorb = (t: ChunkTask, sd: Float64Array) => {
-      let i = 0;
-      for (let a = t.first; a < t.first + t.count; a++) {
-        for (let b = a; b < n; b++, i += 2) {
-          const s = sd[i], d = sd[i + 1];
-          out[k + a * n + b] = h.Cb + h.CW * s;
-          out[th + a * n + b] = h.lambdaB + h.lambdaW * s + h.CW * out[pt + a * n + b] * d;
-        }
-      }
-    };
+    const absorb = (t: ChunkTask, sd: Float64Array) => assembleRows(sd, header, out, k, th, pt, t);
     await runChunks(factory, cfg, backend, Math.min(workers, tasks.length), tasks, absorb, signal, 'kernels');
     mirrorUpper(out, k, n);
     mirrorUpper(out, th, n);
@@ -315,14 +293,19 @@ export function kernelsThreadingForTests(o: { shared?: boolean; seriesThreads?: 
  */
 const KR_HEADER = 10;
 
-/** Copies the upper-triangle entries of rows lo ≤ a < hi onto their mirror images, in 32 × 32 tiles. */
-function mirrorRows(m: Float64Array, o: number, n: number, lo: number, hi: number): void {
-  const T = 32;
-  for (let ab = lo; ab < hi; ab += T) {
-    for (let bb = ab; bb < n; bb += T) {
-      for (let a = ab; a < Math.min(ab + T, hi); a++) {
-        for (let b = Math.max(bb, a + 1); b < Math.min(bb + T, n); b++) m[o + b * n + a] = m[o + a * n + b];
-      }
+/**
+ * K⁽ℓ⁾ = C_b + C_W⟨σσ⟩ and Θ⁽ℓ⁾ = λ_b + λ_W⟨σσ⟩ + C_W Θ⁽ℓ⁻¹⁾⟨σ′σ′⟩ for the upper-triangle entries of a task's rows
+ * from their pairs `sd`, into m at k (K⁽ℓ⁾), th (Θ⁽ℓ⁾), reading Θ⁽ℓ⁻¹⁾ at pt: the arithmetic of
+ * `run_kernel_matrix`. `header` is a KR_HEADER (its C_b, C_W, λ_b, λ_W).
+ */
+function assembleRows(sd: Float64Array, header: ArrayLike<number>, m: Float64Array, k: number, th: number, pt: number, t: ChunkTask): void {
+  const n = header[3], cb = header[6], cw = header[7], lb = header[8], lw = header[9];
+  let i = 0;
+  for (let a = t.first; a < t.first + t.count; a++) {
+    for (let b = a; b < n; b++, i += 2) {
+      const s = sd[i], d = sd[i + 1];
+      m[k + a * n + b] = cb + cw * s;
+      m[th + a * n + b] = lb + lw * s + cw * m[pt + a * n + b] * d;
     }
   }
 }
@@ -333,7 +316,7 @@ function mirrorRows(m: Float64Array, o: number, n: number, lo: number, hi: numbe
  * Θ⁽ℓ⁾ in place and answers with an empty array. Not part of the public API.
  */
 export function kernelRowsRunner(cfg: Float64Array, backend: Backend): ((t: ChunkTask) => Float64Array) & { free(): void } {
-  const [kind, a, degree, n, shared, l, cb, cw, lb, lw] = cfg;
+  const [kind, a, degree, n, shared, l] = cfg;
   const nn = n * n;
   const dims = { L: l + 1, N: n };
   const stride = kernelLayer.len(dims), atTheta = kernelLayer.at.Theta(dims);
@@ -369,17 +352,9 @@ export function kernelRowsRunner(cfg: Float64Array, backend: Backend): ((t: Chun
   if (!shared) return Object.assign(pairs, { free });
   const pt = pk + atTheta, kc = pk + stride, th = kc + atTheta;
   const inPlace = (t: ChunkTask) => {
-    const sd = pairs(t);
-    let i = 0;
-    for (let r = t.first; r < t.first + t.count; r++) {
-      for (let b = r; b < n; b++, i += 2) {
-        const s = sd[i], d = sd[i + 1];
-        cfg[kc + r * n + b] = cb + cw * s;
-        cfg[th + r * n + b] = lb + lw * s + cw * cfg[pt + r * n + b] * d;
-      }
-    }
-    mirrorRows(cfg, kc, n, t.first, t.first + t.count);
-    mirrorRows(cfg, th, n, t.first, t.first + t.count);
+    assembleRows(pairs(t), cfg, cfg, kc, th, pt, t);
+    mirrorUpper(cfg, kc, n, t.first, t.first + t.count);
+    mirrorUpper(cfg, th, n, t.first, t.first + t.count);
     return new Float64Array(0);
   };
   return Object.assign(inPlace, { free });

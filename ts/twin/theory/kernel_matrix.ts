@@ -276,7 +276,7 @@ class PairRule {
     // Custom σ (js only) takes the same tensor trapezoid and series, at its declared half-width.
     this.halfwidth = !act.isPolynomial && !act.hasKink && act.halfwidth !== null ? act.halfwidth * pairGain(act) : null;
     // Closed forms (erf, gelu, sin) need no series.
-    this.mehler = withSeries && this.halfwidth !== null && closedPair(act, 1, 0.5, 1) === null ? new MehlerRule(this.halfwidth, this.odd) : null;
+    this.mehler = withSeries && this.halfwidth !== null && hasSeries(act) ? new MehlerRule(this.halfwidth, this.odd) : null;
   }
 
   /** The Mehler coefficients of an input of variance K (null: no series for σ, or none that converges). */
@@ -366,10 +366,8 @@ function diagonal(q: Quadrature, act: Activation, kaa: number): void {
   }
 }
 
-/** The whole recursion into `out` (2·L·N²: K⁽ℓ⁾ then Θ⁽ℓ⁾ per layer, row-major), as `wf_kernel_matrix`. */
-export function runKernelMatrix(q: Quadrature, act: Activation, hyper: readonly LayerHyper[], x: Float64Array, n: number, n0: number, out: Float64Array): void {
-  const nn = n * n;
-  const h0 = hyper[0];
+/** Layer 1 into out[k…] and out[th…]: K⁽¹⁾_αβ = C_b + C_W x_α·x_β/n₀, Θ⁽¹⁾_αβ = λ_b + λ_W x_α·x_β/n₀ (as in `run_kernel_matrix`). */
+export function gramLayer(h0: LayerHyper, x: Float64Array, n: number, n0: number, out: Float64Array, k: number, th: number): void {
   for (let a = 0; a < n; a++) {
     for (let b = a; b < n; b++) {
       let g = 0;
@@ -377,12 +375,18 @@ export function runKernelMatrix(q: Quadrature, act: Activation, hyper: readonly 
       g /= n0;
       const kv = h0.cb + h0.cw * g;
       const tv = h0.lambdaB + h0.lambdaW * g;
-      out[a * n + b] = kv;
-      out[b * n + a] = kv;
-      out[nn + a * n + b] = tv;
-      out[nn + b * n + a] = tv;
+      out[k + a * n + b] = kv;
+      out[k + b * n + a] = kv;
+      out[th + a * n + b] = tv;
+      out[th + b * n + a] = tv;
     }
   }
+}
+
+/** The whole recursion into `out` (2·L·N²: K⁽ℓ⁾ then Θ⁽ℓ⁾ per layer, row-major), as `wf_kernel_matrix`. */
+export function runKernelMatrix(q: Quadrature, act: Activation, hyper: readonly LayerHyper[], x: Float64Array, n: number, n0: number, out: Float64Array): void {
+  const nn = n * n;
+  gramLayer(hyper[0], x, n, n0, out, 0, nn);
   const rule = new PairRule(q, act);
   for (let l = 1; l < hyper.length; l++) {
     const h = hyper[l];
@@ -411,12 +415,15 @@ export function runKernelMatrix(q: Quadrature, act: Activation, hyper: readonly 
   }
 }
 
-/** Copies the upper triangle of the N × N matrix at m[o…] onto the lower one in 32 × 32 tiles (as `mirror_upper`). */
-export function mirrorUpper(m: Float64Array, o: number, n: number): void {
+/**
+ * Copies the upper-triangle entries of rows lo ≤ α < hi (default: all) of the N × N matrix at m[o…] onto
+ * their mirror images, in 32 × 32 tiles (as `mirror_upper`; `kernels({ workers })` mirrors each worker's rows).
+ */
+export function mirrorUpper(m: Float64Array, o: number, n: number, lo = 0, hi = n): void {
   const T = 32;
-  for (let bi = 0; bi < n; bi += T) {
+  for (let bi = lo; bi < hi; bi += T) {
     for (let bj = bi; bj < n; bj += T) {
-      for (let a = bi; a < Math.min(bi + T, n); a++) {
+      for (let a = bi; a < Math.min(bi + T, hi); a++) {
         for (let b = Math.max(bj, a + 1); b < Math.min(bj + T, n); b++) m[o + b * n + a] = m[o + a * n + b];
       }
     }

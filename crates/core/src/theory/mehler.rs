@@ -83,7 +83,7 @@ impl MehlerRule {
             let need = cut_a.max(cut_d + 1);
             // Converged when the coefficients past `need` are ≥ 25 % of those computed.
             if 5 * need <= 4 * m_try {
-                return Some(self.pack(&raw.0, &raw.1, need));
+                return Some(self.pack(raw.0, raw.1, need));
             }
             if m_try >= M_CAP {
                 return None;
@@ -143,13 +143,13 @@ impl MehlerRule {
     /// The coefficients the pairs use (all that were computed, ≥ 1.25·m: a pair of a short and a long
     /// series sums to the long one's m, and the short one's coefficients there are below EPS and falling),
     /// compressed for odd σ.
-    fn pack(&self, a: &[f64], d: &[f64], m: usize) -> Series {
+    fn pack(&self, a: Vec<f64>, d: Vec<f64>, m: usize) -> Series {
         if self.odd {
             let aa: Vec<f64> = (0..a.len() / 2).map(|j| a[2 * j + 1]).collect();
             let dd: Vec<f64> = (0..d.len().div_ceil(2)).map(|j| d[2 * j]).collect();
             Series { a: aa, d: dd, m }
         } else {
-            Series { a: a.to_vec(), d: d.to_vec(), m }
+            Series { a, d, m }
         }
     }
 
